@@ -1,0 +1,58 @@
+using System;
+
+namespace ImapPS.Client
+{
+    /// <summary>
+    /// A logical IMAP error: the server answered NO or BAD, or the caller asked for something the
+    /// connection cannot do in its current state. The connection remains usable.
+    /// </summary>
+    public class ImapException : Exception
+    {
+        /// <summary>Creates an exception with a message.</summary>
+        public ImapException(string message) : base(message) { }
+
+        /// <summary>Creates an exception with a message and the error that caused it.</summary>
+        public ImapException(string message, Exception? innerException) : base(message, innerException) { }
+    }
+
+    /// <summary>
+    /// A server or connection failure (dropped socket, timeout, BYE, unparseable reply). The client
+    /// that raised it has been shut down and cannot be used again.
+    /// </summary>
+    public class ImapAbortException : ImapException
+    {
+        /// <summary>Creates an exception with a message.</summary>
+        public ImapAbortException(string message) : base(message) { }
+
+        /// <summary>Creates an exception with a message and the error that caused it.</summary>
+        public ImapAbortException(string message, Exception? innerException) : base(message, innerException) { }
+    }
+
+    /// <summary>The selected mailbox became read-only while the caller expected to change it.</summary>
+    public class ImapReadOnlyException : ImapAbortException
+    {
+        /// <summary>Creates an exception with a message.</summary>
+        public ImapReadOnlyException(string message) : base(message) { }
+    }
+
+    /// <summary>
+    /// The server sent bytes that do not form a valid IMAP response (or exceed a configured limit).
+    /// <see cref="Offset"/> and <see cref="Excerpt"/> locate the offending bytes.
+    /// </summary>
+    public class ImapProtocolException : ImapAbortException
+    {
+        /// <summary>Creates an exception that names the offending bytes.</summary>
+        public ImapProtocolException(string message, string excerpt, int offset)
+            : base(message + (excerpt.Length > 0 ? " near «" + excerpt + "» at byte " + offset : ""))
+        {
+            Excerpt = excerpt;
+            Offset = offset;
+        }
+
+        /// <summary>A printable rendering of the bytes around the error.</summary>
+        public string Excerpt { get; }
+
+        /// <summary>The offset of the error within the response.</summary>
+        public int Offset { get; }
+    }
+}
