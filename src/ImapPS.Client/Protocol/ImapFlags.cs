@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+
+namespace ImapPS.Client.Protocol
+{
+    /// <summary>imaplib2's <c>ParseFlags</c>, without a regular expression.</summary>
+    public static class ImapFlags
+    {
+        private static readonly byte[] FlagsKey = Encoding.ASCII.GetBytes("FLAGS (");
+
+        /// <summary>
+        /// The flags of a response such as <c>* 12 FETCH (FLAGS (\Seen $Label1) UID 7)</c> or
+        /// <c>* FLAGS (\Answered \Flagged)</c>, or an empty array when there are none.
+        /// </summary>
+        /// <remarks>
+        /// Same matching as imaplib2's <c>.*FLAGS \((?P&lt;flags&gt;[^\)]*)\)</c>: <c>FLAGS (</c> must start on
+        /// the first line; the last such occurrence followed somewhere by <c>)</c> wins (so a
+        /// <c>PERMANENTFLAGS (…)</c> matches too); the text up to the next <c>)</c> is split on ASCII
+        /// white space. The match is case-sensitive, as in imaplib2.
+        /// </remarks>
+        public static string[] ParseFlags(ReadOnlySpan<byte> response)
+        {
+            int firstLineEnd = response.IndexOf((byte)'\n');
+            ReadOnlySpan<byte> firstLine = firstLineEnd < 0 ? response : response.Slice(0, firstLineEnd);
+            int searchEnd = firstLine.Length;
+            while (searchEnd > 0)
+            {
+                int at = firstLine.Slice(0, searchEnd).LastIndexOf(FlagsKey);
+                if (at < 0) break;
+                int contentStart = at + FlagsKey.Length;
+                int close = response.Slice(contentStart).IndexOf((byte)')');
+                if (close >= 0) return SplitWhite(response.Slice(contentStart, close));
+                searchEnd = at;
+            }
+            return Array.Empty<string>();
+        }
+
+        /// <inheritdoc cref="ParseFlags(ReadOnlySpan{byte})"/>
+        public static string[] ParseFlags(byte[] response)
+            => ParseFlags(new ReadOnlySpan<byte>(response ?? throw new ArgumentNullException(nameof(response))));
+
+        /// <inheritdoc cref="ParseFlags(ReadOnlySpan{byte})"/>
+        public static string[] ParseFlags(string response)
+            => ParseFlags(Encoding.UTF8.GetBytes(response ?? throw new ArgumentNullException(nameof(response))));
+
+        private static string[] SplitWhite(ReadOnlySpan<byte> content)
+        {
+            List<string>? flags = null;
+            int i = 0;
+            while (i < content.Length)
+            {
+                while (i < content.Length && IsWhite(content[i])) i++;
+                int start = i;
+                while (i < content.Length && !IsWhite(content[i])) i++;
+                if (i > start)
+                    (flags ??= new List<string>()).Add(Encoding.UTF8.GetString(content.Slice(start, i - start).ToArray()));
+            }
+            return flags is null ? Array.Empty<string>() : flags.ToArray();
+        }
+
+        // Python's bytes.split(): space, \t, \n, \v, \f, \r.
+        private static bool IsWhite(byte b) => b == ' ' || (b >= 0x09 && b <= 0x0D);
+    }
+}
