@@ -98,6 +98,9 @@ namespace ImapPS.Client.Protocol
             return best;
         }
 
+        /// <summary>The builder's settings, for logs and test output.</summary>
+        public override string ToString() => "CommandBuilder(" + LiteralSupport + ", Utf8Accept=" + Utf8Accept + ")";
+
         /// <summary>
         /// A mailbox name as it goes on the wire before quoting: modified UTF-7, or unchanged under UTF8=ACCEPT.
         /// </summary>

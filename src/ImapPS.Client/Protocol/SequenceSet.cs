@@ -14,7 +14,7 @@ namespace ImapPS.Client.Protocol
     /// </remarks>
     public static class SequenceSet
     {
-        /// <summary>The longest single element, <c>4294967294:4294967295</c>: no chunk limit may be smaller.</summary>
+        /// <summary>The longest single element, <c>4294967294:4294967295</c>: any chunk limit at least this large always works.</summary>
         public const int MinimumChunkBytes = 21;
 
         /// <summary>
@@ -37,12 +37,12 @@ namespace ImapPS.Client.Protocol
         /// <paramref name="maxBytes"/> characters each; together they cover exactly the input. An empty
         /// input gives an empty list (nothing to send).
         /// </summary>
-        /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBytes"/> is below
-        /// <see cref="MinimumChunkBytes"/>, or a number is 0.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBytes"/> is below 1, or a number is 0.</exception>
+        /// <exception cref="ArgumentException">A single number or range is longer than <paramref name="maxBytes"/>
+        /// (never the case when <paramref name="maxBytes"/> is at least <see cref="MinimumChunkBytes"/>).</exception>
         public static IReadOnlyList<string> BuildChunks(IEnumerable<uint> numbers, int maxBytes, bool throughLast = false)
         {
-            if (maxBytes < MinimumChunkBytes)
-                throw new ArgumentOutOfRangeException(nameof(maxBytes), "A chunk must allow at least " + MinimumChunkBytes + " bytes.");
+            if (maxBytes < 1) throw new ArgumentOutOfRangeException(nameof(maxBytes), "A chunk must allow at least one byte.");
             return Chunk(Compress(numbers), maxBytes, throughLast);
         }
 
@@ -163,6 +163,8 @@ namespace ImapPS.Client.Protocol
                     element[elementLength++] = ':';
                     elementLength += FormatNumber(last, element, elementLength);
                 }
+                if (elementLength > maxBytes)
+                    throw new ArgumentException("The element " + new string(element, 0, elementLength) + " is longer than " + maxBytes + " bytes.", "maxBytes");
                 int needed = length == 0 ? elementLength : length + 1 + elementLength;
                 if (needed > maxBytes)
                 {
