@@ -28,6 +28,19 @@ namespace ImapPS.Client
         public ImapAbortException(string message, Exception? innerException) : base(message, innerException) { }
     }
 
+    /// <summary>
+    /// A security check failed: the server's certificate was not trusted, TLS could not be
+    /// negotiated, or sending credentials would have exposed them (no STARTTLS, LOGINDISABLED).
+    /// </summary>
+    public class ImapSecurityException : ImapAbortException
+    {
+        /// <summary>Creates an exception with a message.</summary>
+        public ImapSecurityException(string message) : base(message) { }
+
+        /// <summary>Creates an exception with a message and the error that caused it.</summary>
+        public ImapSecurityException(string message, Exception? innerException) : base(message, innerException) { }
+    }
+
     /// <summary>The selected mailbox became read-only while the caller expected to change it.</summary>
     public class ImapReadOnlyException : ImapAbortException
     {

@@ -238,6 +238,23 @@ namespace ImapPS.Client.Protocol
                 case ImapArgumentKind.Mailbox:
                     WriteAString(ref writer, EncodeMailboxName((string)argument.Value!), index);
                     break;
+                case ImapArgumentKind.List:
+                    {
+                        // Each item follows the same rules as a top-level argument (literals included),
+                        // so a list can never carry an unescaped line break either.
+                        var items = (ImapArgument[])argument.Value!;
+                        writer.WriteByte((byte)'(');
+                        bool first = true;
+                        foreach (var item in items)
+                        {
+                            if (item.IsNone) continue;
+                            if (!first) writer.WriteByte((byte)' ');
+                            first = false;
+                            WriteArgument(ref writer, item, index);
+                        }
+                        writer.WriteByte((byte)')');
+                        break;
+                    }
                 default:
                     throw new ArgumentException("Argument " + index + " has an unknown kind.", "arguments");
             }

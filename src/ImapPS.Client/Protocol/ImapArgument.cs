@@ -22,6 +22,7 @@ namespace ImapPS.Client.Protocol
         Raw,
         SequenceSet,
         Mailbox,
+        List,
     }
 
     /// <summary>
@@ -181,6 +182,13 @@ namespace ImapPS.Client.Protocol
         /// </summary>
         public static ImapArgument Mailbox(string name)
             => new ImapArgument(ImapArgumentKind.Mailbox, name ?? throw new ArgumentNullException(nameof(name)), 0, default, false);
+
+        /// <summary>
+        /// A parenthesised list of arguments, <c>(a b c)</c>, each written by its own rules (for
+        /// SETMETADATA entries, ID fields, GETMETADATA entry lists).
+        /// </summary>
+        public static ImapArgument List(params ImapArgument[] items)
+            => new ImapArgument(ImapArgumentKind.List, items ?? throw new ArgumentNullException(nameof(items)), 0, default, false);
 
         /// <summary>
         /// The same argument marked as a secret: it is shown as <c>***</c> in the command's log

@@ -388,6 +388,9 @@ namespace ImapPS.Client.Protocol
             /// <summary>The current element.</summary>
             public ImapValue Current => _current;
 
+            /// <summary>Lets <c>foreach</c> walk the enumerator itself.</summary>
+            public Enumerator GetEnumerator() => this;
+
             /// <summary>Advances to the next element.</summary>
             public bool MoveNext()
             {

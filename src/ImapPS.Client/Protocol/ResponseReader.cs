@@ -172,7 +172,6 @@ namespace ImapPS.Client.Protocol
                     _scan = dataStart;
                     _lineStart = dataStart;
                     _inlineLiteralRemaining = length;
-                    if (length == 0) continue;
                     continue;
                 }
                 int frameEnd = lf + 1;
@@ -259,6 +258,21 @@ namespace ImapPS.Client.Protocol
             {
                 // External literal offsets are relative to the frame start, so they stay valid.
             }
+        }
+
+        /// <summary>
+        /// Removes and returns the bytes received after the last complete response (for a transport
+        /// switch such as COMPRESS, where they belong to the new layer).
+        /// </summary>
+        public ArraySegment<byte> TakeBuffered()
+        {
+            if (_active != null || _inlineLiteralRemaining > 0)
+                throw new InvalidOperationException("A response is partly received.");
+            var copy = new byte[_end - _frameStart];
+            System.Buffer.BlockCopy(_buf, _frameStart, copy, 0, copy.Length);
+            _frameStart = _lineStart = _scan = _end = 0;
+            _externals = null;
+            return new ArraySegment<byte>(copy);
         }
 
         /// <summary>Reads the next response from a stream (blocking). Returns null at end of stream.</summary>

@@ -306,6 +306,16 @@ namespace ImapPS.Client.Protocol
             int end = LineEndOfResponse();
             if (end == 0) throw Tokenizer.Error(this, "empty line", 0);
             int pos;
+            if (b[0] == (byte)'[')
+            {
+                // Some servers (Exchange) send a bare response code line, e.g. "[COPYUID 55 31 6]",
+                // where an untagged OK belongs; read it as one.
+                Kind = ResponseKind.Untagged;
+                Name = "OK";
+                Status = ResponseStatus.Ok;
+                ParseRespText(0, end);
+                return;
+            }
             if (b[0] == (byte)'+')
             {
                 Kind = ResponseKind.Continuation;

@@ -1,0 +1,926 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using ImapPS.Client.Protocol;
+
+namespace ImapPS.Client
+{
+    // One method per IMAP command, named after imaplib2's. Each has a blocking form (with
+    // imaplib2's optional callback: given one, the call returns ImapResponse.Deferred at once and
+    // the callback receives the result later) and an …Async form.
+    public partial class Imap4Client
+    {
+        private static readonly ImapState[] NonAuth = { ImapState.NONAUTH };
+        private static readonly ImapState[] Authenticated = { ImapState.AUTH, ImapState.SELECTED };
+        private static readonly ImapState[] Selected = { ImapState.SELECTED };
+        private static readonly ImapState[] AnyState = { ImapState.NONAUTH, ImapState.AUTH, ImapState.SELECTED };
+
+        private static ImapResponse Call(Task<ImapResponse> task, ImapCallback? callback, object? argument)
+            => WithCallback(task, callback, argument) ?? ImapResponse.Deferred;
+
+        private static ImapArgument SetArgument(string set)
+            => SequenceSet.IsValid(set) ? ImapArgument.FromSequenceSet(set) : (ImapArgument)set;
+
+        private static ImapArgument[] Args(params ImapArgument[] args) => args;
+
+        private static ImapArgument[] Concat(ImapArgument[] head, IEnumerable<string> tail)
+        {
+            var list = new List<ImapArgument>(head);
+            foreach (var t in tail) list.Add(t);
+            return list.ToArray();
+        }
+
+        private async Task<ImapResponse> Checked(CommandSpec spec)
+        {
+            var response = await RunAsync(spec).ConfigureAwait(false);
+            return response;
+        }
+
+        // ---------------------------------------------------------------- any state
+
+        /// <summary>CAPABILITY: asks the server for its capabilities and keeps them.</summary>
+        public ImapResponse Capability(ImapCallback? callback = null, object? callbackArgument = null) => Call(CapabilityAsync(), callback, callbackArgument);
+
+        /// <inheritdoc cref="Capability"/>
+        public async Task<ImapResponse> CapabilityAsync()
+        {
+            var response = await RunAsync(new CommandSpec("CAPABILITY") { Collects = new[] { "CAPABILITY" }, ValidStates = AnyState }).ConfigureAwait(false);
+            if (response.IsOk)
+            {
+                var caps = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var u in response.Untagged)
+                    foreach (var v in u.DataItems) caps.Add(v.AsString()!.ToUpperInvariant());
+                lock (_lock) SetCapabilitiesLocked(caps);
+            }
+            return response;
+        }
+
+        /// <summary>NOOP: lets the server report changes (they arrive as events and in <see cref="Response"/>).</summary>
+        public ImapResponse Noop(ImapCallback? callback = null, object? callbackArgument = null) => Call(NoopAsync(), callback, callbackArgument);
+
+        /// <inheritdoc cref="Noop"/>
+        public Task<ImapResponse> NoopAsync() => RunAsync(new CommandSpec("NOOP") { ValidStates = AnyState });
+
+        /// <summary>LOGOUT: ends the session and closes the connection. The client cannot be used afterwards.</summary>
+        public ImapResponse Logout(ImapCallback? callback = null, object? callbackArgument = null) => Call(LogoutAsync(), callback, callbackArgument);
+
+        /// <inheritdoc cref="Logout"/>
+        public async Task<ImapResponse> LogoutAsync()
+        {
+            lock (_lock)
+            {
+                if (_abortError != null || _state == ImapState.LOGOUT)
+                    return new ImapResponse("BYE", null, Array.Empty<ServerResponse>(), null, new[] { new ImapDataItem("already logged out") });
+                _logoutRequested = true;
+            }
+            try
+            {
+                var response = await RunAsync(new CommandSpec("LOGOUT") { Exclusive = true, Collects = new[] { "BYE" } }).ConfigureAwait(false);
+                return new ImapResponse("BYE", response.Tagged, response.Untagged, null, new[] { new ImapDataItem(PooledText("BYE") ?? response.Text) });
+            }
+            finally
+            {
+                Shutdown();
+                if (_readLoop != null) await Task.WhenAny(_readLoop, Task.Delay(5000)).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>ID (RFC 2971): sends the client's identification (name/value pairs) and returns the server's.</summary>
+        public ImapResponse Id(IDictionary<string, string?>? fields = null, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(IdAsync(fields), callback, callbackArgument);
+
+        /// <inheritdoc cref="Id"/>
+        public Task<ImapResponse> IdAsync(IDictionary<string, string?>? fields = null)
+        {
+            ImapArgument arg;
+            if (fields == null || fields.Count == 0) arg = ImapArgument.Raw("NIL");
+            else
+            {
+                var items = new List<ImapArgument>();
+                foreach (var kv in fields)
+                {
+                    items.Add(ImapArgument.Quoted(kv.Key));
+                    items.Add(kv.Value == null ? ImapArgument.Raw("NIL") : ImapArgument.AString(kv.Value));
+                }
+                arg = ImapArgument.List(items.ToArray());
+            }
+            return RunAsync(new CommandSpec("ID", arg) { Collects = new[] { "ID" }, ValidStates = AnyState });
+        }
+
+        // ---------------------------------------------------------------- not authenticated
+
+        /// <summary>LOGIN: plain-text login. The password is always quoted (or a literal), and never logged.</summary>
+        /// <exception cref="ImapException">The server refused the login (NO), or offers LOGINDISABLED.</exception>
+        public ImapResponse Login(string user, string password, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(LoginAsync(user, password), callback, callbackArgument);
+
+        /// <inheritdoc cref="Login"/>
+        public async Task<ImapResponse> LoginAsync(string user, string password)
+        {
+            if (HasCapability("LOGINDISABLED"))
+                throw new ImapSecurityException("The server does not allow LOGIN on this connection (LOGINDISABLED); use STARTTLS or AUTHENTICATE.");
+            var response = await RunAsync(new CommandSpec("LOGIN", ImapArgument.AString(user), ImapArgument.Secret(password))
+            {
+                Exclusive = true,
+                ValidStates = NonAuth,
+            }).ConfigureAwait(false);
+            if (!response.IsOk) throw new ImapException("LOGIN failed: " + response.Text);
+            await AfterAuthenticationAsync(response).ConfigureAwait(false);
+            return response;
+        }
+
+        /// <summary>LOGIN with CRAM-MD5 (AUTHENTICATE CRAM-MD5), so the password never crosses the wire.</summary>
+        public ImapResponse LoginCramMd5(string user, string password, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(AuthenticateAsync(SaslMechanism.CramMd5(user, password)), callback, callbackArgument);
+
+        /// <inheritdoc cref="LoginCramMd5"/>
+        public Task<ImapResponse> LoginCramMd5Async(string user, string password) => AuthenticateAsync(SaslMechanism.CramMd5(user, password));
+
+        /// <summary>AUTHENTICATE with imaplib2's authobject: called with each decoded challenge, returns the answer or null to cancel.</summary>
+        public ImapResponse Authenticate(string mechanism, Func<byte[], byte[]?> authObject, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(AuthenticateAsync(SaslMechanism.FromFunction(mechanism, authObject)), callback, callbackArgument);
+
+        /// <summary>AUTHENTICATE with a SASL mechanism (PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER or your own). Uses SASL-IR when offered.</summary>
+        public ImapResponse Authenticate(SaslMechanism mechanism, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(AuthenticateAsync(mechanism), callback, callbackArgument);
+
+        /// <inheritdoc cref="Authenticate(SaslMechanism, ImapCallback, object)"/>
+        public async Task<ImapResponse> AuthenticateAsync(SaslMechanism mechanism)
+        {
+            var initial = HasCapability("SASL-IR") ? mechanism.InitialResponse : null;
+            var args = new List<ImapArgument> { ImapArgument.Atom(mechanism.Name.ToUpperInvariant()) };
+            if (initial != null) args.Add(ImapArgument.Sensitive(ImapArgument.Atom(initial.Length == 0 ? "=" : Convert.ToBase64String(initial))));
+            var response = await RunAsync(new CommandSpec("AUTHENTICATE", args.ToArray())
+            {
+                Exclusive = true,
+                ValidStates = NonAuth,
+                ContinuationHandler = async (cmd, challenge) =>
+                {
+                    byte[] decoded;
+                    try { decoded = Convert.FromBase64String(challenge.Text.Trim()); }
+                    catch (FormatException) { decoded = Encoding.UTF8.GetBytes(challenge.Text); }
+                    byte[]? answer;
+                    try { answer = mechanism.Respond(decoded); }
+                    catch (Exception) { answer = null; }
+                    string line = answer == null ? "*" : Convert.ToBase64String(answer);
+                    await WriteLineAsync(Encoding.ASCII.GetBytes(line + "\r\n"), "*** (AUTHENTICATE data)").ConfigureAwait(false);
+                },
+            }).ConfigureAwait(false);
+            if (!response.IsOk) throw new ImapException("AUTHENTICATE " + mechanism.Name + " failed: " + response.Text);
+            await AfterAuthenticationAsync(response).ConfigureAwait(false);
+            return response;
+        }
+
+        private async Task AfterAuthenticationAsync(ImapResponse response)
+        {
+            _state = ImapState.AUTH;
+            if (response.Tagged == null || !TakeCapabilityCode(response.Tagged))
+                await CapabilityAsync().ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// STARTTLS: upgrades the connection to TLS, then discards and re-reads the capabilities.
+        /// Refuses (never falls back to plain text) when the server does not offer it.
+        /// </summary>
+        /// <exception cref="ImapSecurityException">STARTTLS is not offered, or the TLS handshake or certificate check failed.</exception>
+        public ImapResponse StartTls(ImapCallback? callback = null, object? callbackArgument = null) => Call(StartTlsAsync(), callback, callbackArgument);
+
+        /// <inheritdoc cref="StartTls"/>
+        public async Task<ImapResponse> StartTlsAsync()
+        {
+            if (IsEncrypted) throw new ImapException("TLS is already active on this connection.");
+            if (!HasCapability("STARTTLS"))
+                throw new ImapSecurityException("The server " + Host + " does not offer STARTTLS; refusing to continue without TLS.");
+            var response = await RunAsync(new CommandSpec("STARTTLS")
+            {
+                Exclusive = true,
+                ValidStates = NonAuth,
+                OnTaggedOk = async () =>
+                {
+                    if (_reader.BufferedCount > 0)
+                        throw new ImapProtocolException("The server sent data after its STARTTLS reply, before TLS began.", "", 0);
+                    await _transport!.StartTlsAsync(Options.Tls, Host, Options.ConnectTimeout).ConfigureAwait(false);
+                    lock (_lock)
+                    {
+                        // Capabilities seen before TLS may have been forged by a man in the middle.
+                        SetCapabilitiesLocked(new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+                    }
+                },
+            }).ConfigureAwait(false);
+            if (!response.IsOk) throw new ImapSecurityException("STARTTLS was refused: " + response.Text);
+            await CapabilityAsync().ConfigureAwait(false);
+            return response;
+        }
+
+        // ---------------------------------------------------------------- authenticated
+
+        /// <summary>SELECT (or EXAMINE with <paramref name="readOnly"/>): returns the message count as data, as imaplib2 does.</summary>
+        public ImapResponse Select(string mailbox = "INBOX", bool readOnly = false, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(SelectAsync(mailbox, readOnly), callback, callbackArgument);
+
+        /// <inheritdoc cref="Select"/>
+        public async Task<ImapResponse> SelectAsync(string mailbox = "INBOX", bool readOnly = false)
+        {
+            lock (_lock)
+            {
+                _pool.Clear();
+                _readOnlyChanged = false;
+            }
+            var spec = new CommandSpec(readOnly ? "EXAMINE" : "SELECT", ImapArgument.Mailbox(mailbox))
+            {
+                Exclusive = true,
+                ValidStates = Authenticated,
+                Collects = new[] { "EXISTS", "RECENT", "FLAGS" },
+            };
+            lock (_lock)
+            {
+                Exists = 0; RecentCount = 0; UidValidity = 0; UidNext = 0; HighestModSeq = 0;
+                MailboxFlags = Array.Empty<string>(); PermanentFlags = Array.Empty<string>();
+            }
+            var response = await RunAsync(spec).ConfigureAwait(false);
+            lock (_lock)
+            {
+                if (response.IsOk)
+                {
+                    _state = ImapState.SELECTED;
+                    SelectedMailbox = mailbox;
+                    var code = response.Tagged?.CodeName;
+                    IsReadOnly = readOnly || code == "READ-ONLY";
+                    if (!readOnly && code == "READ-ONLY" && false) _readOnlyChanged = true;
+                }
+                else
+                {
+                    _state = ImapState.AUTH;
+                    SelectedMailbox = null;
+                }
+            }
+            if (!response.IsOk) return response;
+            return new ImapResponse("OK", response.Tagged, response.Untagged, null,
+                new[] { new ImapDataItem(Exists.ToString(System.Globalization.CultureInfo.InvariantCulture)) });
+        }
+
+        /// <summary>EXAMINE: selects a mailbox read-only.</summary>
+        public ImapResponse Examine(string mailbox = "INBOX", ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(SelectAsync(mailbox, true), callback, callbackArgument);
+
+        /// <inheritdoc cref="Examine"/>
+        public Task<ImapResponse> ExamineAsync(string mailbox = "INBOX") => SelectAsync(mailbox, true);
+
+        /// <summary>CREATE a mailbox.</summary>
+        public ImapResponse Create(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(CreateAsync(mailbox), callback, callbackArgument);
+
+        /// <inheritdoc cref="Create"/>
+        public Task<ImapResponse> CreateAsync(string mailbox) => RunAsync(new CommandSpec("CREATE", ImapArgument.Mailbox(mailbox)) { ValidStates = Authenticated });
+
+        /// <summary>DELETE a mailbox.</summary>
+        public ImapResponse Delete(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(DeleteAsync(mailbox), callback, callbackArgument);
+
+        /// <inheritdoc cref="Delete"/>
+        public Task<ImapResponse> DeleteAsync(string mailbox) => RunAsync(new CommandSpec("DELETE", ImapArgument.Mailbox(mailbox)) { ValidStates = Authenticated });
+
+        /// <summary>RENAME a mailbox.</summary>
+        public ImapResponse Rename(string oldMailbox, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(RenameAsync(oldMailbox, newMailbox), callback, callbackArgument);
+
+        /// <inheritdoc cref="Rename"/>
+        public Task<ImapResponse> RenameAsync(string oldMailbox, string newMailbox)
+            => RunAsync(new CommandSpec("RENAME", ImapArgument.Mailbox(oldMailbox), ImapArgument.Mailbox(newMailbox)) { ValidStates = Authenticated });
+
+        /// <summary>SUBSCRIBE to a mailbox.</summary>
+        public ImapResponse Subscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(SubscribeAsync(mailbox), callback, callbackArgument);
+
+        /// <inheritdoc cref="Subscribe"/>
+        public Task<ImapResponse> SubscribeAsync(string mailbox) => RunAsync(new CommandSpec("SUBSCRIBE", ImapArgument.Mailbox(mailbox)) { ValidStates = Authenticated });
+
+        /// <summary>UNSUBSCRIBE from a mailbox.</summary>
+        public ImapResponse Unsubscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(UnsubscribeAsync(mailbox), callback, callbackArgument);
+
+        /// <inheritdoc cref="Unsubscribe"/>
+        public Task<ImapResponse> UnsubscribeAsync(string mailbox) => RunAsync(new CommandSpec("UNSUBSCRIBE", ImapArgument.Mailbox(mailbox)) { ValidStates = Authenticated });
+
+        /// <summary>LIST mailboxes (imaplib2's defaults: reference "" and pattern *). Names are given and returned decoded by the typed decoders.</summary>
+        public ImapResponse List(string directory = "", string pattern = "*", ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(ListAsync(directory, pattern), callback, callbackArgument);
+
+        /// <inheritdoc cref="List"/>
+        public Task<ImapResponse> ListAsync(string directory = "", string pattern = "*")
+            => RunAsync(new CommandSpec("LIST", ListName(directory), ListName(pattern)) { Collects = new[] { "LIST" }, ValidStates = Authenticated });
+
+        /// <summary>LIST with LIST-EXTENDED selection and return options, e.g. <c>RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))</c>.</summary>
+        public Task<ImapResponse> ListExtendedAsync(string? selectionOptions, string directory, string pattern, string? returnOptions)
+        {
+            var args = new List<ImapArgument>();
+            if (!string.IsNullOrEmpty(selectionOptions)) args.Add(ImapArgument.Raw(selectionOptions!));
+            args.Add(ListName(directory));
+            args.Add(ListName(pattern));
+            if (!string.IsNullOrEmpty(returnOptions)) { args.Add(ImapArgument.Atom("RETURN")); args.Add(ImapArgument.Raw(returnOptions!)); }
+            return RunAsync(new CommandSpec("LIST", args.ToArray()) { Collects = new[] { "LIST", "STATUS" }, DataName = "LIST", ValidStates = Authenticated });
+        }
+
+        private static ImapArgument ListName(string name)
+            => name == "\"\"" || name.Length == 0 ? ImapArgument.Quoted("") : ImapArgument.Mailbox(name);
+
+        /// <summary>LSUB: subscribed mailboxes.</summary>
+        public ImapResponse Lsub(string directory = "", string pattern = "*", ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(LsubAsync(directory, pattern), callback, callbackArgument);
+
+        /// <inheritdoc cref="Lsub"/>
+        public Task<ImapResponse> LsubAsync(string directory = "", string pattern = "*")
+            => RunAsync(new CommandSpec("LSUB", ListName(directory), ListName(pattern)) { Collects = new[] { "LSUB" }, ValidStates = Authenticated });
+
+        /// <summary>STATUS of a mailbox, e.g. names <c>(MESSAGES UNSEEN UIDNEXT UIDVALIDITY)</c>.</summary>
+        public ImapResponse Status(string mailbox, string names, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(StatusAsync(mailbox, names), callback, callbackArgument);
+
+        /// <inheritdoc cref="Status"/>
+        public Task<ImapResponse> StatusAsync(string mailbox, string names)
+            => RunAsync(new CommandSpec("STATUS", ImapArgument.Mailbox(mailbox), ParenList(names))
+            { Collects = new[] { "STATUS" }, CollectKey = mailbox, ValidStates = Authenticated });
+
+        private static ImapArgument ParenList(string items)
+        {
+            items = items.Trim();
+            return ImapArgument.Raw(items.StartsWith("(", StringComparison.Ordinal) ? items : "(" + items + ")");
+        }
+
+        /// <summary>APPEND a message (bare CR or LF line ends become CRLF, as imaplib2 does). Flags like <c>(\Seen)</c>; date optional.</summary>
+        public ImapResponse Append(string mailbox, string? flags, DateTimeOffset? internalDate, byte[] message, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(AppendAsync(mailbox, flags, internalDate, message), callback, callbackArgument);
+
+        /// <inheritdoc cref="Append(string, string, DateTimeOffset?, byte[], ImapCallback, object)"/>
+        public Task<ImapResponse> AppendAsync(string mailbox, string? flags, DateTimeOffset? internalDate, byte[] message)
+            => RunAsync(AppendSpec(mailbox, flags, internalDate, ImapArgument.Literal(NormaliseLineEnds(message))));
+
+        /// <summary>APPEND a message read from a stream of known length, sent exactly as given without buffering it.</summary>
+        public Task<ImapResponse> AppendAsync(string mailbox, string? flags, DateTimeOffset? internalDate, Stream message, long length)
+            => RunAsync(AppendSpec(mailbox, flags, internalDate, ImapArgument.Literal(message, length)));
+
+        private static CommandSpec AppendSpec(string mailbox, string? flags, DateTimeOffset? internalDate, ImapArgument literal)
+        {
+            var args = new List<ImapArgument> { ImapArgument.Mailbox(mailbox) };
+            if (!string.IsNullOrWhiteSpace(flags)) args.Add(ParenList(flags!));
+            if (internalDate != null) args.Add(ImapArgument.Raw(ImapDate.Time2Internaldate(internalDate.Value)));
+            args.Add(literal);
+            return new CommandSpec("APPEND", args.ToArray()) { ValidStates = Authenticated, Modifies = false };
+        }
+
+        /// <summary>MULTIAPPEND (RFC 3502): appends several messages in one command; all or none are added.</summary>
+        public Task<ImapResponse> AppendManyAsync(string mailbox, IEnumerable<(string? Flags, DateTimeOffset? InternalDate, byte[] Message)> messages)
+        {
+            if (!HasCapability("MULTIAPPEND")) throw new ImapException("The server does not offer MULTIAPPEND.");
+            var args = new List<ImapArgument> { ImapArgument.Mailbox(mailbox) };
+            foreach (var m in messages)
+            {
+                if (!string.IsNullOrWhiteSpace(m.Flags)) args.Add(ParenList(m.Flags!));
+                if (m.InternalDate != null) args.Add(ImapArgument.Raw(ImapDate.Time2Internaldate(m.InternalDate.Value)));
+                args.Add(ImapArgument.Literal(NormaliseLineEnds(m.Message)));
+            }
+            return RunAsync(new CommandSpec("APPEND", args.ToArray()) { ValidStates = Authenticated });
+        }
+
+        /// <summary>Converts bare CR and bare LF to CRLF; returns the same array when nothing needs changing.</summary>
+        public static byte[] NormaliseLineEnds(byte[] message)
+        {
+            int extra = 0;
+            for (int i = 0; i < message.Length; i++)
+            {
+                byte c = message[i];
+                if (c == (byte)'\r') { if (i + 1 < message.Length && message[i + 1] == (byte)'\n') i++; else extra++; }
+                else if (c == (byte)'\n') extra++;
+            }
+            if (extra == 0) return message;
+            var result = new byte[message.Length + extra];
+            int o = 0;
+            for (int i = 0; i < message.Length; i++)
+            {
+                byte c = message[i];
+                if (c == (byte)'\r')
+                {
+                    result[o++] = (byte)'\r';
+                    result[o++] = (byte)'\n';
+                    if (i + 1 < message.Length && message[i + 1] == (byte)'\n') i++;
+                }
+                else if (c == (byte)'\n')
+                {
+                    result[o++] = (byte)'\r';
+                    result[o++] = (byte)'\n';
+                }
+                else result[o++] = c;
+            }
+            return result;
+        }
+
+        /// <summary>NAMESPACE (RFC 2342).</summary>
+        public ImapResponse Namespace(ImapCallback? callback = null, object? callbackArgument = null) => Call(NamespaceAsync(), callback, callbackArgument);
+
+        /// <inheritdoc cref="Namespace"/>
+        public Task<ImapResponse> NamespaceAsync() => RunAsync(new CommandSpec("NAMESPACE") { Collects = new[] { "NAMESPACE" }, ValidStates = Authenticated });
+
+        /// <summary>ENABLE an extension (RFC 5161), e.g. CONDSTORE, QRESYNC, UTF8=ACCEPT.</summary>
+        public ImapResponse Enable(string capability, ImapCallback? callback = null, object? callbackArgument = null) => Call(EnableAsync(capability), callback, callbackArgument);
+
+        /// <inheritdoc cref="Enable"/>
+        public async Task<ImapResponse> EnableAsync(string capability)
+        {
+            var response = await RunAsync(new CommandSpec("ENABLE", ImapArgument.Atom(capability))
+            { Exclusive = true, Collects = new[] { "ENABLED" }, ValidStates = Authenticated }).ConfigureAwait(false);
+            if (response.IsOk)
+            {
+                foreach (var u in response.Untagged)
+                    foreach (var v in u.DataItems)
+                        if (v.IsAtom("UTF8=ACCEPT"))
+                            lock (_lock)
+                            {
+                                _utf8Enabled = true;
+                                _builder = _builder.WithUtf8Accept(true);
+                            }
+            }
+            return response;
+        }
+
+        /// <summary>COMPRESS=DEFLATE (RFC 4978): compresses the rest of the session in both directions.</summary>
+        public ImapResponse EnableCompression(ImapCallback? callback = null, object? callbackArgument = null) => Call(EnableCompressionAsync(), callback, callbackArgument);
+
+        /// <inheritdoc cref="EnableCompression"/>
+        public async Task<ImapResponse> EnableCompressionAsync()
+        {
+            if (IsCompressed) throw new ImapException("Compression is already active.");
+            if (!HasCapability("COMPRESS=DEFLATE")) throw new ImapException("The server does not offer COMPRESS=DEFLATE.");
+            var response = await RunAsync(new CommandSpec("COMPRESS", ImapArgument.Atom("DEFLATE"))
+            {
+                Exclusive = true,
+                ValidStates = AnyState,
+                OnTaggedOk = () =>
+                {
+                    var leftover = _reader.TakeBuffered();
+                    _transport!.EnableCompression(leftover);
+                    return Task.CompletedTask;
+                },
+            }).ConfigureAwait(false);
+            if (!response.IsOk) throw new ImapException("COMPRESS failed: " + response.Text);
+            return response;
+        }
+
+        // ---------------------------------------------------------------- quota, ACL, metadata
+
+        /// <summary>GETQUOTA (RFC 2087).</summary>
+        public ImapResponse GetQuota(string root, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaAsync(root), callback, callbackArgument);
+
+        /// <inheritdoc cref="GetQuota"/>
+        public Task<ImapResponse> GetQuotaAsync(string root) => RunAsync(new CommandSpec("GETQUOTA", ImapArgument.AString(root)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated });
+
+        /// <summary>GETQUOTAROOT: the quota roots of a mailbox and their quotas.</summary>
+        public ImapResponse GetQuotaRoot(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaRootAsync(mailbox), callback, callbackArgument);
+
+        /// <inheritdoc cref="GetQuotaRoot"/>
+        public Task<ImapResponse> GetQuotaRootAsync(string mailbox)
+            => RunAsync(new CommandSpec("GETQUOTAROOT", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "QUOTAROOT", "QUOTA" }, ValidStates = Authenticated });
+
+        /// <summary>SETQUOTA, e.g. limits <c>(STORAGE 512)</c>.</summary>
+        public ImapResponse SetQuota(string root, string limits, ImapCallback? callback = null, object? callbackArgument = null) => Call(SetQuotaAsync(root, limits), callback, callbackArgument);
+
+        /// <inheritdoc cref="SetQuota"/>
+        public Task<ImapResponse> SetQuotaAsync(string root, string limits)
+            => RunAsync(new CommandSpec("SETQUOTA", ImapArgument.AString(root), ParenList(limits)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated });
+
+        /// <summary>GETACL (RFC 4314).</summary>
+        public ImapResponse GetAcl(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetAclAsync(mailbox), callback, callbackArgument);
+
+        /// <inheritdoc cref="GetAcl"/>
+        public Task<ImapResponse> GetAclAsync(string mailbox) => RunAsync(new CommandSpec("GETACL", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "ACL" }, ValidStates = Authenticated });
+
+        /// <summary>SETACL: gives <paramref name="who"/> the rights <paramref name="what"/> (e.g. "lrs", "+w", "-i").</summary>
+        public ImapResponse SetAcl(string mailbox, string who, string what, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(SetAclAsync(mailbox, who, what), callback, callbackArgument);
+
+        /// <inheritdoc cref="SetAcl"/>
+        public Task<ImapResponse> SetAclAsync(string mailbox, string who, string what)
+            => RunAsync(new CommandSpec("SETACL", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who), ImapArgument.AString(what)) { ValidStates = Authenticated });
+
+        /// <summary>DELETEACL: removes <paramref name="who"/>'s entry.</summary>
+        public ImapResponse DeleteAcl(string mailbox, string who, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(DeleteAclAsync(mailbox, who), callback, callbackArgument);
+
+        /// <inheritdoc cref="DeleteAcl"/>
+        public Task<ImapResponse> DeleteAclAsync(string mailbox, string who)
+            => RunAsync(new CommandSpec("DELETEACL", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who)) { ValidStates = Authenticated });
+
+        /// <summary>MYRIGHTS: the caller's own rights on a mailbox.</summary>
+        public ImapResponse MyRights(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(MyRightsAsync(mailbox), callback, callbackArgument);
+
+        /// <inheritdoc cref="MyRights"/>
+        public Task<ImapResponse> MyRightsAsync(string mailbox) => RunAsync(new CommandSpec("MYRIGHTS", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "MYRIGHTS" }, ValidStates = Authenticated });
+
+        /// <summary>LISTRIGHTS: the rights that may be given to <paramref name="who"/>.</summary>
+        public Task<ImapResponse> ListRightsAsync(string mailbox, string who)
+            => RunAsync(new CommandSpec("LISTRIGHTS", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who)) { Collects = new[] { "LISTRIGHTS" }, ValidStates = Authenticated });
+
+        /// <summary>GETANNOTATION (ANNOTATEMORE draft): entry and attribute, e.g. "/comment", "value.priv".</summary>
+        public ImapResponse GetAnnotation(string mailbox, string entry, string attribute, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(GetAnnotationAsync(mailbox, entry, attribute), callback, callbackArgument);
+
+        /// <inheritdoc cref="GetAnnotation"/>
+        public Task<ImapResponse> GetAnnotationAsync(string mailbox, string entry, string attribute)
+            => RunAsync(new CommandSpec("GETANNOTATION", ImapArgument.Mailbox(mailbox), ImapArgument.Quoted(entry), ImapArgument.Quoted(attribute))
+            { Collects = new[] { "ANNOTATION" }, ValidStates = Authenticated });
+
+        /// <summary>SETANNOTATION with imaplib2's free-form arguments.</summary>
+        public ImapResponse SetAnnotation(params string[] arguments) => Sync(SetAnnotationAsync(arguments));
+
+        /// <inheritdoc cref="SetAnnotation"/>
+        public Task<ImapResponse> SetAnnotationAsync(params string[] arguments)
+            => RunAsync(new CommandSpec("SETANNOTATION", arguments.Select(a => (ImapArgument)a).ToArray()) { Collects = new[] { "ANNOTATION" }, ValidStates = Authenticated });
+
+        /// <summary>GETMETADATA (RFC 5464): entries such as "/private/comment"; options such as "(MAXSIZE 1024)" or "(DEPTH infinity)".</summary>
+        public ImapResponse GetMetadata(string mailbox, IEnumerable<string> entries, string? options = null, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(GetMetadataAsync(mailbox, entries, options), callback, callbackArgument);
+
+        /// <inheritdoc cref="GetMetadata"/>
+        public Task<ImapResponse> GetMetadataAsync(string mailbox, IEnumerable<string> entries, string? options = null)
+        {
+            var args = new List<ImapArgument>();
+            if (!string.IsNullOrWhiteSpace(options)) args.Add(ParenList(options!));
+            args.Add(mailbox.Length == 0 ? ImapArgument.Quoted("") : ImapArgument.Mailbox(mailbox));
+            args.Add(ImapArgument.List(entries.Select(e => ImapArgument.AString(e)).ToArray()));
+            return RunAsync(new CommandSpec("GETMETADATA", args.ToArray()) { Collects = new[] { "METADATA" }, ValidStates = Authenticated });
+        }
+
+        /// <summary>SETMETADATA: sets (or, with a null value, removes) entries of a mailbox ("" for the server).</summary>
+        public ImapResponse SetMetadata(string mailbox, IDictionary<string, string?> entries, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(SetMetadataAsync(mailbox, entries), callback, callbackArgument);
+
+        /// <inheritdoc cref="SetMetadata"/>
+        public Task<ImapResponse> SetMetadataAsync(string mailbox, IDictionary<string, string?> entries)
+        {
+            var items = new List<ImapArgument>();
+            foreach (var kv in entries)
+            {
+                items.Add(ImapArgument.AString(kv.Key));
+                items.Add(kv.Value == null ? ImapArgument.Raw("NIL") : ImapArgument.LiteralText(kv.Value));
+            }
+            return RunAsync(new CommandSpec("SETMETADATA", mailbox.Length == 0 ? ImapArgument.Quoted("") : ImapArgument.Mailbox(mailbox), ImapArgument.List(items.ToArray()))
+            { ValidStates = Authenticated });
+        }
+
+        /// <summary>PROXYAUTH (Cyrus): act as another user.</summary>
+        public ImapResponse ProxyAuth(string user, ImapCallback? callback = null, object? callbackArgument = null) => Call(ProxyAuthAsync(user), callback, callbackArgument);
+
+        /// <inheritdoc cref="ProxyAuth"/>
+        public Task<ImapResponse> ProxyAuthAsync(string user) => RunAsync(new CommandSpec("PROXYAUTH", ImapArgument.AString(user)) { Exclusive = true, ValidStates = Authenticated });
+
+        // ---------------------------------------------------------------- selected
+
+        /// <summary>CHECK: a checkpoint of the selected mailbox.</summary>
+        public ImapResponse Check(ImapCallback? callback = null, object? callbackArgument = null) => Call(CheckAsync(), callback, callbackArgument);
+
+        /// <inheritdoc cref="Check"/>
+        public Task<ImapResponse> CheckAsync() => RunAsync(new CommandSpec("CHECK") { ValidStates = Selected });
+
+        /// <summary>CLOSE: expunges (unless read-only) and deselects the mailbox.</summary>
+        public ImapResponse Close(ImapCallback? callback = null, object? callbackArgument = null) => Call(CloseAsync(), callback, callbackArgument);
+
+        /// <inheritdoc cref="Close"/>
+        public Task<ImapResponse> CloseAsync() => Deselect("CLOSE");
+
+        /// <summary>UNSELECT (RFC 3691): deselects the mailbox without expunging.</summary>
+        public ImapResponse Unselect(ImapCallback? callback = null, object? callbackArgument = null) => Call(UnselectAsync(), callback, callbackArgument);
+
+        /// <inheritdoc cref="Unselect"/>
+        public Task<ImapResponse> UnselectAsync()
+        {
+            if (!HasCapability("UNSELECT")) throw new ImapException("The server does not offer UNSELECT.");
+            return Deselect("UNSELECT");
+        }
+
+        private async Task<ImapResponse> Deselect(string command)
+        {
+            var response = await RunAsync(new CommandSpec(command) { Exclusive = true, ValidStates = Selected }).ConfigureAwait(false);
+            lock (_lock)
+            {
+                _state = ImapState.AUTH;
+                SelectedMailbox = null;
+                _readOnlyChanged = false;
+            }
+            return response;
+        }
+
+        /// <summary>EXPUNGE: removes every \Deleted message of the selected mailbox. Returns the expunged sequence numbers.</summary>
+        public ImapResponse Expunge(ImapCallback? callback = null, object? callbackArgument = null) => Call(ExpungeAsync(), callback, callbackArgument);
+
+        /// <inheritdoc cref="Expunge"/>
+        public Task<ImapResponse> ExpungeAsync()
+            => RunAsync(new CommandSpec("EXPUNGE") { Exclusive = true, Modifies = true, Collects = new[] { "EXPUNGE", "VANISHED" }, ValidStates = Selected });
+
+        /// <summary>FETCH message parts, e.g. <c>Fetch("1:5", "(UID FLAGS ENVELOPE)")</c>.</summary>
+        public ImapResponse Fetch(string messageSet, string messageParts, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(FetchAsync(messageSet, messageParts), callback, callbackArgument);
+
+        /// <inheritdoc cref="Fetch"/>
+        public Task<ImapResponse> FetchAsync(string messageSet, string messageParts) => RunAsync(FetchSpec(false, messageSet, messageParts));
+
+        private static CommandSpec FetchSpec(bool uid, string set, string parts)
+            => new CommandSpec(uid ? "UID FETCH" : "FETCH", SetArgument(set), ParenOrAtom(parts))
+            { Collects = new[] { "FETCH" }, MessageFilter = MessageSetFilter.TryParse(set, uid), ValidStates = Selected };
+
+        private static ImapArgument ParenOrAtom(string parts)
+        {
+            parts = parts.Trim();
+            return ImapArgument.Raw(parts);
+        }
+
+        /// <summary>
+        /// FETCH (or UID FETCH) handing each response to <paramref name="onResponse"/> as it arrives
+        /// (on the reader: keep it short), so results stream without being held in memory. Large
+        /// literals may go straight to the stream <paramref name="literalSink"/> returns.
+        /// </summary>
+        public Task<ImapResponse> FetchEachAsync(string messageSet, string messageParts, bool uid, Action<ServerResponse> onResponse,
+            Func<LiteralRequest, Stream?>? literalSink = null)
+        {
+            var spec = FetchSpec(uid, messageSet, messageParts);
+            spec.OnData = onResponse;
+            spec.LiteralSink = literalSink;
+            return RunAsync(spec);
+        }
+
+        /// <summary>PARTIAL (imaplib2): part of a message's body, via FETCH BODY[part]&lt;start.length&gt;.</summary>
+        public ImapResponse Partial(uint messageNumber, string messagePart, long start, long length, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(PartialAsync(messageNumber, messagePart, start, length), callback, callbackArgument);
+
+        /// <inheritdoc cref="Partial"/>
+        public Task<ImapResponse> PartialAsync(uint messageNumber, string messagePart, long start, long length)
+        {
+            string part = messagePart.Trim('(', ')', ' ');
+            string section = part.StartsWith("BODY", StringComparison.OrdinalIgnoreCase) ? part : "BODY.PEEK[" + part + "]";
+            return FetchAsync(messageNumber.ToString(System.Globalization.CultureInfo.InvariantCulture), "(" + section + "<" + start + "." + length + ">)");
+        }
+
+        /// <summary>STORE flags, e.g. <c>Store("1:3", "+FLAGS", @"(\Deleted)")</c>.</summary>
+        public ImapResponse Store(string messageSet, string command, string flags, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(StoreAsync(messageSet, command, flags), callback, callbackArgument);
+
+        /// <inheritdoc cref="Store"/>
+        public Task<ImapResponse> StoreAsync(string messageSet, string command, string flags) => RunAsync(StoreSpec(false, messageSet, command, flags));
+
+        private static CommandSpec StoreSpec(bool uid, string set, string command, string flags)
+            => new CommandSpec(uid ? "UID STORE" : "STORE", SetArgument(set), ImapArgument.Atom(command), ParenList(flags))
+            { Collects = new[] { "FETCH" }, MessageFilter = MessageSetFilter.TryParse(set, uid), Modifies = true, ValidStates = Selected };
+
+        /// <summary>COPY messages to another mailbox.</summary>
+        public ImapResponse Copy(string messageSet, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(CopyAsync(messageSet, newMailbox), callback, callbackArgument);
+
+        /// <inheritdoc cref="Copy"/>
+        public Task<ImapResponse> CopyAsync(string messageSet, string newMailbox)
+            => RunAsync(new CommandSpec("COPY", SetArgument(messageSet), ImapArgument.Mailbox(newMailbox)) { ValidStates = Selected });
+
+        /// <summary>MOVE (RFC 6851) messages to another mailbox.</summary>
+        public ImapResponse Move(string messageSet, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(MoveAsync(messageSet, newMailbox), callback, callbackArgument);
+
+        /// <inheritdoc cref="Move"/>
+        public Task<ImapResponse> MoveAsync(string messageSet, string newMailbox)
+        {
+            if (!HasCapability("MOVE")) throw new ImapException("The server does not offer MOVE.");
+            return RunAsync(MoveSpec(false, messageSet, newMailbox));
+        }
+
+        private static CommandSpec MoveSpec(bool uid, string set, string mailbox)
+            => new CommandSpec(uid ? "UID MOVE" : "MOVE", SetArgument(set), ImapArgument.Mailbox(mailbox))
+            { Exclusive = true, Modifies = true, Collects = new[] { "EXPUNGE", "VANISHED" }, ValidStates = Selected };
+
+        /// <summary>SEARCH, imaplib2 style: <c>Search(null, "SUBJECT", "invoice")</c> or <c>Search(null, "(UNSEEN FROM boss)")</c>.</summary>
+        public ImapResponse Search(string? charset, params string[] criteria) => Sync(SearchAsync(charset, criteria));
+
+        /// <inheritdoc cref="Search"/>
+        public Task<ImapResponse> SearchAsync(string? charset, params string[] criteria) => RunAsync(SearchSpec(false, charset, criteria));
+
+        private static CommandSpec SearchSpec(bool uid, string? charset, IEnumerable<string> criteria)
+        {
+            var head = charset == null ? new ImapArgument[0] : new[] { ImapArgument.Atom("CHARSET"), ImapArgument.Atom(charset) };
+            return new CommandSpec(uid ? "UID SEARCH" : "SEARCH", Concat(head, criteria)) { Collects = new[] { "SEARCH", "ESEARCH" }, ValidStates = Selected };
+        }
+
+        /// <summary>SEARCH with typed arguments (the engine's own callers use this so values are quoted exactly).</summary>
+        public Task<ImapResponse> SearchAsync(bool uid, string? charset, IReadOnlyList<ImapArgument> criteria)
+        {
+            var args = new List<ImapArgument>();
+            if (charset != null) { args.Add(ImapArgument.Atom("CHARSET")); args.Add(ImapArgument.Atom(charset)); }
+            args.AddRange(criteria);
+            return RunAsync(new CommandSpec(uid ? "UID SEARCH" : "SEARCH", args.ToArray()) { Collects = new[] { "SEARCH", "ESEARCH" }, ValidStates = Selected });
+        }
+
+        /// <summary>SORT (RFC 5256): <c>Sort("(DATE)", "UTF-8", "ALL")</c>.</summary>
+        public ImapResponse Sort(string sortCriteria, string charset, params string[] searchCriteria) => Sync(SortAsync(sortCriteria, charset, searchCriteria));
+
+        /// <inheritdoc cref="Sort"/>
+        public Task<ImapResponse> SortAsync(string sortCriteria, string charset, params string[] searchCriteria) => RunAsync(SortSpec(false, sortCriteria, charset, searchCriteria));
+
+        private static CommandSpec SortSpec(bool uid, string sortCriteria, string charset, IEnumerable<string> search)
+            => new CommandSpec(uid ? "UID SORT" : "SORT", Concat(new[] { ParenList(sortCriteria), ImapArgument.Atom(charset) }, search))
+            { Collects = new[] { "SORT", "ESEARCH" }, ValidStates = Selected };
+
+        /// <summary>THREAD (RFC 5256): <c>Thread("REFERENCES", "UTF-8", "ALL")</c>.</summary>
+        public ImapResponse Thread(string threadingAlgorithm, string charset, params string[] searchCriteria) => Sync(ThreadAsync(threadingAlgorithm, charset, searchCriteria));
+
+        /// <inheritdoc cref="Thread"/>
+        public Task<ImapResponse> ThreadAsync(string threadingAlgorithm, string charset, params string[] searchCriteria)
+            => RunAsync(ThreadSpec(false, threadingAlgorithm, charset, searchCriteria));
+
+        private static CommandSpec ThreadSpec(bool uid, string algorithm, string charset, IEnumerable<string> search)
+            => new CommandSpec(uid ? "UID THREAD" : "THREAD", Concat(new[] { ImapArgument.Atom(algorithm), ImapArgument.Atom(charset) }, search))
+            { Collects = new[] { "THREAD" }, ValidStates = Selected };
+
+        /// <summary>
+        /// UID variants: <c>Uid("FETCH", "1:*", "(FLAGS)")</c>, and SEARCH, SORT, THREAD, STORE, COPY, MOVE,
+        /// and EXPUNGE (UIDPLUS: only the given UIDs).
+        /// </summary>
+        public ImapResponse Uid(string command, params string[] args) => Sync(UidAsync(command, args));
+
+        /// <inheritdoc cref="Uid"/>
+        public Task<ImapResponse> UidAsync(string command, params string[] args)
+        {
+            string c = command.ToUpperInvariant();
+            string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException("UID " + c + " needs more arguments.", nameof(args));
+            switch (c)
+            {
+                case "FETCH": return RunAsync(FetchSpec(true, Arg(0), Arg(1)));
+                case "STORE": return RunAsync(StoreSpec(true, Arg(0), Arg(1), Arg(2)));
+                case "SEARCH":
+                    return RunAsync(new CommandSpec("UID SEARCH", args.Select(a => (ImapArgument)a).ToArray()) { Collects = new[] { "SEARCH", "ESEARCH" }, ValidStates = Selected });
+                case "SORT": return RunAsync(SortSpec(true, Arg(0), Arg(1), args.Skip(2)));
+                case "THREAD": return RunAsync(ThreadSpec(true, Arg(0), Arg(1), args.Skip(2)));
+                case "COPY": return RunAsync(new CommandSpec("UID COPY", SetArgument(Arg(0)), ImapArgument.Mailbox(Arg(1))) { ValidStates = Selected });
+                case "MOVE":
+                    if (!HasCapability("MOVE")) throw new ImapException("The server does not offer MOVE.");
+                    return RunAsync(MoveSpec(true, Arg(0), Arg(1)));
+                case "EXPUNGE":
+                    if (!HasCapability("UIDPLUS")) throw new ImapException("The server does not offer UIDPLUS (UID EXPUNGE).");
+                    return RunAsync(new CommandSpec("UID EXPUNGE", SetArgument(Arg(0)))
+                    { Exclusive = true, Modifies = true, Collects = new[] { "EXPUNGE", "VANISHED" }, ValidStates = Selected });
+                default:
+                    throw new ArgumentException("UID " + command + " is not a UID command (FETCH, STORE, SEARCH, SORT, THREAD, COPY, MOVE, EXPUNGE).", nameof(command));
+            }
+        }
+
+        /// <summary>Any command by name, with imaplib2's argument quoting (for extensions this client does not know).</summary>
+        public ImapResponse Xatom(string name, params string[] args) => Sync(XatomAsync(name, args));
+
+        /// <inheritdoc cref="Xatom"/>
+        public Task<ImapResponse> XatomAsync(string name, params string[] args)
+            => RunAsync(new CommandSpec(name.ToUpperInvariant(), args.Select(a => (ImapArgument)a).ToArray()) { ValidStates = AnyState, Exclusive = true });
+
+        /// <summary>Any command with typed arguments; <paramref name="collects"/> names the untagged responses that are its results.</summary>
+        public Task<ImapResponse> ExecuteAsync(string command, IReadOnlyList<ImapArgument> arguments, IReadOnlyList<string>? collects = null, bool exclusive = true)
+            => RunAsync(new CommandSpec(command, arguments.ToArray())
+            {
+                ValidStates = AnyState,
+                Exclusive = exclusive,
+                Collects = collects?.Select(c => c.ToUpperInvariant()).ToArray(),
+            });
+
+        // ---------------------------------------------------------------- IDLE
+
+        /// <summary>
+        /// IDLE (RFC 2177): waits until the server reports a change to the selected mailbox, the
+        /// timeout passes (default 29 minutes), or another command is issued (which ends IDLE and
+        /// proceeds on its own). Changes are also raised as <see cref="MailboxChanged"/> events.
+        /// Returns the changes reported while idling as data.
+        /// </summary>
+        public ImapResponse Idle(TimeSpan? timeout = null, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(IdleAsync(timeout), callback, callbackArgument);
+
+        /// <inheritdoc cref="Idle"/>
+        public Task<ImapResponse> IdleAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        {
+            if (!HasCapability("IDLE")) throw new ImapException("The server does not offer IDLE.");
+            var limit = timeout ?? TimeSpan.FromMinutes(29);
+            CancellationTokenRegistration registration = default;
+            var spec = new CommandSpec("IDLE")
+            {
+                Exclusive = true,
+                ValidStates = Authenticated,
+                Collects = new[] { "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED" },
+            };
+            spec.ContinuationHandler = (cmd, continuation) =>
+            {
+                bool endNow;
+                lock (_lock)
+                {
+                    _idle = cmd;
+                    cmd.Idling = !cmd.DoneSent;
+                    endNow = _waiting.Count > 0 || cmd.Untagged.Count > 0;
+                    if (!endNow)
+                    {
+                        _idleTimer?.Dispose();
+                        _idleTimer = new Timer(_ => { lock (_lock) if (ReferenceEquals(_idle, cmd)) _ = Task.Run(() => SendDoneAsync(cmd)); }, null, limit, Infinite);
+                    }
+                }
+                if (cancellationToken.CanBeCanceled)
+                    registration = cancellationToken.Register(() => _ = Task.Run(() => SendDoneAsync(cmd)));
+                if (endNow) return SendDoneAsync(cmd);
+                return Task.CompletedTask;
+            };
+            var run = RunAsync(spec);
+            return run.ContinueWith(t => { registration.Dispose(); return t; }, TaskScheduler.Default).Unwrap();
+        }
+
+        // ---------------------------------------------------------------- untagged responses (imaplib2)
+
+        /// <summary>
+        /// imaplib2's <c>response(code)</c>: removes and returns the kept untagged responses (or
+        /// response codes) named <paramref name="code"/>, e.g. "EXISTS", "UIDVALIDITY", "ALERT".
+        /// </summary>
+        public ImapResponse Response(string code)
+        {
+            code = code.ToUpperInvariant();
+            List<ServerResponse>? list;
+            lock (_lock)
+            {
+                if (_pool.TryGetValue(code, out list)) _pool.Remove(code);
+            }
+            var items = new List<ImapDataItem>();
+            if (list != null)
+                foreach (var r in list) items.Add(new ImapDataItem(PoolText(r, code)));
+            return new ImapResponse(code, null, list ?? (IReadOnlyList<ServerResponse>)Array.Empty<ServerResponse>(), null, items.Count == 0 ? new ImapDataItem[0] : items.ToArray());
+        }
+
+        private string? PooledText(string code)
+        {
+            lock (_lock)
+            {
+                if (_pool.TryGetValue(code, out var list) && list.Count > 0) return PoolText(list[list.Count - 1], code);
+            }
+            return null;
+        }
+
+        private static string PoolText(ServerResponse r, string code)
+        {
+            if (r.Status != ResponseStatus.None)
+            {
+                if (r.CodeName == code) return r.CodeArgument.IsNone ? r.Text : ArgumentsText(r);
+                return r.Text;
+            }
+            if (r.HasNumber) return r.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) + (r.Data.IsNone ? "" : " " + r.DataText);
+            return r.DataText;
+        }
+
+        private static string ArgumentsText(ServerResponse r)
+        {
+            var sb = new StringBuilder();
+            for (var v = r.CodeArgument; !v.IsNone; v = v.Next())
+            {
+                if (sb.Length > 0) sb.Append(' ');
+                sb.Append(v.ToString());
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>imaplib2's <c>recent()</c>: the kept RECENT counts, or a NOOP's when none are kept.</summary>
+        public ImapResponse Recent(ImapCallback? callback = null, object? callbackArgument = null) => Call(RecentAsync(), callback, callbackArgument);
+
+        /// <inheritdoc cref="Recent"/>
+        public async Task<ImapResponse> RecentAsync()
+        {
+            var kept = Response("RECENT");
+            if (kept.Data.Count > 0) return kept;
+            await NoopAsync().ConfigureAwait(false);
+            return Response("RECENT");
+        }
+
+        /// <summary>imaplib2's <c>pop_untagged_responses()</c>: every kept untagged response, by name, emptied.</summary>
+        public IReadOnlyList<KeyValuePair<string, IReadOnlyList<ImapDataItem>>> PopUntaggedResponses()
+        {
+            Dictionary<string, List<ServerResponse>> pool;
+            lock (_lock)
+            {
+                pool = new Dictionary<string, List<ServerResponse>>(_pool);
+                _pool.Clear();
+            }
+            var result = new List<KeyValuePair<string, IReadOnlyList<ImapDataItem>>>();
+            foreach (var kv in pool)
+                result.Add(new KeyValuePair<string, IReadOnlyList<ImapDataItem>>(kv.Key, kv.Value.Select(r => new ImapDataItem(PoolText(r, kv.Key))).ToArray()));
+            return result;
+        }
+
+        // ---------------------------------------------------------------- imaplib2's static helpers
+
+        /// <summary>Parses an INTERNALDATE (<c>"17-Jul-1996 02:44:25 -0700"</c>, quoted or not).</summary>
+        public static DateTimeOffset? Internaldate2Time(string response) => ImapDate.Internaldate2Time(response);
+
+        /// <summary>Formats a time as an IMAP date-time string, with the quotes.</summary>
+        public static string Time2Internaldate(DateTimeOffset time) => ImapDate.Time2Internaldate(time);
+
+        /// <summary>Formats a time as an IMAP date-time string, with the quotes (local time for Local/Unspecified kinds).</summary>
+        public static string Time2Internaldate(DateTime time) => ImapDate.Time2Internaldate(time);
+
+        /// <summary>Formats seconds since the Unix epoch as an IMAP date-time string, in local time, with the quotes.</summary>
+        public static string Time2Internaldate(double secondsSinceEpoch) => ImapDate.Time2Internaldate(secondsSinceEpoch);
+
+        /// <summary>Returns the flags of a <c>… FLAGS (…)</c> response.</summary>
+        public static string[] ParseFlags(string response) => ImapFlags.ParseFlags(response);
+    }
+}

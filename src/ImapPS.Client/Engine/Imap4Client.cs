@@ -1,0 +1,1046 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ImapPS.Client.Protocol;
+using ImapPS.Client.Transport;
+
+namespace ImapPS.Client
+{
+    /// <summary>
+    /// A threaded IMAP4rev1 client over plain TCP, after Python's imaplib2. Commands may be issued
+    /// from many threads at once: each is tagged and written at once, and its result is matched by
+    /// tag (untagged data by response name, message set or mailbox), so parallel commands never
+    /// receive each other's data. State-changing commands (SELECT, LOGIN, LOGOUT, IDLE, …) wait for
+    /// the commands in flight and hold back later ones. Every command has a blocking form, an
+    /// <c>…Async</c> form, and imaplib2's callback form. I/O is asynchronous: a session costs no
+    /// thread while it waits, however many commands are in flight.
+    /// </summary>
+    public partial class Imap4Client : IDisposable
+    {
+        private static readonly TimeSpan Infinite = Timeout.InfiniteTimeSpan;
+
+        private readonly object _lock = new object();
+        private readonly List<PendingCommand> _waiting = new List<PendingCommand>();
+        private readonly List<PendingCommand> _running = new List<PendingCommand>();
+        private readonly Dictionary<string, PendingCommand> _byTag = new Dictionary<string, PendingCommand>(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<ServerResponse>> _pool = new Dictionary<string, List<ServerResponse>>(StringComparer.Ordinal);
+        private readonly SemaphoreSlim _writeLock = new SemaphoreSlim(1, 1);
+        private readonly TaskCompletionSource<ServerResponse> _greeting = new TaskCompletionSource<ServerResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly string _tagPrefix;
+        private readonly EventQueue _events;
+        private readonly DebugLog _debug;
+        private HashSet<string> _capabilities = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private ImapTransport? _transport;
+        private ResponseReader _reader;
+        private CommandBuilder _builder = new CommandBuilder();
+        private Task? _readLoop;
+        private Timer? _watchdog;
+        private Timer? _idleTimer;
+        private PendingCommand? _continuationTarget;
+        private PendingCommand? _idle;
+        private Exception? _abortError;
+        private long _order;
+        private int _tagNumber;
+        private long _lastActivityTicks;
+        private volatile ImapState _state = ImapState.NONAUTH;
+        private bool _logoutRequested;
+        private bool _readOnlyChanged;
+        private bool _utf8Enabled;
+
+        /// <summary>Connects to an IMAP server over plain TCP (port 143 by default) and reads the greeting.</summary>
+        /// <exception cref="ImapAbortException">The connection failed or timed out; nothing is left open.</exception>
+        public Imap4Client(string host = "localhost", int port = 143, ImapClientOptions? options = null)
+            : this(host, port, options, connect: true)
+        {
+        }
+
+        /// <summary>For derived clients: sets up without connecting; call <see cref="ConnectCoreAsync"/>.</summary>
+        protected Imap4Client(string host, int port, ImapClientOptions? options, bool connect)
+        {
+            Host = host;
+            Port = port;
+            Options = (options ?? new ImapClientOptions()).Clone();
+            Options.Limits.Validate();
+            _tagPrefix = NewTagPrefix();
+            _debug = new DebugLog(Options.DebugLevel, Options.DebugBufferLevel, Options.DebugWriter, Options.Identifier ?? host);
+            _reader = new ResponseReader(Options.Limits) { LiteralSinkSelector = SelectLiteralSink };
+            _events = new EventQueue(this);
+            if (connect) Sync(ConnectCoreAsync());
+        }
+
+        /// <summary>Connects over plain TCP and reads the greeting, without blocking a thread.</summary>
+        public static async Task<Imap4Client> ConnectAsync(string host = "localhost", int port = 143, ImapClientOptions? options = null)
+        {
+            var client = new Imap4Client(host, port, options, connect: false);
+            await client.ConnectCoreAsync().ConfigureAwait(false);
+            return client;
+        }
+
+        /// <summary>The server's host name (or the command, for stream clients).</summary>
+        public string Host { get; }
+
+        /// <summary>The server's port.</summary>
+        public int Port { get; }
+
+        /// <summary>The options this client was made with (a copy).</summary>
+        public ImapClientOptions Options { get; }
+
+        /// <summary>The protocol state.</summary>
+        public ImapState State => _state;
+
+        /// <summary>The server's capabilities (upper case), re-read after authentication and STARTTLS.</summary>
+        public IReadOnlyCollection<string> Capabilities
+        {
+            get { lock (_lock) return _capabilities.ToArray(); }
+        }
+
+        /// <summary>The protocol version the server speaks (IMAP4REV1 or IMAP4).</summary>
+        public string ProtocolVersion => HasCapability("IMAP4REV1") ? "IMAP4REV1" : "IMAP4";
+
+        /// <summary>The server's greeting.</summary>
+        public ServerResponse? Greeting { get; private set; }
+
+        /// <summary>True once TLS protects the connection.</summary>
+        public bool IsEncrypted => _transport?.IsEncrypted ?? false;
+
+        /// <summary>True once COMPRESS=DEFLATE is active.</summary>
+        public bool IsCompressed => _transport?.IsCompressed ?? false;
+
+        /// <summary>The transport under this client, for diagnostics.</summary>
+        public ImapTransport? Transport => _transport;
+
+        /// <summary>The selected mailbox (decoded name), or null.</summary>
+        public string? SelectedMailbox { get; private set; }
+
+        /// <summary>True when the selected mailbox is read-only (EXAMINE, or the server said READ-ONLY).</summary>
+        public bool IsReadOnly { get; private set; }
+
+        /// <summary>The selected mailbox's message count, kept current from EXISTS and EXPUNGE.</summary>
+        public uint Exists { get; private set; }
+
+        /// <summary>The selected mailbox's recent count.</summary>
+        public uint RecentCount { get; private set; }
+
+        /// <summary>The selected mailbox's UIDVALIDITY.</summary>
+        public uint UidValidity { get; private set; }
+
+        /// <summary>The selected mailbox's UIDNEXT (as last reported).</summary>
+        public uint UidNext { get; private set; }
+
+        /// <summary>The selected mailbox's HIGHESTMODSEQ (CONDSTORE), or 0.</summary>
+        public ulong HighestModSeq { get; private set; }
+
+        /// <summary>The flags defined in the selected mailbox.</summary>
+        public IReadOnlyList<string> MailboxFlags { get; private set; } = Array.Empty<string>();
+
+        /// <summary>The flags the client can change permanently in the selected mailbox.</summary>
+        public IReadOnlyList<string> PermanentFlags { get; private set; } = Array.Empty<string>();
+
+        /// <summary>The error that aborted the connection, if any.</summary>
+        public Exception? AbortError => _abortError;
+
+        /// <summary>The debug level (changeable at any time).</summary>
+        public int DebugLevel
+        {
+            get => _debug.Level;
+            set => _debug.Level = value;
+        }
+
+        /// <summary>The last lines of the debug ring buffer (already redacted).</summary>
+        public IReadOnlyList<string> DebugBuffer => _debug.Buffered;
+
+        /// <summary>Raised for every debug line (level, text) — already redacted — for hosts that show their own trace.</summary>
+        public event Action<int, string>? DebugLine
+        {
+            add => _debug.Line += value;
+            remove => _debug.Line -= value;
+        }
+
+        /// <summary>Raised (on a thread-pool thread, in order) when the server reports a change to the selected mailbox.</summary>
+        public event EventHandler<MailboxChangedEventArgs>? MailboxChanged;
+
+        /// <summary>Raised (on a thread-pool thread, in order) for untagged responses no command claimed, and for ALERTs.</summary>
+        public event EventHandler<UntaggedResponseEventArgs>? UntaggedResponse;
+
+        /// <summary>True when the server offers <paramref name="capability"/> (and it is not ignored by the options).</summary>
+        public bool HasCapability(string capability)
+        {
+            lock (_lock) return _capabilities.Contains(capability) && !Options.IgnoredCapabilities.Contains(capability);
+        }
+
+        // ----------------------------------------------------------------------------------
+        // Connecting
+
+        /// <summary>Opens the transport; overridden by TLS and stream clients.</summary>
+        protected virtual async Task<ImapTransport> OpenTransportAsync()
+            => await TcpTransport.ConnectAsync(Host, Port, Options.ConnectTimeout).ConfigureAwait(false);
+
+        /// <summary>Opens the transport, starts the reader and reads the greeting, all within the connect timeout.</summary>
+        protected async Task ConnectCoreAsync()
+        {
+            var sw = Stopwatch.StartNew();
+            try
+            {
+                _debug.Log(1, "connecting to " + Host + ":" + Port);
+                _transport = await OpenTransportAsync().ConfigureAwait(false);
+                Touch();
+                _readLoop = Task.Run(ReadLoopAsync);
+                var remaining = Options.ConnectTimeout - sw.Elapsed;
+                if (remaining < TimeSpan.Zero) remaining = TimeSpan.Zero;
+                using (var cts = new CancellationTokenSource(remaining))
+                    await TcpTransport.WithCancellation(_greeting.Task, cts.Token, "waiting for the greeting of " + Host).ConfigureAwait(false);
+                var greeting = await _greeting.Task.ConfigureAwait(false);
+                Greeting = greeting;
+                if (greeting.Status == ResponseStatus.Bye)
+                    throw new ImapAbortException("The server refused the connection: " + greeting.Text);
+                _state = greeting.Status == ResponseStatus.PreAuth ? ImapState.AUTH : ImapState.NONAUTH;
+                _watchdog = new Timer(_ => Watch(), null, WatchPeriod, WatchPeriod);
+                if (!TakeCapabilityCode(greeting)) await CapabilityAsync().ConfigureAwait(false);
+                _debug.Log(1, "connected, state " + _state + ", capabilities " + string.Join(" ", Capabilities));
+            }
+            catch (Exception e)
+            {
+                var error = e as ImapException ?? new ImapAbortException("Could not connect to " + Host + ":" + Port + ": " + e.Message, e);
+                Abort(error);
+                throw error;
+            }
+        }
+
+        private TimeSpan WatchPeriod
+        {
+            get
+            {
+                var t = Options.ResponseTimeout;
+                if (t == null) return TimeSpan.FromSeconds(1);
+                long ms = Math.Max(20, Math.Min(1000, (long)t.Value.TotalMilliseconds / 5));
+                return TimeSpan.FromMilliseconds(ms);
+            }
+        }
+
+        private static string NewTagPrefix()
+        {
+            // imaplib2 starts tags with random letters so a stray reply to another client's tag cannot match.
+            var rng = new Random(Guid.NewGuid().GetHashCode());
+            var chars = new char[4];
+            for (int i = 0; i < chars.Length; i++) chars[i] = (char)('A' + rng.Next(26));
+            return new string(chars);
+        }
+
+        // ----------------------------------------------------------------------------------
+        // Issuing commands
+
+        /// <summary>
+        /// Issues a command built by the command methods: checks the state, waits for admission
+        /// (exclusive commands wait for the ones in flight; commands whose results could be
+        /// confused wait for each other), writes it and completes when its tagged response arrives.
+        /// </summary>
+        internal async Task<ImapResponse> RunAsync(CommandSpec spec)
+        {
+            var cmd = new PendingCommand(spec, Interlocked.Increment(ref _order));
+            lock (_lock)
+            {
+                ThrowIfUnusable(spec);
+                _waiting.Add(cmd);
+                TryAdmitLocked();
+            }
+            try
+            {
+                await cmd.Admitted.Task.ConfigureAwait(false);
+                lock (_lock) ThrowIfUnusable(spec);
+                await SendAsync(cmd).ConfigureAwait(false);
+                return await cmd.Completion.Task.ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _waiting.Remove(cmd);
+                    _running.Remove(cmd);
+                    if (cmd.Tag.Length > 0) _byTag.Remove(cmd.Tag);
+                    if (ReferenceEquals(_continuationTarget, cmd)) _continuationTarget = null;
+                    if (ReferenceEquals(_idle, cmd)) { _idle = null; _idleTimer?.Dispose(); _idleTimer = null; }
+                    TryAdmitLocked();
+                }
+            }
+        }
+
+        private void ThrowIfUnusable(CommandSpec spec)
+        {
+            if (_abortError != null)
+                throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
+            if (_state == ImapState.LOGOUT && _transport != null && !(_logoutRequested && spec.Name == "LOGOUT"))
+                throw new ImapAbortException("The connection is logged out.");
+            if (spec.ValidStates != null && Array.IndexOf(spec.ValidStates, _state) < 0)
+                throw new ImapException("Command " + spec.Name + " is not allowed in state " + _state + ".");
+            if (spec.Modifies && _readOnlyChanged)
+                throw new ImapReadOnlyException("The mailbox " + SelectedMailbox + " became read-only.");
+        }
+
+        /// <summary>Admits waiting commands in order, as far as exclusivity and result attribution allow. Caller holds the lock.</summary>
+        private void TryAdmitLocked()
+        {
+            bool exclusiveRunning = false;
+            foreach (var r in _running)
+                if (r.Spec.Exclusive) { exclusiveRunning = true; break; }
+            for (int i = 0; i < _waiting.Count; i++)
+            {
+                var w = _waiting[i];
+                if (w.Admitted.Task.IsCompleted) continue;
+                if (w.Spec.Exclusive)
+                {
+                    if (i == 0 && _running.Count == 0)
+                    {
+                        Admit(w, i--);
+                        exclusiveRunning = true;
+                        continue;
+                    }
+                    EndIdleIfAny();
+                    return;
+                }
+                if (exclusiveRunning)
+                {
+                    EndIdleIfAny();
+                    return;
+                }
+                bool blocked = false;
+                foreach (var r in _running)
+                    if (w.Conflicts(r)) { blocked = true; break; }
+                for (int j = 0; j < i && !blocked; j++)
+                    if (w.Conflicts(_waiting[j])) blocked = true;
+                if (!blocked) Admit(w, i--);
+            }
+        }
+
+        private void Admit(PendingCommand cmd, int waitingIndex)
+        {
+            _waiting.RemoveAt(waitingIndex);
+            _running.Add(cmd);
+            cmd.Admitted.TrySetResult(true);
+        }
+
+        private void EndIdleIfAny()
+        {
+            var idle = _idle;
+            if (idle != null && idle.Sent && !idle.DoneSent) _ = Task.Run(() => SendDoneAsync(idle));
+        }
+
+        private async Task SendAsync(PendingCommand cmd)
+        {
+            bool handlerDriven = cmd.Spec.ContinuationHandler != null;
+            await _writeLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                CommandPayload payload;
+                lock (_lock)
+                {
+                    ThrowIfUnusable(cmd.Spec);
+                    cmd.Tag = _tagPrefix + (++_tagNumber).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    _byTag[cmd.Tag] = cmd;
+                    // Marked before the write: the server may answer before WriteAsync returns.
+                    cmd.Sent = true;
+                    if (handlerDriven) _continuationTarget = cmd;
+                    payload = _builder.Build(cmd.Tag, cmd.Spec.Name, cmd.Spec.Arguments);
+                }
+                if (_debug.Enabled(2)) _debug.Log(2, "> " + payload.LogText);
+                var stream = _transport!.WriteStream;
+                for (int s = 0; s < payload.SegmentCount; s++)
+                {
+                    TaskCompletionSource<bool>? continuation = null;
+                    if (s < payload.SegmentCount - 1)
+                    {
+                        continuation = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        lock (_lock)
+                        {
+                            cmd.ContinuationWaiter = continuation;
+                            _continuationTarget = cmd;
+                        }
+                    }
+                    await payload.WriteSegmentAsync(s, stream).ConfigureAwait(false);
+                    await stream.FlushAsync().ConfigureAwait(false);
+                    Touch();
+                    if (continuation != null && !await continuation.Task.ConfigureAwait(false)) break;
+                }
+                if (!handlerDriven)
+                    lock (_lock)
+                        if (ReferenceEquals(_continuationTarget, cmd)) _continuationTarget = null;
+            }
+            catch (Exception e) when (!(e is ImapException))
+            {
+                var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
+                Abort(error);
+                throw error;
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        /// <summary>Writes a continuation answer (AUTHENTICATE) or DONE (IDLE) under the write lock.</summary>
+        internal async Task WriteLineAsync(byte[] line, string logText)
+        {
+            await _writeLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                _debug.Log(2, "> " + logText);
+                var stream = _transport!.WriteStream;
+                await stream.WriteAsync(line, 0, line.Length).ConfigureAwait(false);
+                await stream.FlushAsync().ConfigureAwait(false);
+                Touch();
+            }
+            catch (Exception e) when (!(e is ImapException))
+            {
+                var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
+                Abort(error);
+                throw error;
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        private static readonly byte[] DoneLine = { (byte)'D', (byte)'O', (byte)'N', (byte)'E', (byte)'\r', (byte)'\n' };
+
+        private async Task SendDoneAsync(PendingCommand idle)
+        {
+            lock (_lock)
+            {
+                if (idle.DoneSent) return;
+                idle.DoneSent = true;
+                idle.Idling = false;
+            }
+            try
+            {
+                await WriteLineAsync(DoneLine, "DONE").ConfigureAwait(false);
+            }
+            catch (ImapException)
+            {
+                // Abort already failed every command, the IDLE included.
+            }
+        }
+
+        private void Touch() => Interlocked.Exchange(ref _lastActivityTicks, Stopwatch.GetTimestamp());
+
+        // ----------------------------------------------------------------------------------
+        // Reading and dispatching
+
+        private async Task ReadLoopAsync()
+        {
+            try
+            {
+                while (true)
+                {
+                    ServerResponse? response;
+                    while (!_reader.TryReadResponse(out response))
+                    {
+                        var transport = _transport!;
+                        var target = _reader.GetReadBuffer();
+                        int n = await transport.ReadStream.ReadAsync(target.Array!, target.Offset, target.Count).ConfigureAwait(false);
+                        if (n == 0)
+                        {
+                            OnEndOfStream();
+                            return;
+                        }
+                        Touch();
+                        _reader.Advance(n);
+                    }
+                    var upgrade = Dispatch(response!);
+                    if (upgrade != null) await upgrade().ConfigureAwait(false);
+                }
+            }
+            catch (Exception e)
+            {
+                if (_abortError != null || (_logoutRequested && _transport?.IsClosed == true)) return;
+                ImapAbortException error = e as ImapAbortException
+                    ?? new ImapAbortException("Reading from " + Host + " failed: " + e.Message, e);
+                Abort(error);
+            }
+        }
+
+        private void OnEndOfStream()
+        {
+            bool expected;
+            lock (_lock) expected = _logoutRequested;
+            if (expected)
+            {
+                // The server closed after BYE: complete LOGOUT even if its tagged OK never came.
+                PendingCommand? logout;
+                lock (_lock) logout = _running.FirstOrDefault(c => c.Spec.Name == "LOGOUT");
+                logout?.Completion.TrySetResult(new ImapResponse("OK", null, logout.Untagged, null, new[] { new ImapDataItem("connection closed by server") }));
+                Shutdown();
+                return;
+            }
+            string detail = _reader.BufferedCount > 0 || _reader.InLiteral ? " in the middle of a response" : "";
+            Abort(new ImapAbortException("The server closed the connection" + detail + "."));
+        }
+
+        /// <summary>Routes one response; returns work the reader must do before reading on (a transport upgrade).</summary>
+        private Func<Task>? Dispatch(ServerResponse r)
+        {
+            if (_debug.Enabled(3)) _debug.Log(r.Kind == ResponseKind.Untagged ? 3 : 2, "< " + RedactIfAuthenticating(r));
+            if (!_greeting.Task.IsCompleted)
+            {
+                if (r.Kind == ResponseKind.Untagged && (r.Status == ResponseStatus.Ok || r.Status == ResponseStatus.PreAuth || r.Status == ResponseStatus.Bye))
+                {
+                    _greeting.TrySetResult(r);
+                    return null;
+                }
+                throw new ImapProtocolException("Expected a greeting, got: " + Truncate(r.ToString()), "", 0);
+            }
+            switch (r.Kind)
+            {
+                case ResponseKind.Continuation:
+                    return DispatchContinuation(r);
+                case ResponseKind.Tagged:
+                    return DispatchTagged(r);
+                default:
+                    DispatchUntagged(r);
+                    return null;
+            }
+        }
+
+        private string RedactIfAuthenticating(ServerResponse r)
+        {
+            var target = _continuationTarget;
+            if (r.Kind == ResponseKind.Continuation && target != null && target.Spec.Name == "AUTHENTICATE") return "+ ***";
+            return Truncate(r.ToString());
+        }
+
+        private static string Truncate(string s) => s.Length <= 400 ? s : s.Substring(0, 400) + "…";
+
+        private Func<Task>? DispatchContinuation(ServerResponse r)
+        {
+            PendingCommand? target;
+            lock (_lock) target = _continuationTarget;
+            if (target == null)
+                throw new ImapProtocolException("The server sent a continuation request no command asked for: " + Truncate(r.ToString()), "", 0);
+            var waiter = target.ContinuationWaiter;
+            if (waiter != null)
+            {
+                target.ContinuationWaiter = null;
+                waiter.TrySetResult(true);
+                return null;
+            }
+            var handler = target.Spec.ContinuationHandler;
+            if (handler == null)
+                throw new ImapProtocolException("The server sent an unexpected continuation request: " + Truncate(r.ToString()), "", 0);
+            // Handlers write (AUTHENTICATE answers), so they run off the reader.
+            var task = handler(target, r);
+            _ = task.ContinueWith(t => Abort(new ImapAbortException("Continuation handling failed: " + t.Exception!.GetBaseException().Message, t.Exception)),
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            return null;
+        }
+
+        private Func<Task>? DispatchTagged(ServerResponse r)
+        {
+            PendingCommand? cmd;
+            lock (_lock) _byTag.TryGetValue(r.Tag!, out cmd);
+            if (cmd == null)
+                throw new ImapProtocolException("The server answered a command that was not sent (tag " + r.Tag + "): " + Truncate(r.ToString()), "", 0);
+            cmd.ContinuationWaiter?.TrySetResult(false);
+            if (r.HasCode) HandleCode(r, cmd);
+            if (r.Status == ResponseStatus.Ok && cmd.Spec.OnTaggedOk != null)
+            {
+                var hook = cmd.Spec.OnTaggedOk;
+                return async () =>
+                {
+                    await hook().ConfigureAwait(false);
+                    Complete(cmd, r);
+                };
+            }
+            Complete(cmd, r);
+            return null;
+        }
+
+        private void Complete(PendingCommand cmd, ServerResponse tagged)
+        {
+            string type = tagged.Name;
+            var spec = cmd.Spec;
+            if (tagged.Status == ResponseStatus.Bad)
+            {
+                cmd.Completion.TrySetException(new ImapException(spec.Name + " command error: BAD " + tagged.Text));
+                return;
+            }
+            var untagged = cmd.Untagged;
+            var response = new ImapResponse(type, tagged, untagged, BuildData);
+            cmd.Completion.TrySetResult(response);
+        }
+
+        private IReadOnlyList<ImapDataItem> BuildData(ImapResponse response) => BuildData(response, null);
+
+        internal static IReadOnlyList<ImapDataItem> BuildData(ImapResponse response, string? name)
+        {
+            var items = new List<ImapDataItem>();
+            if (response.Type == "OK")
+            {
+                foreach (var u in response.Untagged)
+                {
+                    if (name != null && u.Name != name) continue;
+                    bool first = true;
+                    foreach (var part in u.SplitAtLiterals(u.DataOffset))
+                    {
+                        string text = part.Key;
+                        if (first && u.HasNumber)
+                            text = u.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) + (text.Length > 0 ? " " + text : "");
+                        first = false;
+                        items.Add(new ImapDataItem(text, part.Value));
+                    }
+                }
+            }
+            if (items.Count == 0 && response.Tagged != null) items.Add(new ImapDataItem(response.Tagged.Text));
+            return items;
+        }
+
+        private void DispatchUntagged(ServerResponse r)
+        {
+            if (r.Status != ResponseStatus.None)
+            {
+                DispatchUntaggedStatus(r);
+                return;
+            }
+            string name = r.Name;
+            PendingCommand? claimant = null;
+            bool idleWake = false;
+            lock (_lock)
+            {
+                UpdateMailboxState(r);
+                claimant = FindClaimant(r);
+                if (claimant == null)
+                {
+                    if (IsMailboxData(name)) AddToPool(name, r);
+                    else AddToPool(name, r);
+                }
+                else if (claimant.Spec.OnData == null)
+                {
+                    claimant.Untagged.Add(r);
+                }
+                var idle = _idle;
+                if (idle != null && idle.Idling && IsMailboxData(name)) idleWake = true;
+            }
+            if (claimant?.Spec.OnData != null) claimant.Spec.OnData(r);
+            if (claimant == null || IsMailboxData(name)) RaiseChange(r, claimant);
+            if (idleWake) EndIdleIfAnyUnlocked();
+        }
+
+        private void EndIdleIfAnyUnlocked()
+        {
+            lock (_lock) EndIdleIfAny();
+        }
+
+        private static bool IsMailboxData(string name)
+            => name == "EXISTS" || name == "EXPUNGE" || name == "RECENT" || name == "FETCH" || name == "VANISHED" || name == "FLAGS";
+
+        private PendingCommand? FindClaimant(ServerResponse r)
+        {
+            string name = r.Name;
+            if (name == "ESEARCH")
+            {
+                var first = r.Data;
+                if (first.IsList && first[0].IsAtom("TAG"))
+                {
+                    var tag = first[1].AsString();
+                    if (tag != null && _byTag.TryGetValue(tag, out var byTag)) return byTag;
+                }
+            }
+            PendingCommand? best = null;
+            uint? uid = null;
+            bool uidLooked = false;
+            foreach (var c in _running)
+            {
+                if (!c.Sent || !c.Spec.Collects_(name)) continue;
+                if (name == "FETCH" && c.Spec.MessageFilter != null)
+                {
+                    var filter = c.Spec.MessageFilter;
+                    if (filter.ByUid)
+                    {
+                        if (!uidLooked) { uid = FetchUid(r); uidLooked = true; }
+                        if (uid == null || !filter.Contains(uid.Value)) continue;
+                    }
+                    else if (!filter.Contains(r.Number)) continue;
+                }
+                else if (name == "STATUS" && c.Spec.CollectKey != null)
+                {
+                    var mailbox = r.Data.AsString();
+                    if (mailbox == null || !string.Equals(DecodeMailbox(mailbox), c.Spec.CollectKey, StringComparison.Ordinal)) continue;
+                }
+                if (best == null || c.Order < best.Order) best = c;
+            }
+            return best;
+        }
+
+        private string DecodeMailbox(string wire) => _utf8Enabled ? wire : (ModifiedUtf7.TryDecode(wire, out var d) ? d! : wire);
+
+        internal static uint? FetchUid(ServerResponse r)
+        {
+            var list = r.Data;
+            if (!list.IsList) return null;
+            var e = list.GetEnumerator();
+            while (e.MoveNext())
+            {
+                var key = e.Current;
+                if (!e.MoveNext()) break;
+                if (key.IsAtom("UID") && e.Current.TryGetUInt32(out var uid)) return uid;
+            }
+            return null;
+        }
+
+        private void AddToPool(string name, ServerResponse r)
+        {
+            if (!_pool.TryGetValue(name, out var list)) _pool[name] = list = new List<ServerResponse>();
+            if (list.Count >= Options.MaxPooledResponses) list.RemoveAt(0);
+            list.Add(r);
+        }
+
+        private void DispatchUntaggedStatus(ServerResponse r)
+        {
+            if (r.HasCode) HandleCode(r, null);
+            lock (_lock) AddToPool(r.Name, r);
+            if (r.Status == ResponseStatus.Bye)
+            {
+                bool expected;
+                lock (_lock) expected = _logoutRequested;
+                if (!expected) throw new ImapAbortException("The server said BYE: " + r.Text);
+            }
+        }
+
+        private void HandleCode(ServerResponse r, PendingCommand? tagCommand)
+        {
+            string code = r.CodeName ?? "";
+            lock (_lock)
+            {
+                switch (code)
+                {
+                    case "CAPABILITY":
+                        TakeCapabilityCodeLocked(r);
+                        break;
+                    case "UIDVALIDITY":
+                        if (r.CodeArgument.TryGetUInt32(out var uv)) UidValidity = uv;
+                        break;
+                    case "UIDNEXT":
+                        if (r.CodeArgument.TryGetUInt32(out var un)) UidNext = un;
+                        break;
+                    case "HIGHESTMODSEQ":
+                        if (r.CodeArgument.TryGetUInt64(out var hm)) HighestModSeq = hm;
+                        break;
+                    case "PERMANENTFLAGS":
+                        PermanentFlags = ReadFlagList(r.CodeArgument);
+                        break;
+                    case "READ-ONLY":
+                        if (_state == ImapState.SELECTED && !IsReadOnly && !IsSelecting()) _readOnlyChanged = true;
+                        IsReadOnly = true;
+                        break;
+                    case "READ-WRITE":
+                        IsReadOnly = false;
+                        break;
+                }
+                if (code.Length > 0 && r.Kind == ResponseKind.Untagged) AddToPool(code, r);
+                if (code.Length > 0 && r.Kind == ResponseKind.Tagged && tagCommand != null) AddToPool(code, r);
+            }
+            if (code == "ALERT" || code == "READ-ONLY" && _readOnlyChanged) _events.Enqueue(new UntaggedResponseEventArgs(r));
+        }
+
+        private bool IsSelecting()
+        {
+            foreach (var c in _running)
+                if (c.Spec.Name == "SELECT" || c.Spec.Name == "EXAMINE") return true;
+            return false;
+        }
+
+        private static string[] ReadFlagList(ImapValue list)
+        {
+            if (!list.IsList) return Array.Empty<string>();
+            var flags = new List<string>();
+            foreach (var f in list) flags.Add(f.AsString() ?? "");
+            return flags.ToArray();
+        }
+
+        private void UpdateMailboxState(ServerResponse r)
+        {
+            switch (r.Name)
+            {
+                case "EXISTS":
+                    Exists = r.Number;
+                    break;
+                case "RECENT":
+                    RecentCount = r.Number;
+                    break;
+                case "EXPUNGE":
+                    if (Exists > 0) Exists--;
+                    break;
+                case "FLAGS":
+                    MailboxFlags = ReadFlagList(r.Data);
+                    break;
+            }
+        }
+
+        private void RaiseChange(ServerResponse r, PendingCommand? claimant)
+        {
+            if (MailboxChanged == null && UntaggedResponse == null) return;
+            bool selecting;
+            lock (_lock) selecting = IsSelecting();
+            switch (r.Name)
+            {
+                case "EXISTS":
+                    if (!selecting) _events.Enqueue(Change(MailboxChangeKind.Exists, r.Number, null, null, r));
+                    return;
+                case "RECENT":
+                    if (!selecting) _events.Enqueue(Change(MailboxChangeKind.Recent, r.Number, null, null, r));
+                    return;
+                case "EXPUNGE":
+                    _events.Enqueue(Change(MailboxChangeKind.Expunge, r.Number, null, null, r));
+                    return;
+                case "VANISHED":
+                    _events.Enqueue(Change(MailboxChangeKind.Vanished, 0, null, null, r));
+                    return;
+                case "FLAGS":
+                    if (!selecting) _events.Enqueue(Change(MailboxChangeKind.MailboxFlags, 0, null, ReadFlagList(r.Data), r));
+                    return;
+                case "FETCH":
+                    if (claimant != null) return;
+                    string[]? flags = null;
+                    var e = r.Data.GetEnumerator();
+                    while (e.MoveNext())
+                    {
+                        var key = e.Current;
+                        if (!e.MoveNext()) break;
+                        if (key.IsAtom("FLAGS")) flags = ReadFlagList(e.Current);
+                    }
+                    _events.Enqueue(Change(MailboxChangeKind.Flags, r.Number, FetchUid(r), flags, r));
+                    return;
+                default:
+                    _events.Enqueue(new UntaggedResponseEventArgs(r));
+                    return;
+            }
+        }
+
+        private MailboxChangedEventArgs Change(MailboxChangeKind kind, uint number, uint? uid, IReadOnlyList<string>? flags, ServerResponse r)
+            => new MailboxChangedEventArgs(kind, SelectedMailbox, number, uid, flags, r);
+
+        private Stream? SelectLiteralSink(LiteralRequest request)
+        {
+            PendingCommand? only = null;
+            lock (_lock)
+            {
+                foreach (var c in _running)
+                {
+                    if (c.Spec.LiteralSink == null) continue;
+                    if (only != null)
+                    {
+                        // Several streaming commands: pick by the message the literal belongs to.
+                        only = null;
+                        var prefix = request.Prefix;
+                        foreach (var d in _running)
+                        {
+                            if (d.Spec.LiteralSink == null || d.Spec.MessageFilter == null) continue;
+                            if (MatchesPrefix(prefix, d.Spec.MessageFilter)) { only = d; break; }
+                        }
+                        break;
+                    }
+                    only = c;
+                }
+            }
+            return only?.Spec.LiteralSink!(request);
+        }
+
+        private static bool MatchesPrefix(string prefix, MessageSetFilter filter)
+        {
+            // prefix: "* <seq> FETCH (… UID <uid> …"
+            var parts = prefix.Split(new[] { ' ', '(' }, StringSplitOptions.RemoveEmptyEntries);
+            if (!filter.ByUid)
+                return parts.Length > 1 && uint.TryParse(parts[1], out var seq) && filter.Contains(seq);
+            for (int i = 0; i + 1 < parts.Length; i++)
+                if (parts[i].Equals("UID", StringComparison.OrdinalIgnoreCase) && uint.TryParse(parts[i + 1], out var uid))
+                    return filter.Contains(uid);
+            return false;
+        }
+
+        // ----------------------------------------------------------------------------------
+        // Capabilities
+
+        private bool TakeCapabilityCode(ServerResponse r)
+        {
+            if (!r.HasCode || r.CodeName != "CAPABILITY") return false;
+            lock (_lock) TakeCapabilityCodeLocked(r);
+            return true;
+        }
+
+        private void TakeCapabilityCodeLocked(ServerResponse r)
+        {
+            var caps = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (var v = r.CodeArgument; !v.IsNone; v = v.Next()) caps.Add(v.AsString()!.ToUpperInvariant());
+            SetCapabilitiesLocked(caps);
+        }
+
+        private void SetCapabilitiesLocked(HashSet<string> caps)
+        {
+            _capabilities = caps;
+            _builder = new CommandBuilder(CommandBuilder.LiteralSupportFrom(caps.Where(c => !Options.IgnoredCapabilities.Contains(c))), _utf8Enabled);
+        }
+
+        // ----------------------------------------------------------------------------------
+        // Timeouts, abort and shutdown
+
+        private void Watch()
+        {
+            var timeout = Options.ResponseTimeout;
+            if (timeout == null || _abortError != null) return;
+            bool waiting = false;
+            lock (_lock)
+            {
+                foreach (var c in _running)
+                    if (c.Sent && !c.Idling) { waiting = true; break; }
+            }
+            if (!waiting) return;
+            long idleTicks = Stopwatch.GetTimestamp() - Interlocked.Read(ref _lastActivityTicks);
+            if (idleTicks > timeout.Value.TotalSeconds * Stopwatch.Frequency)
+                Abort(new ImapAbortException("The server did not answer within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
+        }
+
+        /// <summary>
+        /// Closes the connection at once and fails every pending command with an
+        /// <see cref="ImapAbortException"/>. The client cannot be used afterwards.
+        /// </summary>
+        public void Abort(Exception? reason = null) => AbortCore(reason, dumpDebugBuffer: true);
+
+        private void AbortCore(Exception? reason, bool dumpDebugBuffer)
+        {
+            ImapAbortException error = reason as ImapAbortException
+                ?? new ImapAbortException(reason?.Message ?? "The connection was aborted by the caller.", reason);
+            List<PendingCommand> pending;
+            lock (_lock)
+            {
+                if (_abortError != null) return;
+                _abortError = error;
+                _state = ImapState.LOGOUT;
+                pending = new List<PendingCommand>(_running);
+                pending.AddRange(_waiting);
+            }
+            _debug.Log(1, (dumpDebugBuffer ? "abort: " : "closed: ") + error.Message);
+            if (dumpDebugBuffer) _debug.DumpBuffer(error.Message);
+            Shutdown();
+            _greeting.TrySetException(error);
+            foreach (var c in pending)
+            {
+                c.ContinuationWaiter?.TrySetException(error);
+                c.Admitted.TrySetException(error);
+                c.Completion.TrySetException(error);
+            }
+        }
+
+        private void Shutdown()
+        {
+            _state = ImapState.LOGOUT;
+            _watchdog?.Dispose();
+            _idleTimer?.Dispose();
+            _transport?.Dispose();
+        }
+
+        /// <summary>Logs out if still connected (briefly), then closes everything. Never throws.</summary>
+        public void Dispose()
+        {
+            Dispose(true);
+            GC.SuppressFinalize(this);
+        }
+
+        /// <summary>Releases the connection.</summary>
+        protected virtual void Dispose(bool disposing)
+        {
+            if (!disposing) return;
+            if (_abortError == null && _state != ImapState.LOGOUT && _transport != null)
+            {
+                try
+                {
+                    var logout = LogoutAsync();
+                    logout.Wait(TimeSpan.FromSeconds(5));
+                }
+                catch (Exception) { /* best effort: Dispose must not throw */ }
+            }
+            if (_abortError == null)
+            {
+                lock (_lock) _logoutRequested = true;
+            }
+            AbortCore(new ImapAbortException("The client was disposed."), dumpDebugBuffer: false);
+            try { _readLoop?.Wait(TimeSpan.FromSeconds(5)); } catch (Exception) { /* faults were reported through Abort */ }
+        }
+
+        /// <summary>Blocks on a task; the response timeout bounds every wait (the watchdog aborts a silent server).</summary>
+        internal static T Sync<T>(Task<T> task)
+        {
+            try
+            {
+                return task.GetAwaiter().GetResult();
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                throw e.InnerException!;
+            }
+        }
+
+        internal static void Sync(Task task) => task.GetAwaiter().GetResult();
+
+        /// <summary>Runs a command in imaplib2's callback style: returns at once, calls back later on the thread pool.</summary>
+        internal static ImapResponse? WithCallback(Task<ImapResponse> task, ImapCallback? callback, object? argument)
+        {
+            if (callback == null) return Sync(task);
+            task.ContinueWith(t =>
+            {
+                if (t.IsFaulted) callback(null, argument, t.Exception!.GetBaseException());
+                else if (t.IsCanceled) callback(null, argument, new ImapAbortException("The command was cancelled."));
+                else callback(t.Result, argument, null);
+            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return null;
+        }
+
+        /// <summary>Delivers events one at a time, in order, on the thread pool, so handlers never stall the reader.</summary>
+        private sealed class EventQueue
+        {
+            private readonly Imap4Client _client;
+            private readonly Queue<EventArgs> _queue = new Queue<EventArgs>();
+            private bool _draining;
+
+            public EventQueue(Imap4Client client) => _client = client;
+
+            public void Enqueue(EventArgs e)
+            {
+                lock (_queue)
+                {
+                    _queue.Enqueue(e);
+                    if (_draining) return;
+                    _draining = true;
+                }
+                ThreadPool.QueueUserWorkItem(_ => Drain());
+            }
+
+            private void Drain()
+            {
+                while (true)
+                {
+                    EventArgs e;
+                    lock (_queue)
+                    {
+                        if (_queue.Count == 0)
+                        {
+                            _draining = false;
+                            return;
+                        }
+                        e = _queue.Dequeue();
+                    }
+                    try
+                    {
+                        if (e is MailboxChangedEventArgs m) _client.MailboxChanged?.Invoke(_client, m);
+                        else if (e is UntaggedResponseEventArgs u) _client.UntaggedResponse?.Invoke(_client, u);
+                    }
+                    catch (Exception ex)
+                    {
+                        _client._debug.Log(1, "event handler failed: " + ex.Message);
+                    }
+                }
+            }
+        }
+    }
+}

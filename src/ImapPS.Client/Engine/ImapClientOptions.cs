@@ -1,0 +1,63 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using ImapPS.Client.Protocol;
+using ImapPS.Client.Transport;
+
+namespace ImapPS.Client
+{
+    /// <summary>The protocol state of a connection (RFC 3501 §3).</summary>
+    public enum ImapState
+    {
+        /// <summary>Connected, not yet authenticated.</summary>
+        NONAUTH,
+        /// <summary>Authenticated (or PREAUTH), no mailbox selected.</summary>
+        AUTH,
+        /// <summary>A mailbox is selected.</summary>
+        SELECTED,
+        /// <summary>Logged out or closed; the client can no longer be used.</summary>
+        LOGOUT,
+    }
+
+    /// <summary>Options of a connection, as imaplib2's constructor arguments plus limits.</summary>
+    public sealed class ImapClientOptions
+    {
+        /// <summary>Debug level: messages at or below it are written to <see cref="DebugWriter"/> (0: none).</summary>
+        public int DebugLevel { get; set; }
+
+        /// <summary>Where debug output goes (default: standard error).</summary>
+        public TextWriter? DebugWriter { get; set; }
+
+        /// <summary>Messages up to this level are kept in a 20-line ring buffer written out on error (default 3).</summary>
+        public int DebugBufferLevel { get; set; } = 3;
+
+        /// <summary>A name for this connection in logs (default: the host).</summary>
+        public string? Identifier { get; set; }
+
+        /// <summary>
+        /// How long the server may stay silent while a command waits for it before the connection is
+        /// aborted (default 2 minutes; null: never). Suspended while idling.
+        /// </summary>
+        public TimeSpan? ResponseTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+        /// <summary>How long connecting (TCP, TLS handshake, greeting) may take (default 30 s).</summary>
+        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>TLS settings for implicit TLS and STARTTLS.</summary>
+        public TlsOptions Tls { get; set; } = new TlsOptions();
+
+        /// <summary>Bounds on what the server may send.</summary>
+        public ProtocolLimits Limits { get; set; } = new ProtocolLimits();
+
+        /// <summary>How many unclaimed untagged responses of one name are kept for <c>Response()</c> (oldest dropped first; default 10,000).</summary>
+        public int MaxPooledResponses { get; set; } = 10000;
+
+        /// <summary>Capabilities to act as if the server did not offer (e.g. MOVE, to test the fallback).</summary>
+        public ISet<string> IgnoredCapabilities { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>Longest command line sent at once; longer UID sets are split (default 8,000 bytes, safe for every common server).</summary>
+        public int MaxCommandLength { get; set; } = 8000;
+
+        internal ImapClientOptions Clone() => (ImapClientOptions)MemberwiseClone();
+    }
+}
