@@ -34,6 +34,7 @@ namespace ImapPS.Client.Tests.Support
         private readonly TaskCompletionSource<bool> _clientClosed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource<bool> _scriptDone = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly byte[] _buffer = new byte[64 * 1024];
+        private TaskCompletionSource<bool> _arrival = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _start;
         private int _end;
         private Stream _readStream;
@@ -93,6 +94,47 @@ namespace ImapPS.Client.Tests.Support
         public byte[] Sent
         {
             get { lock (_logLock) return _sent.ToArray(); }
+        }
+
+        /// <summary>
+        /// Waits until everything received so far satisfies <paramref name="predicate"/> (re-checked whenever data arrives),
+        /// at most <paramref name="timeout"/> (default <see cref="StepTimeout"/>). Throws <see cref="TimeoutException"/>, or
+        /// <see cref="EndOfStreamException"/> when the client closed without the predicate becoming true. Returns the bytes.
+        /// </summary>
+        public async Task<byte[]> WaitForReceivedAsync(Func<byte[], bool> predicate, TimeSpan? timeout = null)
+        {
+            var limit = timeout ?? StepTimeout;
+            var deadline = DateTime.UtcNow + limit;
+            while (true)
+            {
+                byte[] snapshot;
+                Task arrival;
+                lock (_logLock)
+                {
+                    snapshot = _received.ToArray();
+                    arrival = _arrival.Task;
+                }
+                if (predicate(snapshot))
+                    return snapshot;
+                if (_clientClosed.Task.IsCompleted)
+                    throw new EndOfStreamException($"Client closed after {snapshot.Length} bytes without the expected data: \"{Show(snapshot)}\".");
+                var remaining = deadline - DateTime.UtcNow;
+                if (remaining <= TimeSpan.Zero)
+                    throw new TimeoutException($"Expected data not received within {limit.TotalSeconds:0.###} s; got {snapshot.Length} bytes: \"{Show(snapshot)}\".");
+                using var delayCancel = new CancellationTokenSource();
+                await Task.WhenAny(arrival, _clientClosed.Task, Task.Delay(remaining, delayCancel.Token)).ConfigureAwait(false);
+                delayCancel.Cancel();
+            }
+        }
+
+        /// <summary>Waits until the received bytes (as ISO-8859-1 text) contain <paramref name="text"/>; see <see cref="WaitForReceivedAsync(Func{byte[], bool}, TimeSpan?)"/>.</summary>
+        public Task<byte[]> WaitForReceivedAsync(string text, TimeSpan? timeout = null)
+            => WaitForReceivedAsync(bytes => ImapWire.Latin1.GetString(bytes).IndexOf(text, StringComparison.Ordinal) >= 0, timeout);
+
+        private static string Show(byte[] bytes)
+        {
+            var text = ImapWire.Latin1.GetString(bytes, 0, Math.Min(bytes.Length, 300)).Replace("\r", "\\r").Replace("\n", "\\n");
+            return bytes.Length > 300 ? text + "..." : text;
         }
 
         /// <summary>Completes when the client's end of stream (or a reset) has been observed.</summary>
@@ -367,8 +409,14 @@ namespace ImapPS.Client.Tests.Support
                 _clientClosed.TrySetResult(true);
                 return false;
             }
+            TaskCompletionSource<bool> arrived;
             lock (_logLock)
+            {
                 _received.Write(_buffer, _end, read);
+                arrived = _arrival;
+                _arrival = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            arrived.TrySetResult(true);
             Interlocked.Add(ref _bytesReceived, read);
             _end += read;
             return true;
