@@ -14,13 +14,15 @@ namespace ImapPS.Client.Tests.Support
     /// back what it took once a client is disposed.
     /// <para>How the comparison stays honest:</para>
     /// <list type="bullet">
-    /// <item>Sockets (<c>socket:[…]</c> links in <c>/proc/self/fd</c>) must return to the baseline exactly; nothing is
+    /// <item>Comparison is by identity, not count: a socket inode or OS thread id that was not in the baseline is "new";
+    /// so an unrelated socket or thread going away (xunit's own long-running threads come and go) cannot hide a leak.</item>
+    /// <item>Sockets (<c>socket:[…]</c> links in <c>/proc/self/fd</c>): no new socket may remain; nothing is
     /// forced through the finalizer first, so a socket closed only by a finalizer counts as leaked.</item>
     /// <item>Threads are classified by their OS name (<c>/proc/self/task/*/comm</c>, which .NET sets from
-    /// <see cref="Thread.Name"/>, truncated to 15 bytes). Engine threads (<see cref="EngineThreadPrefix"/>) must return
-    /// exactly. Runtime infrastructure (<c>.NET TP Worker</c>, <c>.NET Sockets</c>, <c>.NET Timer</c>, …) grows and
+    /// <see cref="Thread.Name"/>, truncated to 15 bytes). Engine threads (<see cref="EngineThreadPrefix"/>):
+    /// none may remain. Runtime infrastructure (<c>.NET TP Worker</c>, <c>.NET Sockets</c>, <c>.NET Timer</c>, …) grows and
     /// shrinks on its own and is only reported. Every other thread — including <c>.NET Long Running Task</c> threads and
-    /// unnamed threads — is "dedicated" and must return to the baseline plus an explicit tolerance (default 0).</item>
+    /// unnamed threads — is "dedicated": at most an explicit tolerance (default 0) of new ones may remain.</item>
     /// <item>Limitation: an unnamed thread inherits its creator's OS name, so an unnamed thread started from a
     /// thread-pool thread looks like pool infrastructure. The engine therefore names every thread it creates
     /// with <see cref="EngineThreadPrefix"/>.</item>
@@ -36,10 +38,12 @@ namespace ImapPS.Client.Tests.Support
         /// <summary>xunit collection for tests that compare process-wide resource counts (parallelization disabled).</summary>
         public const string CollectionName = "ResourceSensitive";
 
-        private ResourceSnapshot(DateTime takenUtc, int processThreads, IReadOnlyList<string> threadNames, IReadOnlyList<string> sockets)
+        private ResourceSnapshot(DateTime takenUtc, int processThreads, IReadOnlyDictionary<int, string> threads, IReadOnlyList<string> sockets)
         {
             TakenUtc = takenUtc;
             ProcessThreads = processThreads;
+            Threads = threads;
+            var threadNames = threads.Values.ToList();
             ThreadNames = threadNames;
             SocketInodes = sockets;
             EngineThreads = threadNames.Count(IsEngineThread);
@@ -53,7 +57,10 @@ namespace ImapPS.Client.Tests.Support
         /// <summary><see cref="Process.Threads"/> count after <see cref="Process.Refresh"/> (all OS threads; diagnostic).</summary>
         public int ProcessThreads { get; }
 
-        /// <summary>OS names of all threads of the process (from <c>/proc/self/task</c>).</summary>
+        /// <summary>OS thread id → OS thread name, for every thread of the process (from <c>/proc/self/task</c>).</summary>
+        public IReadOnlyDictionary<int, string> Threads { get; }
+
+        /// <summary>OS names of all threads of the process.</summary>
         public IReadOnlyList<string> ThreadNames { get; }
 
         /// <summary>Threads whose name starts with <see cref="EngineThreadPrefix"/>.</summary>
@@ -83,12 +90,14 @@ namespace ImapPS.Client.Tests.Support
                 process.Refresh();
                 processThreads = process.Threads.Count;
             }
-            return new ResourceSnapshot(DateTime.UtcNow, processThreads, ReadThreadNames(), ReadSocketInodes());
+            return new ResourceSnapshot(DateTime.UtcNow, processThreads, ReadThreads(), ReadSocketInodes());
         }
 
         /// <summary>
-        /// Polls (every 25 ms, at most <paramref name="timeout"/>) until sockets ≤ baseline, engine threads ≤ baseline and
-        /// dedicated threads ≤ baseline + <paramref name="dedicatedThreadTolerance"/>; otherwise throws with the differences.
+        /// Polls (every 25 ms, at most <paramref name="timeout"/>) until no socket, no engine thread and at most
+        /// <paramref name="dedicatedThreadTolerance"/> dedicated threads exist that were not in <paramref name="baseline"/>;
+        /// otherwise throws <see cref="ResourceLeakException"/> naming them. Comparison is by identity (socket inode,
+        /// OS thread id), not by count, so an unrelated socket or thread going away cannot hide a leak.
         /// Polling is deliberate: the OS offers no event for "a thread exited" or "a socket was closed".
         /// </summary>
         public static async Task AssertReturnsToBaselineAsync(ResourceSnapshot baseline, TimeSpan timeout, int dedicatedThreadTolerance = 0)
@@ -103,7 +112,7 @@ namespace ImapPS.Client.Tests.Support
                     return;
                 if (stopwatch.Elapsed >= timeout)
                     throw new ResourceLeakException($"Resources did not return to the baseline within {timeout.TotalSeconds:0.###} s: "
-                        + string.Join("; ", problems) + $". (process threads {baseline.ProcessThreads} -> {now.ProcessThreads}, runtime threads {baseline.RuntimeThreads} -> {now.RuntimeThreads})");
+                        + string.Join("; ", problems) + $". (baseline: {baseline}; now: {now})");
                 await Task.Delay(25).ConfigureAwait(false);
             }
         }
@@ -112,19 +121,20 @@ namespace ImapPS.Client.Tests.Support
         public static void AssertReturnsToBaseline(ResourceSnapshot baseline, TimeSpan timeout, int dedicatedThreadTolerance = 0)
             => AssertReturnsToBaselineAsync(baseline, timeout, dedicatedThreadTolerance).GetAwaiter().GetResult();
 
-        /// <summary>The differences that violate the baseline rules (empty when <paramref name="current"/> is within them).</summary>
+        /// <summary>The violations of the baseline rules (empty when <paramref name="current"/> is within them).</summary>
         public static IReadOnlyList<string> Compare(ResourceSnapshot baseline, ResourceSnapshot current, int dedicatedThreadTolerance = 0)
         {
             var problems = new List<string>();
-            if (current.Sockets > baseline.Sockets)
-            {
-                var extra = current.SocketInodes.Except(baseline.SocketInodes).ToList();
-                problems.Add($"sockets {baseline.Sockets} -> {current.Sockets} (new: {string.Join(", ", extra.Select(DescribeSocket))})");
-            }
-            if (current.EngineThreads > baseline.EngineThreads)
-                problems.Add($"engine threads {baseline.EngineThreads} -> {current.EngineThreads} ({NameDiff(baseline, current, IsEngineThread)})");
-            if (current.DedicatedThreads > baseline.DedicatedThreads + dedicatedThreadTolerance)
-                problems.Add($"dedicated threads {baseline.DedicatedThreads} -> {current.DedicatedThreads}, tolerance {dedicatedThreadTolerance} ({NameDiff(baseline, current, n => !IsEngineThread(n) && !IsRuntimeInfrastructure(n))})");
+            var newSockets = current.SocketInodes.Except(baseline.SocketInodes).ToList();
+            if (newSockets.Count > 0)
+                problems.Add($"{newSockets.Count} new socket(s): {string.Join(", ", newSockets.Select(DescribeSocket))}");
+            var newThreads = current.Threads.Where(t => !baseline.Threads.TryGetValue(t.Key, out var name) || name != t.Value).ToList();
+            var newEngine = newThreads.Where(t => IsEngineThread(t.Value)).ToList();
+            if (newEngine.Count > 0)
+                problems.Add($"{newEngine.Count} new engine thread(s): {Describe(newEngine)}");
+            var newDedicated = newThreads.Where(t => !IsEngineThread(t.Value) && !IsRuntimeInfrastructure(t.Value)).ToList();
+            if (newDedicated.Count > dedicatedThreadTolerance)
+                problems.Add($"{newDedicated.Count} new dedicated thread(s), tolerance {dedicatedThreadTolerance}: {Describe(newDedicated)}");
             return problems;
         }
 
@@ -142,26 +152,21 @@ namespace ImapPS.Client.Tests.Support
         public override string ToString()
             => $"sockets {Sockets}, threads {ProcessThreads} (engine {EngineThreads}, dedicated {DedicatedThreads}, runtime {RuntimeThreads})";
 
-        private static string NameDiff(ResourceSnapshot baseline, ResourceSnapshot current, Func<string, bool> filter)
-        {
-            var before = baseline.ThreadNames.Where(filter).GroupBy(n => n).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-            var grown = current.ThreadNames.Where(filter).GroupBy(n => n)
-                .Select(g => (name: g.Key, delta: g.Count() - (before.TryGetValue(g.Key, out var b) ? b : 0)))
-                .Where(x => x.delta > 0)
-                .Select(x => $"+{x.delta} \"{x.name}\"");
-            return "grown: " + string.Join(", ", grown);
-        }
+        private static string Describe(IEnumerable<KeyValuePair<int, string>> threads)
+            => string.Join(", ", threads.Select(t => $"\"{t.Value}\" (tid {t.Key})"));
 
-        private static IReadOnlyList<string> ReadThreadNames()
+        private static IReadOnlyDictionary<int, string> ReadThreads()
         {
+            var threads = new SortedDictionary<int, string>();
             if (!Directory.Exists("/proc/self/task"))
-                return Array.Empty<string>();
-            var names = new List<string>();
+                return threads;
             foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
             {
+                if (!int.TryParse(Path.GetFileName(task), NumberStyles.None, CultureInfo.InvariantCulture, out var tid))
+                    continue;
                 try
                 {
-                    names.Add(File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'));
+                    threads[tid] = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
                 }
                 catch (IOException)
                 {
@@ -171,7 +176,7 @@ namespace ImapPS.Client.Tests.Support
                 {
                 }
             }
-            return names;
+            return threads;
         }
 
         private static IReadOnlyList<string> ReadSocketInodes()
