@@ -276,9 +276,10 @@ namespace ImapPS.Client.Tests.Support
                 if (!finished)
                     FinishScript(connection, counted, null);
 
-                // After the script the connection stays up (unless a step closed it), logging what the client still
-                // sends, until the client closes or the server is disposed.
-                if (!connection.IsClosed)
+                // After the script the connection stays up (half-closed after a graceful close), logging what the
+                // client still sends, until the client closes or the server is disposed. Disposing the socket while
+                // client bytes sit unread would send an RST, which can destroy data the client has not read yet.
+                if (!connection.IsAborted)
                     await connection.DrainUntilClosedAsync(token).ConfigureAwait(false);
             }
             catch (Exception ex) when (token.IsCancellationRequested)
@@ -294,6 +295,7 @@ namespace ImapPS.Client.Tests.Support
             finally
             {
                 connection.Abort();
+                connection.ReleaseStreams();
             }
         }
 

@@ -44,6 +44,7 @@ namespace ImapPS.Client.Tests.Support
         private long _bytesReceived;
         private int _stepsCompleted;
         private volatile bool _closed;
+        private volatile bool _sendClosed;
 
         internal ServerConnection(int index, Socket socket, TimeSpan stepTimeout, CancellationToken disposeToken)
         {
@@ -339,13 +340,17 @@ namespace ImapPS.Client.Tests.Support
             {
                 // Stopped waiting: not an error of the client.
             }
+            catch (Exception ex) when (_sendClosed && (ex is InvalidOperationException || ex is ObjectDisposedException || ex is IOException))
+            {
+                // After our own close_notify a TLS stream may refuse further reads: the conversation is over.
+            }
             return drained;
         }
 
         /// <summary>Closes the connection: gracefully (TLS close_notify, FIN) or with an RST when <paramref name="reset"/>.</summary>
         public async Task CloseAsync(bool reset, CancellationToken cancellationToken)
         {
-            if (_closed) return;
+            if (_closed || (_sendClosed && !reset)) return;
             if (reset)
             {
                 _closed = true;
@@ -362,10 +367,14 @@ namespace ImapPS.Client.Tests.Support
                 try { await _ssl.ShutdownAsync().ConfigureAwait(false); } catch (IOException) { }
             }
             try { _socket.Shutdown(SocketShutdown.Send); } catch (SocketException) { } catch (ObjectDisposedException) { }
-            _closed = true;
+            _sendClosed = true;
         }
 
-        internal bool IsClosed => _closed;
+        /// <summary>True once the server closed its side (gracefully or with a reset): the script cannot go on.</summary>
+        internal bool IsClosed => _closed || _sendClosed;
+
+        /// <summary>True once the socket is gone (reset or aborted): nothing more can be read.</summary>
+        internal bool IsAborted => _closed;
 
         internal void IncrementSteps() => Interlocked.Increment(ref _stepsCompleted);
 
@@ -378,6 +387,19 @@ namespace ImapPS.Client.Tests.Support
             _closed = true;
             try { _socket.Dispose(); } catch (ObjectDisposedException) { }
             _clientClosed.TrySetResult(true);
+        }
+
+        /// <summary>Disposes the layered streams; only from the connection's own task, once nothing reads or writes them.</summary>
+        internal void ReleaseStreams()
+        {
+            // They own native state (zlib, TLS); the socket under them is already gone, so their final writes fail
+            // and are of no interest.
+            foreach (var stream in new[] { _readStream, _writeStream, _ssl })
+            {
+                if (stream == null || ReferenceEquals(stream, _network)) continue;
+                try { stream.Dispose(); } catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is InvalidOperationException) { }
+            }
+            _network.Dispose();
         }
 
         private async Task<bool> FillAsync(CancellationToken cancellationToken)

@@ -86,6 +86,23 @@ namespace ImapPS.Client.Tests.SupportTests
         }
 
         [Fact]
+        public async Task DropAfterBytes_stays_a_clean_end_of_stream_when_client_bytes_are_still_unread()
+        {
+            var gate = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var server = ScriptedImapServer.Start(new ServerScript()
+                .WaitFor(gate.Task)
+                .DropAfterBytes(10)
+                .Send("* OK greeting that is cut\r\n"));
+            await using var client = await RawImapClient.ConnectAsync(server);
+            await client.WriteAsync("a1 NOOP\r\n"); // the script never reads it before closing
+            gate.SetResult(true);
+
+            Assert.Equal("* OK greet", Encoding.ASCII.GetString(await client.ReadAllToEndAsync()));
+            await server.WaitForCompletionAsync();
+            await server.Connections[0].WaitForReceivedAsync("a1 NOOP\r\n");
+        }
+
+        [Fact]
         public async Task Drop_with_reset_is_seen_by_the_client_as_connection_reset()
         {
             await using var server = ScriptedImapServer.Start(new ServerScript()
