@@ -516,6 +516,22 @@ namespace ImapPS.Client.Tests.Protocol
             Assert.Equal(expected.ToString(), Encoding.ASCII.GetString(actual.ToArray()));
         }
 
+        [Fact]
+        public void BuildingSmallCommandsAllocatesOnlyThePayload()
+        {
+            // Hot path: 1,000 pipelined small commands. Per command we expect the argument array,
+            // the payload object and its exact-size byte array; the scratch buffer comes from the pool.
+            ImapArgument set = ImapArgument.FromSequenceSet("1:*");
+            ImapArgument items = ImapArgument.Raw("(UID FLAGS)");
+            ImapArgument[] arguments = { set, items };
+            for (int i = 0; i < 100; i++) Plus.Build("A1", "UID FETCH", arguments);
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++) Plus.Build("A1", "UID FETCH", arguments);
+            long perCommand = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000;
+            Assert.InRange(perCommand, 1, 256);
+        }
+
         // ---- properties ----
 
         private static readonly Gen<string> Piece = Gen.Frequency(
