@@ -447,6 +447,17 @@ namespace ImapPS.Client.Tests.Protocol
         }
 
         [Fact]
+        public void LoginPasswordGivenAsBytesIsQuotedOrALiteral()
+        {
+            CommandPayload quoted = Plus.Build("A1", "LOGIN", "fred", Encoding.ASCII.GetBytes("p w"));
+            Assert.Equal("A1 LOGIN fred \"p w\"\r\n", WireText(quoted));
+            Assert.Equal("A1 LOGIN fred ***", quoted.LogText);
+            CommandPayload literal = Plus.Build("A1", "LOGIN", "fred", new byte[] { 0xC3, 0xA9 });
+            Assert.Equal(new byte[] { 0xC3, 0xA9, (byte)'\r', (byte)'\n' }, Wire(literal).Skip("A1 LOGIN fred {2+}\r\n".Length).ToArray());
+            Assert.Equal("A1 LOGIN fred ***", literal.LogText);
+        }
+
+        [Fact]
         public void AuthenticateDataIsRedactedButTheMechanismIsNot()
         {
             CommandPayload payload = Sync.Build("A1", "AUTHENTICATE", ImapArgument.Atom("PLAIN"), "AGZyZWQAaHVudGVyMg==");
