@@ -135,9 +135,7 @@ namespace ImapPS.Client.Protocol
                     ImapArgument argument = arguments[i];
                     if (argument.IsNone) continue;
                     if (isLogin && i == 1)
-                        argument = ImapArgument.Sensitive(argument.Kind == ImapArgumentKind.AutoString
-                            ? ImapArgument.Quoted((string)argument.Value!)
-                            : argument);
+                        argument = ImapArgument.Sensitive(QuotedPassword(argument));
                     else if (isAuthenticate && i >= 1 && !argument.IsSensitive)
                         argument = ImapArgument.Sensitive(argument);
                     writer.WriteByte((byte)' ');
@@ -176,6 +174,19 @@ namespace ImapPS.Client.Protocol
             {
                 writer.Release();
             }
+        }
+
+        /// <summary>imaplib2 always quotes the LOGIN password; untyped bytes get the same treatment.</summary>
+        private static ImapArgument QuotedPassword(ImapArgument password)
+        {
+            if (password.Kind == ImapArgumentKind.AutoString) return ImapArgument.Quoted((string)password.Value!);
+            if (password.Kind != ImapArgumentKind.AutoBytes) return password;
+            ReadOnlySpan<byte> bytes = password.Bytes.Span;
+            foreach (byte b in bytes)
+                if (b >= 0x80 || ImapSyntax.IsLineBreakOrNul(b)) return ImapArgument.Literal(password.Bytes);
+            var text = new char[bytes.Length];
+            for (int i = 0; i < bytes.Length; i++) text[i] = (char)bytes[i];
+            return ImapArgument.Quoted(new string(text));
         }
 
         private void WriteArgument(ref Writer writer, in ImapArgument argument, int index)

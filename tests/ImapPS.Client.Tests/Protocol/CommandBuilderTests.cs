@@ -447,6 +447,17 @@ namespace ImapPS.Client.Tests.Protocol
         }
 
         [Fact]
+        public void LoginPasswordGivenAsBytesIsQuotedOrALiteral()
+        {
+            CommandPayload quoted = Plus.Build("A1", "LOGIN", "fred", Encoding.ASCII.GetBytes("p w"));
+            Assert.Equal("A1 LOGIN fred \"p w\"\r\n", WireText(quoted));
+            Assert.Equal("A1 LOGIN fred ***", quoted.LogText);
+            CommandPayload literal = Plus.Build("A1", "LOGIN", "fred", new byte[] { 0xC3, 0xA9 });
+            Assert.Equal(new byte[] { 0xC3, 0xA9, (byte)'\r', (byte)'\n' }, Wire(literal).Skip("A1 LOGIN fred {2+}\r\n".Length).ToArray());
+            Assert.Equal("A1 LOGIN fred ***", literal.LogText);
+        }
+
+        [Fact]
         public void AuthenticateDataIsRedactedButTheMechanismIsNot()
         {
             CommandPayload payload = Sync.Build("A1", "AUTHENTICATE", ImapArgument.Atom("PLAIN"), "AGZyZWQAaHVudGVyMg==");
@@ -514,6 +525,22 @@ namespace ImapPS.Client.Tests.Protocol
                 expected.Append("A").Append(i).Append(" UID FETCH ").Append(i + 1).Append(":* (FLAGS)\r\n");
             }
             Assert.Equal(expected.ToString(), Encoding.ASCII.GetString(actual.ToArray()));
+        }
+
+        [Fact]
+        public void BuildingSmallCommandsAllocatesOnlyThePayload()
+        {
+            // Hot path: 1,000 pipelined small commands. Per command we expect the argument array,
+            // the payload object and its exact-size byte array; the scratch buffer comes from the pool.
+            ImapArgument set = ImapArgument.FromSequenceSet("1:*");
+            ImapArgument items = ImapArgument.Raw("(UID FLAGS)");
+            ImapArgument[] arguments = { set, items };
+            for (int i = 0; i < 100; i++) Plus.Build("A1", "UID FETCH", arguments);
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++) Plus.Build("A1", "UID FETCH", arguments);
+            long perCommand = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000;
+            Assert.InRange(perCommand, 1, 256);
         }
 
         // ---- properties ----
