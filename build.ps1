@@ -278,13 +278,12 @@ function Invoke-TestTask {
         Write-Host $_.ScriptStackTrace -ForegroundColor DarkGray
     }
 
+    $passed = 0; $failed = 0; $skipped = 0
     foreach ($r in $results) {
         $state = if (-not $r.Ran) { "DID NOT RUN: $($r.Note)" } elseif ($r.Failed) { 'FAILED' } else { 'ok' }
         Write-Host ("{0,-7} {1} passed, {2} failed, {3} skipped  {4}" -f $r.Runner, $r.Passed, $r.Failed, $r.Skipped, $state)
+        $passed += $r.Passed; $failed += $r.Failed; $skipped += $r.Skipped
     }
-    $passed = ($results | Measure-Object Passed -Sum).Sum ?? 0
-    $failed = ($results | Measure-Object Failed -Sum).Sum ?? 0
-    $skipped = ($results | Measure-Object Skipped -Sum).Sum ?? 0
     $allRan = $results.Count -eq 2 -and -not ($results | Where-Object { -not $_.Ran })
     Write-Host "tests: $passed passed, $failed failed, $skipped skipped"
     return ($null -eq $problem -and $allRan -and $failed -eq 0)
