@@ -292,6 +292,18 @@ namespace ImapPS.Client.Tests.Fixture
         }
 
         [Fact]
+        public void Start_FailsWithDovecotsOwnErrorWhenTheConfigurationIsBad()
+        {
+            var options = new DovecotOptions { ExtraConfiguration = "imapps_no_such_setting = 1" };
+            DovecotException error = Assert.Throws<DovecotException>(() => DovecotServer.Start(options));
+            Assert.Contains("Dovecot did not start", error.Message);
+            Assert.Contains("imapps_no_such_setting", error.Message);
+            string config = Regex.Match(error.Message, @"config (\S+dovecot\.conf)").Groups[1].Value;
+            Assert.False(string.IsNullOrEmpty(config), error.Message);
+            Assert.False(Directory.Exists(Path.GetDirectoryName(config)), "a failed start must remove its folder");
+        }
+
+        [Fact]
         public void TheLogShowsNoErrors()
         {
             // Runs after or alongside the other tests of the collection; an error line means the
