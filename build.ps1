@@ -212,17 +212,18 @@ function Invoke-XunitTests {
         return [pscustomobject]@{ Runner = 'xunit'; Passed = 0; Failed = 0; Skipped = 0; Ran = $false; Note = "no TRX written (dotnet test exit code $exitCode)" }
     }
     [xml]$xml = Get-Content -Raw $trx
-    $counters = $xml.TestRun.ResultSummary.Counters
-    $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+    # Count the results themselves: the summary counters leave skipped tests out of notExecuted.
+    $outcomes = @($xml.GetElementsByTagName('UnitTestResult') | ForEach-Object { $_.GetAttribute('outcome') })
+    $failed = @($outcomes | Where-Object { $_ -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
     $result = [pscustomobject]@{
         Runner  = 'xunit'
-        Passed  = [int]$counters.passed
+        Passed  = @($outcomes | Where-Object { $_ -eq 'Passed' }).Count
         Failed  = $failed
-        Skipped = [int]$counters.notExecuted + [int]$counters.inconclusive
+        Skipped = @($outcomes | Where-Object { $_ -in 'NotExecuted', 'Inconclusive', 'NotRunnable' }).Count
         Ran     = $true
         Note    = ''
     }
-    if ([int]$counters.total -eq 0) {
+    if ($outcomes.Count -eq 0) {
         $result.Ran = $false; $result.Note = 'no tests were found'
     }
     elseif ($exitCode -ne 0 -and $failed -eq 0) {
