@@ -343,10 +343,10 @@ namespace ImapPS.Testing
         }
 
         /// <summary>
-        /// Stops the server (doveadm stop, then a kill if it lingers), waits for it to exit and deletes
-        /// its folder. Safe to call more than once.
+        /// Stops the server (SIGTERM to the master, as doveadm stop sends; a kill of the whole process
+        /// tree if it lingers), waits for it to exit and deletes its folder. Safe to call more than once.
         /// </summary>
-        public void Stop() => StopCore(graceful: true);
+        public void Stop() => StopCore();
 
         /// <inheritdoc />
         public void Dispose() => Stop();
@@ -437,7 +437,7 @@ namespace ImapPS.Testing
                 }
 
                 string log = LogTail();
-                StopProcesses(graceful: false);
+                StopProcesses();
                 bool portClash = log.IndexOf("Address already in use", StringComparison.OrdinalIgnoreCase) >= 0;
                 if (portClash && attempt < MaxAttempts)
                 {
@@ -654,7 +654,7 @@ namespace ImapPS.Testing
             return c.ToString().Replace("\r\n", "\n");
         }
 
-        private void StopCore(bool graceful)
+        private void StopCore()
         {
             lock (stateLock)
             {
@@ -668,7 +668,7 @@ namespace ImapPS.Testing
 
             try
             {
-                StopProcesses(graceful);
+                StopProcesses();
             }
             finally
             {
@@ -678,20 +678,11 @@ namespace ImapPS.Testing
             }
         }
 
-        private void StopProcesses(bool graceful)
+        private void StopProcesses()
         {
-            if (graceful && IsProcessAlive(dovecotPid))
-            {
-                try
-                {
-                    ProcessRunner.Run(doveadmPath, new[] { "-c", ConfigPath, "stop" }, TimeSpan.FromSeconds(10));
-                }
-                catch (Exception ex) when (ex is InvalidOperationException || ex is TimeoutException)
-                {
-                    // The kill below still stops it.
-                }
-            }
-
+            // Closing the watchdog's stdin makes it send Dovecot's master SIGTERM, which is all
+            // 'doveadm stop' does, and wait for it (the master needs about 1 s to stop its children;
+            // doveadm would then poll for another 2 s). A master that ignores it is killed after 10 s.
             Process? shell = watchdog;
             watchdog = null;
             if (shell != null)
@@ -991,8 +982,7 @@ namespace ImapPS.Testing
             {
                 try
                 {
-                    // No doveadm at exit: closing the watchdog's stdin is quick and sufficient.
-                    server.StopCore(graceful: false);
+                    server.StopCore();
                 }
                 catch (Exception)
                 {

@@ -196,6 +196,41 @@ namespace ImapPS.Client.Tests.Fixture
             Assert.Throws<ArgumentException>(() => Server.SeedMaildir(user.Name, "INBOX", new[] { message }));
         }
 
+        [SharedCorpusFact]
+        public void SeedMaildir_RealWorldMessagesWithBareLineFeeds_GetConsistentSizes()
+        {
+            // The ruby-mail fixtures mix LF and CRLF files: the W= size SeedMaildir writes into each
+            // maildir name must equal the CRLF size Dovecot then serves, or Dovecot reports a
+            // broken size and the client sees a literal that does not match RFC822.SIZE.
+            string folder = Path.Combine(SharedCorpusFactAttribute.CorpusDirectory, "messages", "ruby-mail");
+            List<string> files = Directory.GetFiles(folder, "*.eml", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal).ToList();
+            Assert.NotEmpty(files);
+            Assert.Contains(files, f => HasBareLineFeed(File.ReadAllBytes(f)));
+
+            TestUser user = fixture.CreateUser("corpus");
+            DateTimeOffset date = new DateTimeOffset(2020, 5, 1, 12, 0, 0, TimeSpan.Zero);
+            Server.SeedMaildir(user.Name, "INBOX", files.Select(f => new SeedMessage(File.ReadAllBytes(f), internalDate: date)));
+            List<string> expectedSizes = files.Select(f => File.ReadAllBytes(f)).Select(b => (b.Length + b.Where((c, i) => c == (byte)'\n' && (i == 0 || b[i - 1] != (byte)'\r')).Count()).ToString(CultureInfo.InvariantCulture)).ToList();
+
+            using (RawImapConnection imap = LoginAs(user))
+            {
+                Assert.Contains($"* {files.Count} EXISTS", imap.Command("SELECT INBOX"));
+                List<string> fetch = imap.Command("FETCH 1:* (RFC822.SIZE BODY.PEEK[])");
+                Assert.Equal("OK", RawImapConnection.Status(fetch));
+                List<string> items = fetch.Where(r => r.StartsWith("* ", StringComparison.Ordinal) && r.Contains(" FETCH ")).ToList();
+                Assert.Equal(files.Count, items.Count);
+                for (int i = 0; i < items.Count; i++)
+                {
+                    string size = Regex.Match(items[i], @"RFC822\.SIZE (\d+)").Groups[1].Value;
+                    string literal = Regex.Match(items[i], @"BODY\[\] \{(\d+)\}").Groups[1].Value;
+                    Assert.True(expectedSizes[i] == size && size == literal, $"{files[i]}: expected {expectedSizes[i]}, RFC822.SIZE {size}, BODY[] {literal}");
+                }
+            }
+
+            string[] complaints = File.ReadAllLines(Server.LogPath).Where(l => l.Contains("(" + user.Name + ")") && l.Contains("Error")).ToArray();
+            Assert.True(complaints.Length == 0, string.Join(Environment.NewLine, complaints));
+        }
+
         [Fact]
         public void AddUser_CanLogInAtOnceToAnEmptyMailbox()
         {
@@ -257,6 +292,18 @@ namespace ImapPS.Client.Tests.Fixture
         }
 
         [Fact]
+        public void Start_FailsWithDovecotsOwnErrorWhenTheConfigurationIsBad()
+        {
+            var options = new DovecotOptions { ExtraConfiguration = "imapps_no_such_setting = 1" };
+            DovecotException error = Assert.Throws<DovecotException>(() => DovecotServer.Start(options));
+            Assert.Contains("Dovecot did not start", error.Message);
+            Assert.Contains("imapps_no_such_setting", error.Message);
+            string config = Regex.Match(error.Message, @"config (\S+dovecot\.conf)").Groups[1].Value;
+            Assert.False(string.IsNullOrEmpty(config), error.Message);
+            Assert.False(Directory.Exists(Path.GetDirectoryName(config)), "a failed start must remove its folder");
+        }
+
+        [Fact]
         public void TheLogShowsNoErrors()
         {
             // Runs after or alongside the other tests of the collection; an error line means the
@@ -266,6 +313,19 @@ namespace ImapPS.Client.Tests.Fixture
                 .Where(l => !l.Contains("NoSuchMailbox"))
                 .ToArray();
             Assert.True(problems.Length == 0, string.Join(Environment.NewLine, problems));
+        }
+
+        private static bool HasBareLineFeed(byte[] bytes)
+        {
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                if (bytes[i] == (byte)'\n' && (i == 0 || bytes[i - 1] != (byte)'\r'))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private RawImapConnection LoginAs(TestUser user)

@@ -1,0 +1,36 @@
+@{
+    # The build (build.ps1 -Task Build) stamps ModuleVersion from VersionPrefix in Directory.Build.props.
+    RootModule           = 'ImapPS.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = 'c589ef2d-89ea-452c-b0f3-d67514653795'
+    Author               = 'ImapPS contributors'
+    CompanyName          = 'ImapPS'
+    Copyright            = 'Copyright (c) 2026 ImapPS contributors. MIT License.'
+    Description          = 'IMAP for PowerShell: connect to any IMAP4rev1 server and search, read, flag, move, save and watch mail from the pipeline. Built on ImapPS.Client, a threaded IMAP engine with many commands in flight on one connection, IDLE, TLS/STARTTLS, COMPRESS=DEFLATE and QUOTA/ACL/METADATA support; messages are parsed with MimeKit.'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    PowerShellVersion    = '5.1'
+    NestedModules        = @()
+    FormatsToProcess     = @('ImapPS.format.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-Imap', 'Disconnect-Imap', 'Get-ImapSession',
+        'Get-ImapMailbox', 'Select-ImapMailbox', 'New-ImapMailbox', 'Rename-ImapMailbox', 'Remove-ImapMailbox', 'Close-ImapMailbox',
+        'Add-ImapSubscription', 'Remove-ImapSubscription',
+        'Get-ImapQuota', 'Set-ImapQuota',
+        'Get-ImapAcl', 'Set-ImapAcl', 'Remove-ImapAcl', 'Get-ImapRight',
+        'Get-ImapNamespace', 'Get-ImapMetadata', 'Set-ImapMetadata',
+        'Search-ImapMessage', 'Get-ImapMessage', 'Save-ImapMessage', 'Save-ImapAttachment', 'Add-ImapMessage',
+        'Set-ImapFlag', 'Copy-ImapMessage', 'Move-ImapMessage', 'Remove-ImapMessage', 'Get-ImapThread',
+        'Invoke-ImapIdle', 'Invoke-ImapCommand'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('IMAP', 'Email', 'Mail', 'Mailbox', 'IDLE', 'MimeKit', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            LicenseUri   = 'https://github.com/imapps/ImapPS/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/imapps/ImapPS'
+            ReleaseNotes = 'First preview: threaded IMAP engine and the ImapPS cmdlets.'
+        }
+    }
+}

@@ -1,0 +1,385 @@
+#Requires -Version 7.0
+<#
+.SYNOPSIS
+    Builds, tests, demonstrates and packages ImapPS.
+.DESCRIPTION
+    Build    compiles the solution and assembles the module in out/ImapPS/<version>.
+    Test     installs missing prerequisites (Dovecot, python3-imaplib2, Pester), builds, runs the
+             xunit and Pester suites and ends with the line "tests: N passed, N failed, N skipped".
+    Demo     builds, starts a throwaway Dovecot with generated mail and runs demo/Showcase.ps1.
+    Bench    runs the benchmarks (not implemented yet).
+    Package  builds and publishes the module as a .nupkg into out/packages.
+    Clean    removes out/ and every bin/ and obj/ folder.
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
+    [string]$Task = 'Build',
+
+    [string]$Configuration = 'Release'
+)
+
+Set-StrictMode -Version 3.0
+$ErrorActionPreference = 'Stop'
+# Native exit codes are checked explicitly (Invoke-Native), with a message saying what failed.
+$PSNativeCommandUseErrorActionPreference = $false
+
+$RepoRoot = $PSScriptRoot
+$OutDir = Join-Path $RepoRoot 'out'
+$ModuleOutRoot = Join-Path $OutDir 'ImapPS'
+$TestingOutDir = Join-Path $OutDir 'ImapPS.Testing'
+$ResultsDir = Join-Path $OutDir 'test-results'
+
+#region Helpers
+
+function Write-Step([string]$Message) {
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+function Invoke-Native {
+    <# Runs a native command and throws when it exits non-zero. #>
+    param(
+        [Parameter(Mandatory)] [string]$FilePath,
+        [string[]]$ArgumentList = @(),
+        [string]$What = "$FilePath $($ArgumentList -join ' ')"
+    )
+    # Out-Host keeps the command's output on screen and out of the caller's return value.
+    & $FilePath @ArgumentList | Out-Host
+    if ($LASTEXITCODE -ne 0) {
+        throw "$What failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Get-PwshCommand {
+    <# The command line that starts another instance of this PowerShell (as 'dotnet pwsh.dll' when run as a dotnet tool). #>
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        return @($process, [Reflection.Assembly]::GetEntryAssembly().Location)
+    }
+    return @($process)
+}
+
+function Invoke-ChildPwsh {
+    <# Runs a script in a fresh PowerShell process, so module loads do not leak into this one. #>
+    param([Parameter(Mandatory)] [string]$Command, [string]$What = 'PowerShell child process')
+    $pwsh = @(Get-PwshCommand)
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Command)
+    Invoke-Native -FilePath $pwsh[0] -ArgumentList $arguments -What $What
+}
+
+function Get-ModuleVersion {
+    <# The single source of the version: VersionPrefix in Directory.Build.props. #>
+    [xml]$props = Get-Content -Raw (Join-Path $RepoRoot 'Directory.Build.props')
+    $version = @($props.Project.PropertyGroup | ForEach-Object { $_.SelectSingleNode('VersionPrefix') } | Where-Object { $_ }) |
+        Select-Object -First 1
+    if (-not $version) { throw 'VersionPrefix not found in Directory.Build.props.' }
+    return $version.InnerText.Trim()
+}
+
+function Get-NuGetPackagesFolder {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    $output = & dotnet nuget locals global-packages --list
+    if ($LASTEXITCODE -ne 0) { throw "'dotnet nuget locals global-packages --list' failed with exit code $LASTEXITCODE." }
+    $line = @($output) | Where-Object { $_ -match '^\s*global-packages:\s*(.+?)\s*$' } | Select-Object -First 1
+    if (-not $line) { throw "Cannot find the NuGet global packages folder in: $output" }
+    return $Matches[1]
+}
+
+function Test-IsRoot {
+    if (-not $IsLinux -and -not $IsMacOS) { return $false }
+    $uid = & id -u
+    return $LASTEXITCODE -eq 0 -and "$uid".Trim() -eq '0'
+}
+
+#endregion
+
+#region Tasks
+
+function Invoke-BuildTask {
+    $version = Get-ModuleVersion
+    Write-Step "Building ImapPS.sln ($Configuration), version $version"
+    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'ImapPS.sln'), '-c', $Configuration, '--nologo') -What 'dotnet build'
+
+    # publish (without rebuilding) gathers exactly the dependency closure of the module project.
+    $publishDir = Join-Path $OutDir 'publish/ImapPS'
+    if (Test-Path $publishDir) { Remove-Item $publishDir -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'src/ImapPS/ImapPS.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-o', $publishDir) -What 'dotnet publish'
+
+    Write-Step "Assembling out/ImapPS/$version"
+    if (Test-Path $ModuleOutRoot) { Remove-Item $ModuleOutRoot -Recurse -Force }
+    $moduleDir = Join-Path $ModuleOutRoot $version
+    New-Item -ItemType Directory -Path $moduleDir -Force | Out-Null
+
+    # PowerShell itself provides System.Management.Automation; shipping one would shadow it.
+    Get-ChildItem $publishDir -Filter *.dll |
+        Where-Object Name -NE 'System.Management.Automation.dll' |
+        Copy-Item -Destination $moduleDir
+
+    $moduleSource = Join-Path $RepoRoot 'src/ImapPS'
+    $formatFiles = @(Get-ChildItem $moduleSource -Filter *.ps1xml -File)
+    if ($formatFiles) {
+        $formatFiles | Copy-Item -Destination $moduleDir
+    }
+    if (-not (Test-Path (Join-Path $moduleDir 'ImapPS.format.ps1xml'))) {
+        # The manifest lists the format file; until the module has views, an empty one keeps import working.
+        Set-Content -Path (Join-Path $moduleDir 'ImapPS.format.ps1xml') -Encoding utf8NoBOM -Value @'
+<?xml version="1.0" encoding="utf-8"?>
+<Configuration>
+  <ViewDefinitions />
+</Configuration>
+'@
+    }
+
+    $helpSource = Join-Path $moduleSource 'en-US'
+    if (Test-Path $helpSource) {
+        Copy-Item $helpSource -Destination $moduleDir -Recurse
+    }
+    Copy-Item (Join-Path $RepoRoot 'LICENSE') -Destination $moduleDir
+
+    $manifest = Get-Content -Raw (Join-Path $RepoRoot 'ImapPS.psd1')
+    $stamped = [regex]::Replace($manifest, "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'")
+    if ($stamped -notmatch "ModuleVersion\s*=\s*'$([regex]::Escape($version))'") { throw 'Could not stamp ModuleVersion into the manifest.' }
+    Set-Content -Path (Join-Path $moduleDir 'ImapPS.psd1') -Value $stamped -Encoding utf8NoBOM -NoNewline
+
+    Write-Step 'Copying the test-support library to out/ImapPS.Testing'
+    if (Test-Path $TestingOutDir) { Remove-Item $TestingOutDir -Recurse -Force }
+    New-Item -ItemType Directory -Path $TestingOutDir -Force | Out-Null
+    Copy-Item (Join-Path $RepoRoot "tests/ImapPS.Testing/bin/$Configuration/netstandard2.0/ImapPS.Testing.dll") -Destination $TestingOutDir
+
+    Write-Step 'Checking that the module imports'
+    $check = "`$ErrorActionPreference = 'Stop'; `$m = Import-Module '$ModuleOutRoot' -PassThru; if (`$m.Version -ne [version]'$version') { throw ""imported version `$(`$m.Version)"" }; ""Imported ImapPS `$(`$m.Version) with `$(`$m.ExportedCmdlets.Count) cmdlets"""
+    Invoke-ChildPwsh -Command $check -What 'Import-Module of out/ImapPS'
+    return $moduleDir
+}
+
+function Install-Prerequisites {
+    $packages = [Collections.Generic.List[string]]::new()
+    if (-not (Get-Command dovecot -ErrorAction Ignore) -and -not (Test-Path /usr/sbin/dovecot)) { $packages.Add('dovecot-imapd') }
+    if (-not (Get-Command openssl -ErrorAction Ignore)) { $packages.Add('openssl') }
+    # Debian's package serves the system interpreter, which need not be the python3 first on PATH.
+    $python = if (Test-Path /usr/bin/python3) { '/usr/bin/python3' } else { (Get-Command python3 -ErrorAction Ignore)?.Source }
+    $hasImaplib2 = $false
+    if ($python) {
+        & $python -c 'import imaplib2' 2>$null
+        $hasImaplib2 = $LASTEXITCODE -eq 0
+    }
+    if (-not $hasImaplib2) { $packages.Add('python3-imaplib2') }
+    if ($packages.Count -eq 0) { return }
+
+    $aptGet = Get-Command apt-get -ErrorAction Ignore
+    if (-not $IsLinux -or -not $aptGet) {
+        throw "Missing prerequisites: $($packages -join ', '). Install Dovecot's IMAP server (dovecot-imapd / dovecot), openssl and Python's imaplib2 with your package manager, then run again."
+    }
+
+    $prefix = @()
+    if (-not (Test-IsRoot)) {
+        if (-not (Get-Command sudo -ErrorAction Ignore)) { throw "Installing $($packages -join ', ') needs root (or sudo)." }
+        $prefix = @('sudo', '--preserve-env=DEBIAN_FRONTEND')
+    }
+
+    Write-Step "Installing $($packages -join ', ') with apt-get"
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    $command = @($prefix) + @($aptGet.Source)
+    Invoke-Native $command[0] (@($command | Select-Object -Skip 1) + @('update')) -What 'apt-get update'
+    Invoke-Native $command[0] (@($command | Select-Object -Skip 1) + @('install', '-y', '--no-install-recommends') + $packages) -What "apt-get install $($packages -join ' ')"
+}
+
+function Restore-Pester {
+    <# Restores Pester from NuGet through tools/pester and returns the path of Pester.psd1. #>
+    $project = Join-Path $RepoRoot 'tools/pester/Pester.Restore.csproj'
+    [xml]$xml = Get-Content -Raw $project
+    $version = ($xml.Project.ItemGroup.PackageDownload | Where-Object Include -EQ 'Pester').Version.Trim('[', ']')
+    Write-Step "Restoring Pester $version"
+    Invoke-Native dotnet @('restore', $project, '--nologo') -What 'dotnet restore of tools/pester'
+    $manifest = Join-Path (Get-NuGetPackagesFolder) "pester/$version/tools/Pester.psd1"
+    if (-not (Test-Path $manifest)) { throw "Pester was restored but $manifest does not exist." }
+    return $manifest
+}
+
+function Invoke-XunitTests {
+    Write-Step 'Running xunit tests (tests/ImapPS.Client.Tests)'
+    $resultsDir = Join-Path $ResultsDir 'xunit'
+    if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }
+    $trxName = 'ImapPS.Client.Tests.trx'
+    & dotnet test (Join-Path $RepoRoot 'tests/ImapPS.Client.Tests') -c $Configuration --no-build --nologo `
+        --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=normal' --results-directory $resultsDir | Out-Host
+    $exitCode = $LASTEXITCODE
+
+    $trx = Join-Path $resultsDir $trxName
+    if (-not (Test-Path $trx)) {
+        return [pscustomobject]@{ Runner = 'xunit'; Passed = 0; Failed = 0; Skipped = 0; Ran = $false; Note = "no TRX written (dotnet test exit code $exitCode)" }
+    }
+    [xml]$xml = Get-Content -Raw $trx
+    # Count the results themselves: the summary counters leave skipped tests out of notExecuted.
+    $outcomes = @($xml.GetElementsByTagName('UnitTestResult') | ForEach-Object { $_.GetAttribute('outcome') })
+    $failed = @($outcomes | Where-Object { $_ -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
+    $result = [pscustomobject]@{
+        Runner  = 'xunit'
+        Passed  = @($outcomes | Where-Object { $_ -eq 'Passed' }).Count
+        Failed  = $failed
+        Skipped = @($outcomes | Where-Object { $_ -in 'NotExecuted', 'Inconclusive', 'NotRunnable' }).Count
+        Ran     = $true
+        Note    = ''
+    }
+    if ($outcomes.Count -eq 0) {
+        $result.Ran = $false; $result.Note = 'no tests were found'
+    }
+    elseif ($exitCode -ne 0 -and $failed -eq 0) {
+        # A crashed test host can leave a TRX without failures: the run is still not a pass.
+        $result.Ran = $false; $result.Note = "dotnet test exited with $exitCode ($($xml.TestRun.ResultSummary.outcome))"
+    }
+    return $result
+}
+
+function Invoke-PesterTests([string]$PesterManifest) {
+    Write-Step 'Running Pester tests (tests/Pester)'
+    $resultFile = Join-Path $ResultsDir 'pester-summary.json'
+    New-Item -ItemType Directory -Path $ResultsDir -Force | Out-Null
+    if (Test-Path $resultFile) { Remove-Item $resultFile -Force }
+
+    $runner = Join-Path $RepoRoot 'tools/pester/Invoke-PesterRun.ps1'
+    $pwsh = @(Get-PwshCommand)
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $runner,
+        '-PesterManifest', $PesterManifest, '-TestPath', (Join-Path $RepoRoot 'tests/Pester'),
+        '-SummaryFile', $resultFile, '-NUnitFile', (Join-Path $ResultsDir 'pester.xml'))
+    & $pwsh[0] @arguments | Out-Host
+    $exitCode = $LASTEXITCODE
+
+    if (-not (Test-Path $resultFile)) {
+        return [pscustomobject]@{ Runner = 'Pester'; Passed = 0; Failed = 0; Skipped = 0; Ran = $false; Note = "no summary written (exit code $exitCode)" }
+    }
+    $summary = Get-Content -Raw $resultFile | ConvertFrom-Json
+    $result = [pscustomobject]@{
+        Runner  = 'Pester'
+        Passed  = [int]$summary.Passed
+        Failed  = [int]$summary.Failed + [int]$summary.FailedBlocks + [int]$summary.FailedContainers
+        Skipped = [int]$summary.Skipped + [int]$summary.NotRun
+        Ran     = $true
+        Note    = ''
+    }
+    if ([int]$summary.Total -eq 0) { $result.Ran = $false; $result.Note = 'no tests were found' }
+    return $result
+}
+
+function Invoke-TestTask {
+    $results = [Collections.Generic.List[object]]::new()
+    $problem = $null
+    try {
+        Install-Prerequisites
+        $pester = Restore-Pester
+        Invoke-BuildTask | Out-Null
+        $results.Add((Invoke-XunitTests))
+        $results.Add((Invoke-PesterTests $pester))
+    }
+    catch {
+        $problem = $_
+        Write-Host "ERROR: $($_.Exception.Message)" -ForegroundColor Red
+        Write-Host $_.ScriptStackTrace -ForegroundColor DarkGray
+    }
+
+    $passed = 0; $failed = 0; $skipped = 0
+    foreach ($r in $results) {
+        $state = if (-not $r.Ran) { "DID NOT RUN: $($r.Note)" } elseif ($r.Failed) { 'FAILED' } else { 'ok' }
+        Write-Host ("{0,-7} {1} passed, {2} failed, {3} skipped  {4}" -f $r.Runner, $r.Passed, $r.Failed, $r.Skipped, $state)
+        $passed += $r.Passed; $failed += $r.Failed; $skipped += $r.Skipped
+    }
+    $allRan = $results.Count -eq 2 -and -not ($results | Where-Object { -not $_.Ran })
+    Write-Host "tests: $passed passed, $failed failed, $skipped skipped"
+    return ($null -eq $problem -and $allRan -and $failed -eq 0)
+}
+
+function Invoke-DemoTask {
+    Invoke-BuildTask | Out-Null
+    Add-Type -Path (Join-Path $TestingOutDir 'ImapPS.Testing.dll')
+
+    Write-Step 'Starting a throwaway Dovecot with generated mail'
+    $server = [ImapPS.Testing.DovecotServer]::Start()
+    try {
+        $generator = [ImapPS.Testing.MessageGenerator]::new(2026)
+        $generator.MaxAttachmentBytes = 48KB   # keeps seeding quick; the shape of the mail stays the same
+        $seeded = $server.SeedMaildir('alice', 'INBOX', $generator.Generate([ImapPS.Testing.MessageProfile]::Mixed, 300))
+        $seeded += $server.SeedMaildir('alice', 'Projects/Apollo', $generator.Generate([ImapPS.Testing.MessageProfile]::Mixed, 40))
+        $seeded += $server.SeedMaildir('alice', 'Archive/2025', $generator.Generate([ImapPS.Testing.MessageProfile]::Small, 60))
+        Write-Host "Dovecot on $($server.Host):$($server.ImapPort) (TLS $($server.ImapsPort)) with $seeded messages for alice."
+
+        $password = ConvertTo-SecureString -String $server.Alice.Password -AsPlainText -Force
+        $credential = [pscredential]::new($server.Alice.Name, $password)
+        & (Join-Path $RepoRoot 'demo/Showcase.ps1') -Server $server.Host -Port $server.ImapPort -Credential $credential
+    }
+    finally {
+        Write-Step 'Stopping the demo server'
+        $server.Stop()
+    }
+}
+
+function Invoke-BenchTask {
+    Write-Warning 'Benchmarks are not implemented yet (bench/ will hold them; see ../shared/BENCHMARKS.md for the workloads).'
+}
+
+function Invoke-PackageTask {
+    $moduleDir = Invoke-BuildTask | Select-Object -Last 1
+    $version = Get-ModuleVersion
+    $packagesDir = Join-Path $OutDir 'packages'
+    $stagingDir = Join-Path $OutDir 'staging/ImapPS'
+    foreach ($dir in $packagesDir, (Split-Path $stagingDir)) {
+        if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
+    }
+    New-Item -ItemType Directory -Path $packagesDir, $stagingDir -Force | Out-Null
+    # Publish-PSResource wants a folder named after the module, not a version folder.
+    Copy-Item (Join-Path $moduleDir '*') -Destination $stagingDir -Recurse
+
+    Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
+    $repository = "ImapPSLocal-$PID"
+    Register-PSResourceRepository -Name $repository -Uri $packagesDir -Trusted
+    try {
+        Write-Step "Publishing ImapPS $version to out/packages"
+        Publish-PSResource -Path $stagingDir -Repository $repository
+        $package = Get-ChildItem $packagesDir -Filter '*.nupkg' | Select-Object -First 1
+        if (-not $package) { throw 'Publish-PSResource wrote no .nupkg.' }
+
+        Write-Step 'Checking that the package installs from the folder'
+        $checkDir = Join-Path $OutDir 'package-check'
+        if (Test-Path $checkDir) { Remove-Item $checkDir -Recurse -Force }
+        New-Item -ItemType Directory -Path $checkDir | Out-Null
+        Save-PSResource -Name ImapPS -Version $version -Repository $repository -Path $checkDir -TrustRepository
+        Invoke-ChildPwsh -What 'Import-Module of the installed package' -Command (
+            "`$ErrorActionPreference = 'Stop'; `$m = Import-Module '$(Join-Path $checkDir 'ImapPS')' -PassThru; ""Installed package imports: ImapPS `$(`$m.Version)""")
+        Remove-Item $checkDir -Recurse -Force
+        Write-Host "Package: $($package.FullName)"
+        Write-Host "Install it with: Register-PSResourceRepository -Name ImapPSLocal -Uri '$packagesDir' -Trusted; Install-PSResource ImapPS -Repository ImapPSLocal"
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $repository
+    }
+}
+
+function Invoke-CleanTask {
+    Write-Step 'Removing out/ and bin/obj folders'
+    if (Test-Path $OutDir) { Remove-Item $OutDir -Recurse -Force }
+    foreach ($root in 'src', 'tests', 'tools', 'bench', 'demo') {
+        $path = Join-Path $RepoRoot $root
+        if (-not (Test-Path $path)) { continue }
+        Get-ChildItem $path -Directory -Recurse -Include bin, obj |
+            Where-Object { Test-Path $_.FullName } |
+            Remove-Item -Recurse -Force
+    }
+}
+
+#endregion
+
+Push-Location $RepoRoot
+try {
+    switch ($Task) {
+        'Build' { Invoke-BuildTask | Out-Null }
+        'Test' { if (-not (Invoke-TestTask)) { exit 1 } }
+        'Demo' { Invoke-DemoTask }
+        'Bench' { Invoke-BenchTask }
+        'Package' { Invoke-PackageTask }
+        'Clean' { Invoke-CleanTask }
+    }
+}
+finally {
+    Pop-Location
+}
