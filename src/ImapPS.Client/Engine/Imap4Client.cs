@@ -370,6 +370,9 @@ namespace ImapPS.Client
             }
             catch (Exception e) when (!(e is ImapException))
             {
+                // A server that answers LOGOUT and closes at once may close the pipe under our flush;
+                // the end of the stream completes LOGOUT then.
+                if (cmd.Spec.Name == "LOGOUT" && _logoutRequested && cmd.Sent) return;
                 var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
                 Abort(error);
                 throw error;
