@@ -397,8 +397,8 @@ namespace ImapPS.Client.Protocol
             cursor = default;
             if (!response.HasCode || !string.Equals(response.CodeName, code, StringComparison.Ordinal)) return false;
             var arg = response.CodeArgument;
-            if (arg.IsNone || arg.Response == null) return false;
-            cursor = new Cursor(arg.Response, arg.Offset);
+            // A code without arguments ([BADCHARSET]) reads as an empty argument list.
+            cursor = arg.IsNone || arg.Response == null ? new Cursor(response, response.Length) : new Cursor(arg.Response, arg.Offset);
             return true;
         }
 
