@@ -149,6 +149,21 @@ namespace ImapPS.Client.Protocol
             }
         }
 
+        /// <summary>
+        /// Reads an astring (mailbox names, identifiers): like <see cref="ReadNString"/>, but the atom NIL
+        /// is the text "NIL" (a mailbox may be called that); a missing value throws.
+        /// </summary>
+        internal string ReadAString(string what)
+        {
+            if (AtEnd) throw Error(what);
+            if (IsNil)
+            {
+                Pos = Tokenizer.SkipSpaces(B, Pos + 3, End);
+                return "NIL";
+            }
+            return ReadNString() ?? "";
+        }
+
         /// <summary>Like <see cref="ReadNString"/>, but returns a table entry (no allocation) when the text matches one, ignoring case.</summary>
         internal string? ReadInterned(string[] table, bool lowerCase)
         {

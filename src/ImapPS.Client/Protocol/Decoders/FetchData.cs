@@ -170,7 +170,12 @@ namespace ImapPS.Client.Protocol
                 int len = end - start;
                 c.Pos = end;
                 c.SkipSpaces();
-                if (c.AtEnd) throw Tokenizer.Error(c.R, "missing value of FETCH item " + Encoding.ASCII.GetString(b, start, len), start);
+                if (c.AtEnd)
+                {
+                    // Yandex sends "BODY[2] )" for a part it cannot produce: keep the section, without content.
+                    if (TryReadSection(ref c, data, start, len)) continue;
+                    throw Tokenizer.Error(c.R, "missing value of FETCH item " + Encoding.ASCII.GetString(b, start, len), start);
+                }
                 if (Is(b, start, len, "UID")) data.Uid = c.ReadUInt32("a UID");
                 else if (Is(b, start, len, "FLAGS")) data.Flags = ReadFlags(ref c);
                 else if (Is(b, start, len, "INTERNALDATE")) data.InternalDate = ReadDate(ref c);
@@ -321,9 +326,9 @@ namespace ImapPS.Client.Protocol
                 else if (Is(b, start, len, "RFC822.HEADER")) section = "HEADER";
                 else if (Is(b, start, len, "RFC822.TEXT")) section = "TEXT";
                 else return false;
-                var rfc = new FetchSection(Encoding.ASCII.GetString(b, start, len).ToUpperInvariant(), section, null, c.Value, false);
+                var rfc = new FetchSection(Encoding.ASCII.GetString(b, start, len).ToUpperInvariant(), section, null, c.AtEnd ? default : c.Value, false);
                 AddSection(data, rfc);
-                c.Skip();
+                if (!c.AtEnd) c.Skip();
                 return true;
             }
             int close = -1;
@@ -340,7 +345,7 @@ namespace ImapPS.Client.Protocol
             else if (Is(b, start, prefixLen, "BINARY.SIZE"))
             {
                 section = ImapText.Decode(b, bracket + 1, close - bracket - 1).ToUpperInvariant();
-                var size = c.ReadNumberOrNull();
+                var size = c.AtEnd ? null : c.ReadNumberOrNull();
                 if (size.HasValue)
                 {
                     var sizes = data.BinarySizes as Dictionary<string, long>;
@@ -360,8 +365,8 @@ namespace ImapPS.Client.Protocol
                 if (i > after + 1) origin = o;
             }
             string name = section.Length == 0 ? (binary ? "BINARY[]" : "BODY[]") : prefix + "[" + section + "]";
-            AddSection(data, new FetchSection(name, section, origin, c.Value, binary));
-            c.Skip();
+            AddSection(data, new FetchSection(name, section, origin, c.AtEnd ? default : c.Value, binary));
+            if (!c.AtEnd) c.Skip();
             return true;
         }
 
@@ -402,8 +407,8 @@ namespace ImapPS.Client.Protocol
         /// <summary>True when the content was written to a caller's stream (see <see cref="ResponseReader.LiteralSinkSelector"/>).</summary>
         public bool IsStreamed => Value.IsStreamed;
 
-        /// <summary>True when the server sent NIL (the section does not exist).</summary>
-        public bool IsNil => Value.IsNil;
+        /// <summary>True when the server sent NIL (the section does not exist), or no value at all (Yandex).</summary>
+        public bool IsNil => Value.IsNil || Value.IsNone;
 
         /// <summary>The content length in bytes (the literal's declared length; for a quoted string, its unescaped length; 0 for NIL).</summary>
         public long Length

@@ -95,8 +95,7 @@ namespace ImapPS.Client.Protocol
             if (c.AtEnd) throw c.Error("a hierarchy delimiter");
             var delimiter = c.ReadNString();
             entry.Delimiter = string.IsNullOrEmpty(delimiter) ? null : delimiter![0];
-            if (c.AtEnd) throw c.Error("a mailbox name");
-            entry.RawName = c.ReadNString() ?? throw c.Error("a mailbox name");
+            entry.RawName = c.ReadAString("a mailbox name");
             entry.Name = Decode.MailboxName(entry.RawName, utf8);
             if (c.TryEnterList())
             {

@@ -45,7 +45,7 @@ namespace ImapPS.Client.Protocol
             Decode.Expect(response, "STATUS");
             var c = Cursor.AtData(response);
             var data = new StatusData();
-            data.RawMailbox = c.ReadNString() ?? throw c.Error("a mailbox name");
+            data.RawMailbox = c.ReadAString("a mailbox name");
             data.Mailbox = Decode.MailboxName(data.RawMailbox, utf8);
             // Some servers put a space-containing name unquoted; everything before the list is the name.
             while (!c.AtEnd && !c.IsListStart)
@@ -339,7 +339,7 @@ namespace ImapPS.Client.Protocol
         {
             Decode.Expect(response, "QUOTAROOT");
             var c = Cursor.AtData(response);
-            var data = new QuotaRootData { Mailbox = Decode.MailboxName(c.ReadNString() ?? "", utf8) };
+            var data = new QuotaRootData { Mailbox = Decode.MailboxName(c.ReadAString("a mailbox name"), utf8) };
             var roots = new List<string>(1);
             while (!c.AtEnd) roots.Add(c.ReadNString() ?? "");
             data.Roots = roots;

@@ -28,7 +28,7 @@ namespace ImapPS.Client.Protocol
             Decode.Expect(response, "METADATA");
             var c = Cursor.AtData(response);
             var data = new MetadataData();
-            data.RawMailbox = c.ReadNString() ?? throw c.Error("a mailbox name");
+            data.RawMailbox = c.ReadAString("a mailbox name");
             data.Mailbox = Decode.MailboxName(data.RawMailbox, false);
             var entries = new List<KeyValuePair<string, string?>>();
             if (c.TryEnterList())

@@ -17,13 +17,12 @@ namespace ImapPS.Client.Protocol
         {
             Decode.Expect(response, "ACL");
             var c = Cursor.AtData(response);
-            var data = new AclData { Mailbox = Decode.MailboxName(c.ReadNString() ?? "", utf8) };
+            var data = new AclData { Mailbox = Decode.MailboxName(c.ReadAString("a mailbox name"), utf8) };
             var entries = new List<AclEntry>();
             while (!c.AtEnd)
             {
-                string identifier = c.ReadNString() ?? "";
-                if (c.AtEnd) throw c.Error("the rights of " + identifier);
-                entries.Add(new AclEntry(identifier, c.ReadNString() ?? ""));
+                string identifier = c.ReadAString("an identifier");
+                entries.Add(new AclEntry(identifier, c.ReadAString("the rights of " + identifier)));
             }
             data.Entries = entries;
             return data;
@@ -66,9 +65,9 @@ namespace ImapPS.Client.Protocol
         {
             Decode.Expect(response, "LISTRIGHTS");
             var c = Cursor.AtData(response);
-            var data = new ListRightsData { Mailbox = Decode.MailboxName(c.ReadNString() ?? "", utf8) };
-            data.Identifier = c.ReadNString() ?? "";
-            data.RequiredRights = c.ReadNString() ?? "";
+            var data = new ListRightsData { Mailbox = Decode.MailboxName(c.ReadAString("a mailbox name"), utf8) };
+            data.Identifier = c.ReadAString("an identifier");
+            data.RequiredRights = c.ReadAString("the required rights");
             var optional = new List<string>();
             while (!c.AtEnd) optional.Add(c.ReadNString() ?? "");
             data.OptionalRights = optional;
@@ -90,8 +89,8 @@ namespace ImapPS.Client.Protocol
         {
             Decode.Expect(response, "MYRIGHTS");
             var c = Cursor.AtData(response);
-            var data = new MyRightsData { Mailbox = Decode.MailboxName(c.ReadNString() ?? "", utf8) };
-            data.Rights = c.ReadNString() ?? "";
+            var data = new MyRightsData { Mailbox = Decode.MailboxName(c.ReadAString("a mailbox name"), utf8) };
+            data.Rights = c.ReadAString("rights");
             return data;
         }
     }

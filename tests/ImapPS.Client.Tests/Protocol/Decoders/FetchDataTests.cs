@@ -121,6 +121,30 @@ namespace ImapPS.Client.Tests.Protocol.Decoders
         }
 
         [Fact]
+        public void Untagged_response_code_without_status_reads_as_ok()
+        {
+            // Regression: "* [COPYUID …]" (MailKit's CreateUntaggedRespCodeCommands) failed with "missing response name".
+            var r = R("* [COPYUID 123456 1 2]");
+            Assert.Equal(ResponseStatus.Ok, r.Status);
+            Assert.Equal(ResponseKind.Untagged, r.Kind);
+            Assert.True(ResponseCodes.TryGetCopyUid(r, out uint validity, out var source, out var destination));
+            Assert.Equal(123456u, validity);
+            Assert.Equal(1u, source[0]);
+            Assert.Equal(2u, destination[0]);
+        }
+
+        [Fact]
+        public void Yandex_section_without_content()
+        {
+            var f = FetchData.Parse(R("* 1 FETCH (UID 3016 BODY[2.MIME] {5}\r\nx\r\n\r\n BODY[2] )"));
+            Assert.Equal(3016u, f.Uid);
+            Assert.Equal(2, f.Sections.Count);
+            Assert.True(f.Sections[1].IsNil);
+            Assert.Equal(0, f.Sections[1].Length);
+            Assert.Null(f.Sections[1].GetBytes());
+        }
+
+        [Fact]
         public void Streamed_section_reports_streamed()
         {
             var reader = new ResponseReader(new ProtocolLimits { LargeLiteralThreshold = 4 }) { LiteralSinkSelector = _ => new System.IO.MemoryStream() };

@@ -19,6 +19,8 @@ namespace ImapPS.Client.Tests.Protocol.Decoders
         [InlineData("* list (\\hasnochildren \\trash) \"/\" Trash", "Trash", '/', "\\Trash")]
         [InlineData("* LIST (\\HasNoChildren) \"/\" \"Entw&APw-rfe\"", "Entwürfe", '/', null)]
         [InlineData("* LIST (\\HasNoChildren) \"/\" \"bad&-utf7&AB\"", "bad&-utf7&AB", '/', null)]
+        // Dovecot (MailKit's list-personal.txt): a mailbox called NIL is the atom NIL in astring position.
+        [InlineData("* LIST (\\HasNoChildren) \".\" NIL", "NIL", '.', null)]
         public void List_entries(string line, string name, char? delimiter, string? specialUse)
         {
             var e = ListEntry.Parse(R(line));
