@@ -94,8 +94,9 @@ namespace ImapPS.Client.Protocol
         public static FetchData Parse(ServerResponse response)
         {
             if (response == null) throw new ArgumentNullException(nameof(response));
-            if (response.Name != "FETCH" || !response.HasNumber)
+            if (response.Name != "FETCH")
                 throw new ArgumentException("Not a FETCH response: " + response.Name, nameof(response));
+            if (!response.HasNumber) throw Tokenizer.Error(response, "FETCH without a message number", 0);
             var c = Cursor.AtData(response);
             var data = new FetchData { SequenceNumber = response.Number };
             c.EnterList("the FETCH item list");

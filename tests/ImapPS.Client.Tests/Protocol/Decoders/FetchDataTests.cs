@@ -217,6 +217,7 @@ namespace ImapPS.Client.Tests.Protocol.Decoders
         [InlineData("* 1 FETCH (ENVELOPE \"x\")")]
         [InlineData("* 1 FETCH (\"UID\" 5)")]
         [InlineData("* 1 FETCH (UID 5 FLAGS)")]
+        [InlineData("*  FETCH (UID 4 MODSEQ (5))")]
         public void Malformed_fetch_throws_protocol_exception(string line)
         {
             var ex = Assert.Throws<ImapProtocolException>(() => FetchData.Parse(R(line)));
