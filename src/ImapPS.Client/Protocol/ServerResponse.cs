@@ -331,6 +331,14 @@ namespace ImapPS.Client.Protocol
                 pos = 1;
                 if (pos >= end || b[pos] != Tokenizer.Space) throw Tokenizer.Error(this, "expected a space after '*'", pos);
                 pos = Tokenizer.SkipSpaces(b, pos, end);
+                if (pos < end && b[pos] == (byte)'[')
+                {
+                    // "* [COPYUID 123456 1 2]" (Exchange, after a MOVE): a response code where "* OK [...]" belongs.
+                    Name = "OK";
+                    Status = ResponseStatus.Ok;
+                    ParseRespText(pos, end);
+                    return;
+                }
                 int wordEnd = WordEnd(pos, end);
                 if (wordEnd == pos) throw Tokenizer.Error(this, "missing response name", pos);
                 if (IsDigits(pos, wordEnd))
