@@ -656,11 +656,11 @@ namespace ImapPS.Client
                 return;
             }
             var untagged = cmd.Untagged;
-            var response = new ImapResponse(type, tagged, untagged, BuildData);
+            var response = new ImapResponse(type, tagged, untagged, spec.DataName == null ? BuildDataAll : (r => BuildData(r, spec.DataName)));
             cmd.Completion.TrySetResult(response);
         }
 
-        private IReadOnlyList<ImapDataItem> BuildData(ImapResponse response) => BuildData(response, null);
+        private static readonly Func<ImapResponse, IReadOnlyList<ImapDataItem>> BuildDataAll = response => BuildData(response, null);
 
         internal static IReadOnlyList<ImapDataItem> BuildData(ImapResponse response, string? name)
         {

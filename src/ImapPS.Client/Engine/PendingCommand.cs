@@ -35,7 +35,7 @@ namespace ImapPS.Client
         /// <summary>For STATUS and similar: the mailbox the untagged answer names, so commands on other mailboxes run in parallel.</summary>
         public string? CollectKey { get; set; }
 
-        /// <summary>Which collected name provides imaplib2's data (defaults to the first of <see cref="Collects"/>).</summary>
+        /// <summary>Which collected name provides imaplib2's data (null: every collected response, in arrival order).</summary>
         public string? DataName { get; set; }
 
         /// <summary>When set, collected responses are handed to it as they arrive instead of being kept.</summary>
