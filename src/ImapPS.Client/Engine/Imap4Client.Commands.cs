@@ -19,7 +19,7 @@ namespace ImapPS.Client
         private static readonly ImapState[] Selected = { ImapState.SELECTED };
         private static readonly ImapState[] AnyState = { ImapState.NONAUTH, ImapState.AUTH, ImapState.SELECTED };
 
-        private static ImapResponse Call(Task<ImapResponse> task, ImapCallback? callback, object? argument)
+        private ImapResponse Call(Task<ImapResponse> task, ImapCallback? callback, object? argument)
             => WithCallback(task, callback, argument) ?? ImapResponse.Deferred;
 
         private static ImapArgument SetArgument(string set)
@@ -71,12 +71,37 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Logout"/>
         public async Task<ImapResponse> LogoutAsync()
         {
+            TaskCompletionSource<ImapResponse>? mine = null;
+            Task<ImapResponse>? existing = null;
             lock (_lock)
             {
-                if (_abortError != null || _state == ImapState.LOGOUT)
+                // A second LOGOUT (another thread, or Dispose during Logout) shares the first: sending
+                // it too would reach a server that has already said BYE.
+                if (_logout != null) existing = _logout.Task;
+                else if (_abortError != null || _state == ImapState.LOGOUT)
                     return new ImapResponse("BYE", null, Array.Empty<ServerResponse>(), null, new[] { new ImapDataItem("already logged out") });
-                _logoutRequested = true;
+                else
+                {
+                    _logoutRequested = true;
+                    _logout = mine = new TaskCompletionSource<ImapResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
             }
+            if (existing != null) return await existing.ConfigureAwait(false);
+            try
+            {
+                var response = await LogoutCoreAsync().ConfigureAwait(false);
+                mine.TrySetResult(response);
+                return response;
+            }
+            catch (Exception e)
+            {
+                mine.TrySetException(e);
+                throw;
+            }
+        }
+
+        private async Task<ImapResponse> LogoutCoreAsync()
+        {
             try
             {
                 var response = await RunAsync(new CommandSpec("LOGOUT") { Exclusive = true, Collects = new[] { "BYE" } }).ConfigureAwait(false);
@@ -85,6 +110,7 @@ namespace ImapPS.Client
             finally
             {
                 Shutdown();
+                FailPending(new ImapAbortException("The connection is logged out."));
                 if (_readLoop != null) await Task.WhenAny(_readLoop, Task.Delay(5000)).ConfigureAwait(false);
             }
         }
@@ -127,6 +153,7 @@ namespace ImapPS.Client
             {
                 Exclusive = true,
                 ValidStates = NonAuth,
+                OnTagged = EnterAuthOnOk,
             }).ConfigureAwait(false);
             if (!response.IsOk) throw new ImapException("LOGIN failed: " + response.Text);
             await AfterAuthenticationAsync(response).ConfigureAwait(false);
@@ -158,6 +185,7 @@ namespace ImapPS.Client
             {
                 Exclusive = true,
                 ValidStates = NonAuth,
+                OnTagged = EnterAuthOnOk,
                 ContinuationHandler = async (cmd, challenge) =>
                 {
                     byte[] decoded;
@@ -167,7 +195,7 @@ namespace ImapPS.Client
                     try { answer = mechanism.Respond(decoded); }
                     catch (Exception) { answer = null; }
                     string line = answer == null ? "*" : Convert.ToBase64String(answer);
-                    await WriteLineAsync(Encoding.ASCII.GetBytes(line + "\r\n"), "*** (AUTHENTICATE data)").ConfigureAwait(false);
+                    await WriteLineAsync(cmd, Encoding.ASCII.GetBytes(line + "\r\n"), "*** (AUTHENTICATE data)").ConfigureAwait(false);
                 },
             }).ConfigureAwait(false);
             if (!response.IsOk) throw new ImapException("AUTHENTICATE " + mechanism.Name + " failed: " + response.Text);
@@ -175,9 +203,13 @@ namespace ImapPS.Client
             return response;
         }
 
+        private void EnterAuthOnOk(ServerResponse tagged)
+        {
+            if (tagged.Status == ResponseStatus.Ok) _state = ImapState.AUTH;
+        }
+
         private async Task AfterAuthenticationAsync(ImapResponse response)
         {
-            _state = ImapState.AUTH;
             if (response.Tagged == null || !TakeCapabilityCode(response.Tagged))
                 await CapabilityAsync().ConfigureAwait(false);
         }
@@ -225,42 +257,40 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Select"/>
         public async Task<ImapResponse> SelectAsync(string mailbox = "INBOX", bool readOnly = false)
         {
-            lock (_lock)
-            {
-                _pool.Clear();
-                _readOnlyChanged = false;
-            }
             var spec = new CommandSpec(readOnly ? "EXAMINE" : "SELECT", ImapArgument.Mailbox(mailbox))
             {
                 Exclusive = true,
                 ValidStates = Authenticated,
                 Collects = new[] { "EXISTS", "RECENT", "FLAGS" },
+                // Reset when the command is sent, not when it is issued: commands ahead of it still
+                // see the old mailbox.
+                BeforeSend = () =>
+                {
+                    _pool.Clear();
+                    _readOnlyChanged = false;
+                    Exists = 0; RecentCount = 0; UidValidity = 0; UidNext = 0; HighestModSeq = 0;
+                    MailboxFlags = Array.Empty<string>(); PermanentFlags = Array.Empty<string>();
+                },
+                OnTagged = tagged =>
+                {
+                    if (tagged.Status == ResponseStatus.Ok)
+                    {
+                        _state = ImapState.SELECTED;
+                        SelectedMailbox = mailbox;
+                        IsReadOnly = readOnly || tagged.CodeName == "READ-ONLY";
+                    }
+                    else
+                    {
+                        // RFC 3501 6.3.1: a failed SELECT leaves no mailbox selected.
+                        _state = ImapState.AUTH;
+                        SelectedMailbox = null;
+                    }
+                },
             };
-            lock (_lock)
-            {
-                Exists = 0; RecentCount = 0; UidValidity = 0; UidNext = 0; HighestModSeq = 0;
-                MailboxFlags = Array.Empty<string>(); PermanentFlags = Array.Empty<string>();
-            }
             var response = await RunAsync(spec).ConfigureAwait(false);
-            lock (_lock)
-            {
-                if (response.IsOk)
-                {
-                    _state = ImapState.SELECTED;
-                    SelectedMailbox = mailbox;
-                    var code = response.Tagged?.CodeName;
-                    IsReadOnly = readOnly || code == "READ-ONLY";
-                    if (!readOnly && code == "READ-ONLY" && false) _readOnlyChanged = true;
-                }
-                else
-                {
-                    _state = ImapState.AUTH;
-                    SelectedMailbox = null;
-                }
-            }
             if (!response.IsOk) return response;
             return new ImapResponse("OK", response.Tagged, response.Untagged, null,
-                new[] { new ImapDataItem(Exists.ToString(System.Globalization.CultureInfo.InvariantCulture)) });
+                new[] { new ImapDataItem(response.Untagged.LastOrDefault(u => u.Name == "EXISTS")?.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Exists.ToString(System.Globalization.CultureInfo.InvariantCulture)) });
         }
 
         /// <summary>EXAMINE: selects a mailbox read-only.</summary>
@@ -369,6 +399,11 @@ namespace ImapPS.Client
         }
 
         /// <summary>MULTIAPPEND (RFC 3502): appends several messages in one command; all or none are added.</summary>
+        public ImapResponse AppendMany(string mailbox, IEnumerable<(string? Flags, DateTimeOffset? InternalDate, byte[] Message)> messages,
+            ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(AppendManyAsync(mailbox, messages), callback, callbackArgument);
+
+        /// <inheritdoc cref="AppendMany"/>
         public Task<ImapResponse> AppendManyAsync(string mailbox, IEnumerable<(string? Flags, DateTimeOffset? InternalDate, byte[] Message)> messages)
         {
             if (!HasCapability("MULTIAPPEND")) throw new ImapException("The server does not offer MULTIAPPEND.");
@@ -516,6 +551,10 @@ namespace ImapPS.Client
         public Task<ImapResponse> MyRightsAsync(string mailbox) => RunAsync(new CommandSpec("MYRIGHTS", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "MYRIGHTS" }, ValidStates = Authenticated });
 
         /// <summary>LISTRIGHTS: the rights that may be given to <paramref name="who"/>.</summary>
+        public ImapResponse ListRights(string mailbox, string who, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(ListRightsAsync(mailbox, who), callback, callbackArgument);
+
+        /// <inheritdoc cref="ListRights"/>
         public Task<ImapResponse> ListRightsAsync(string mailbox, string who)
             => RunAsync(new CommandSpec("LISTRIGHTS", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who)) { Collects = new[] { "LISTRIGHTS" }, ValidStates = Authenticated });
 
@@ -596,17 +635,19 @@ namespace ImapPS.Client
             return Deselect("UNSELECT");
         }
 
-        private async Task<ImapResponse> Deselect(string command)
-        {
-            var response = await RunAsync(new CommandSpec(command) { Exclusive = true, ValidStates = Selected }).ConfigureAwait(false);
-            lock (_lock)
+        private Task<ImapResponse> Deselect(string command)
+            => RunAsync(new CommandSpec(command)
             {
-                _state = ImapState.AUTH;
-                SelectedMailbox = null;
-                _readOnlyChanged = false;
-            }
-            return response;
-        }
+                Exclusive = true,
+                ValidStates = Selected,
+                OnTagged = tagged =>
+                {
+                    if (tagged.Status != ResponseStatus.Ok) return;
+                    _state = ImapState.AUTH;
+                    SelectedMailbox = null;
+                    _readOnlyChanged = false;
+                },
+            });
 
         /// <summary>EXPUNGE: removes every \Deleted message of the selected mailbox. Returns the expunged sequence numbers.</summary>
         public ImapResponse Expunge(ImapCallback? callback = null, object? callbackArgument = null) => Call(ExpungeAsync(), callback, callbackArgument);
@@ -695,6 +736,10 @@ namespace ImapPS.Client
         /// <summary>SEARCH, imaplib2 style: <c>Search(null, "SUBJECT", "invoice")</c> or <c>Search(null, "(UNSEEN FROM boss)")</c>.</summary>
         public ImapResponse Search(string? charset, params string[] criteria) => Sync(SearchAsync(charset, criteria));
 
+        /// <summary>SEARCH in imaplib2's callback style: returns <see cref="ImapResponse.Deferred"/> at once; the callback gets the result.</summary>
+        public ImapResponse Search(ImapCallback callback, object? callbackArgument, string? charset, params string[] criteria)
+            => Call(SearchAsync(charset, criteria), callback, callbackArgument);
+
         /// <inheritdoc cref="Search"/>
         public Task<ImapResponse> SearchAsync(string? charset, params string[] criteria) => RunAsync(SearchSpec(false, charset, criteria));
 
@@ -716,6 +761,10 @@ namespace ImapPS.Client
         /// <summary>SORT (RFC 5256): <c>Sort("(DATE)", "UTF-8", "ALL")</c>.</summary>
         public ImapResponse Sort(string sortCriteria, string charset, params string[] searchCriteria) => Sync(SortAsync(sortCriteria, charset, searchCriteria));
 
+        /// <summary>SORT in imaplib2's callback style.</summary>
+        public ImapResponse Sort(ImapCallback callback, object? callbackArgument, string sortCriteria, string charset, params string[] searchCriteria)
+            => Call(SortAsync(sortCriteria, charset, searchCriteria), callback, callbackArgument);
+
         /// <inheritdoc cref="Sort"/>
         public Task<ImapResponse> SortAsync(string sortCriteria, string charset, params string[] searchCriteria) => RunAsync(SortSpec(false, sortCriteria, charset, searchCriteria));
 
@@ -725,6 +774,10 @@ namespace ImapPS.Client
 
         /// <summary>THREAD (RFC 5256): <c>Thread("REFERENCES", "UTF-8", "ALL")</c>.</summary>
         public ImapResponse Thread(string threadingAlgorithm, string charset, params string[] searchCriteria) => Sync(ThreadAsync(threadingAlgorithm, charset, searchCriteria));
+
+        /// <summary>THREAD in imaplib2's callback style.</summary>
+        public ImapResponse Thread(ImapCallback callback, object? callbackArgument, string threadingAlgorithm, string charset, params string[] searchCriteria)
+            => Call(ThreadAsync(threadingAlgorithm, charset, searchCriteria), callback, callbackArgument);
 
         /// <inheritdoc cref="Thread"/>
         public Task<ImapResponse> ThreadAsync(string threadingAlgorithm, string charset, params string[] searchCriteria)
@@ -739,6 +792,10 @@ namespace ImapPS.Client
         /// and EXPUNGE (UIDPLUS: only the given UIDs).
         /// </summary>
         public ImapResponse Uid(string command, params string[] args) => Sync(UidAsync(command, args));
+
+        /// <summary>UID commands in imaplib2's callback style.</summary>
+        public ImapResponse Uid(ImapCallback callback, object? callbackArgument, string command, params string[] args)
+            => Call(UidAsync(command, args), callback, callbackArgument);
 
         /// <inheritdoc cref="Uid"/>
         public Task<ImapResponse> UidAsync(string command, params string[] args)
@@ -768,6 +825,10 @@ namespace ImapPS.Client
 
         /// <summary>Any command by name, with imaplib2's argument quoting (for extensions this client does not know).</summary>
         public ImapResponse Xatom(string name, params string[] args) => Sync(XatomAsync(name, args));
+
+        /// <summary>XATOM in imaplib2's callback style.</summary>
+        public ImapResponse Xatom(ImapCallback callback, object? callbackArgument, string name, params string[] args)
+            => Call(XatomAsync(name, args), callback, callbackArgument);
 
         /// <inheritdoc cref="Xatom"/>
         public Task<ImapResponse> XatomAsync(string name, params string[] args)

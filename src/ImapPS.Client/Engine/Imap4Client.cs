@@ -44,8 +44,12 @@ namespace ImapPS.Client
         private PendingCommand? _idle;
         private Exception? _abortError;
         private long _order;
+        private long _logoutOrder;
         private int _tagNumber;
-        private long _lastActivityTicks;
+        private long _lastReadTicks;
+        private long _writeProgressTicks;
+        private int _writesInProgress;
+        private TaskCompletionSource<ImapResponse>? _logout;
         private volatile ImapState _state = ImapState.NONAUTH;
         private bool _logoutRequested;
         private bool _readOnlyChanged;
@@ -187,7 +191,7 @@ namespace ImapPS.Client
             {
                 _debug.Log(1, "connecting to " + Host + ":" + Port);
                 _transport = await OpenTransportAsync().ConfigureAwait(false);
-                Touch();
+                TouchRead();
                 _readLoop = Task.Run(ReadLoopAsync);
                 var remaining = Options.ConnectTimeout - sw.Elapsed;
                 if (remaining < TimeSpan.Zero) remaining = TimeSpan.Zero;
@@ -240,17 +244,22 @@ namespace ImapPS.Client
         /// </summary>
         internal async Task<ImapResponse> RunAsync(CommandSpec spec)
         {
-            var cmd = new PendingCommand(spec, Interlocked.Increment(ref _order));
+            PendingCommand cmd;
             lock (_lock)
             {
-                ThrowIfUnusable(spec);
+                // Ordered under the lock so the waiting list is in issue order.
+                cmd = new PendingCommand(spec, ++_order);
+                // A state-changing command ahead may make this one legal (SELECT then FETCH issued
+                // back to back): then the state is checked again at admission, not now.
+                ThrowIfUnusable(cmd, checkState: !ExclusivePendingLocked());
+                if (spec.Name == "LOGOUT") _logoutOrder = cmd.Order;
                 _waiting.Add(cmd);
                 TryAdmitLocked();
             }
             try
             {
                 await cmd.Admitted.Task.ConfigureAwait(false);
-                lock (_lock) ThrowIfUnusable(spec);
+                lock (_lock) ThrowIfUnusable(cmd);
                 await SendAsync(cmd).ConfigureAwait(false);
                 return await cmd.Completion.Task.ConfigureAwait(false);
             }
@@ -268,13 +277,23 @@ namespace ImapPS.Client
             }
         }
 
-        private void ThrowIfUnusable(CommandSpec spec)
+        private bool ExclusivePendingLocked()
         {
+            foreach (var c in _running) if (c.Spec.Exclusive) return true;
+            foreach (var c in _waiting) if (c.Spec.Exclusive) return true;
+            return false;
+        }
+
+        private void ThrowIfUnusable(PendingCommand cmd, bool checkState = true)
+        {
+            var spec = cmd.Spec;
             if (_abortError != null)
                 throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
+            if (_logoutOrder != 0 && cmd.Order > _logoutOrder)
+                throw new ImapAbortException("The connection is logging out.");
             if (_state == ImapState.LOGOUT && _transport != null && !(_logoutRequested && spec.Name == "LOGOUT"))
                 throw new ImapAbortException("The connection is logged out.");
-            if (spec.ValidStates != null && Array.IndexOf(spec.ValidStates, _state) < 0)
+            if (checkState && spec.ValidStates != null && Array.IndexOf(spec.ValidStates, _state) < 0)
                 throw new ImapException("Command " + spec.Name + " is not allowed in state " + _state + ".");
             if (spec.Modifies && _readOnlyChanged)
                 throw new ImapReadOnlyException("The mailbox " + SelectedMailbox + " became read-only.");
@@ -337,7 +356,8 @@ namespace ImapPS.Client
                 CommandPayload payload;
                 lock (_lock)
                 {
-                    ThrowIfUnusable(cmd.Spec);
+                    ThrowIfUnusable(cmd);
+                    cmd.Spec.BeforeSend?.Invoke();
                     cmd.Tag = _tagPrefix + (++_tagNumber).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     _byTag[cmd.Tag] = cmd;
                     // Marked before the write: the server may answer before WriteAsync returns.
@@ -346,7 +366,7 @@ namespace ImapPS.Client
                     payload = _builder.Build(cmd.Tag, cmd.Spec.Name, cmd.Spec.Arguments);
                 }
                 if (_debug.Enabled(2)) _debug.Log(2, "> " + payload.LogText);
-                var stream = _transport!.WriteStream;
+                var stream = new ProgressStream(_transport!.WriteStream, this);
                 for (int s = 0; s < payload.SegmentCount; s++)
                 {
                     TaskCompletionSource<bool>? continuation = null;
@@ -359,9 +379,16 @@ namespace ImapPS.Client
                             _continuationTarget = cmd;
                         }
                     }
-                    await payload.WriteSegmentAsync(s, stream).ConfigureAwait(false);
-                    await stream.FlushAsync().ConfigureAwait(false);
-                    Touch();
+                    BeginWrite();
+                    try
+                    {
+                        await payload.WriteSegmentAsync(s, stream).ConfigureAwait(false);
+                        await stream.FlushAsync().ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        EndWrite(cmd);
+                    }
                     if (continuation != null && !await continuation.Task.ConfigureAwait(false)) break;
                 }
                 if (!handlerDriven)
@@ -384,16 +411,25 @@ namespace ImapPS.Client
         }
 
         /// <summary>Writes a continuation answer (AUTHENTICATE) or DONE (IDLE) under the write lock.</summary>
-        internal async Task WriteLineAsync(byte[] line, string logText)
+        internal async Task WriteLineAsync(PendingCommand cmd, byte[] line, string logText)
         {
             await _writeLock.WaitAsync().ConfigureAwait(false);
             try
             {
+                lock (_lock)
+                    if (_abortError != null) throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
                 _debug.Log(2, "> " + logText);
                 var stream = _transport!.WriteStream;
-                await stream.WriteAsync(line, 0, line.Length).ConfigureAwait(false);
-                await stream.FlushAsync().ConfigureAwait(false);
-                Touch();
+                BeginWrite();
+                try
+                {
+                    await stream.WriteAsync(line, 0, line.Length).ConfigureAwait(false);
+                    await stream.FlushAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    EndWrite(cmd);
+                }
             }
             catch (Exception e) when (!(e is ImapException))
             {
@@ -419,7 +455,7 @@ namespace ImapPS.Client
             }
             try
             {
-                await WriteLineAsync(DoneLine, "DONE").ConfigureAwait(false);
+                await WriteLineAsync(idle, DoneLine, "DONE").ConfigureAwait(false);
             }
             catch (ImapException)
             {
@@ -427,7 +463,58 @@ namespace ImapPS.Client
             }
         }
 
-        private void Touch() => Interlocked.Exchange(ref _lastActivityTicks, Stopwatch.GetTimestamp());
+        private void TouchRead() => Interlocked.Exchange(ref _lastReadTicks, Stopwatch.GetTimestamp());
+
+        private void BeginWrite()
+        {
+            Interlocked.Exchange(ref _writeProgressTicks, Stopwatch.GetTimestamp());
+            Interlocked.Increment(ref _writesInProgress);
+        }
+
+        private void EndWrite(PendingCommand cmd)
+        {
+            Interlocked.Decrement(ref _writesInProgress);
+            // The server owes an answer from now on: the watchdog measures its silence from here.
+            Interlocked.Exchange(ref cmd.LastWriteTicks, Stopwatch.GetTimestamp());
+        }
+
+        /// <summary>Counts every chunk written as progress, so a long upload is not mistaken for a silent server.</summary>
+        private sealed class ProgressStream : Stream
+        {
+            private const int Chunk = 64 * 1024;
+            private readonly Stream _inner;
+            private readonly Imap4Client _client;
+
+            public ProgressStream(Stream inner, Imap4Client client)
+            {
+                _inner = inner;
+                _client = client;
+            }
+
+            public override async Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            {
+                while (count > 0)
+                {
+                    int n = Math.Min(count, Chunk);
+                    await _inner.WriteAsync(buffer, offset, n, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _client._writeProgressTicks, Stopwatch.GetTimestamp());
+                    offset += n;
+                    count -= n;
+                }
+            }
+
+            public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+            public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+            public override void Flush() => _inner.Flush();
+            public override bool CanRead => false;
+            public override bool CanSeek => false;
+            public override bool CanWrite => true;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+        }
 
         // ----------------------------------------------------------------------------------
         // Reading and dispatching
@@ -449,7 +536,7 @@ namespace ImapPS.Client
                             OnEndOfStream();
                             return;
                         }
-                        Touch();
+                        TouchRead();
                         _reader.Advance(n);
                     }
                     var upgrade = Dispatch(response!);
@@ -564,17 +651,19 @@ namespace ImapPS.Client
         {
             string type = tagged.Name;
             var spec = cmd.Spec;
+            if (spec.OnTagged != null)
+                lock (_lock) spec.OnTagged(tagged);
             if (tagged.Status == ResponseStatus.Bad)
             {
                 cmd.Completion.TrySetException(new ImapException(spec.Name + " command error: BAD " + tagged.Text));
                 return;
             }
             var untagged = cmd.Untagged;
-            var response = new ImapResponse(type, tagged, untagged, BuildData);
+            var response = new ImapResponse(type, tagged, untagged, spec.DataName == null ? BuildDataAll : (r => BuildData(r, spec.DataName)));
             cmd.Completion.TrySetResult(response);
         }
 
-        private IReadOnlyList<ImapDataItem> BuildData(ImapResponse response) => BuildData(response, null);
+        private static readonly Func<ImapResponse, IReadOnlyList<ImapDataItem>> BuildDataAll = response => BuildData(response, null);
 
         internal static IReadOnlyList<ImapDataItem> BuildData(ImapResponse response, string? name)
         {
@@ -826,37 +915,47 @@ namespace ImapPS.Client
 
         private Stream? SelectLiteralSink(LiteralRequest request)
         {
-            PendingCommand? only = null;
+            // Only a FETCH response's literal may be streamed, and only to the command that will be
+            // given that response (the same rule FindClaimant applies): a literal of a parallel FETCH
+            // on other messages must not end up in a streaming command's destination.
+            PendingCommand? chosen = null;
+            PendingCommand? unfiltered = null;
+            int fetchCommands = 0;
+            string? prefix = null;
             lock (_lock)
             {
                 foreach (var c in _running)
                 {
+                    if (!c.Sent || !c.Spec.Collects_("FETCH")) continue;
+                    fetchCommands++;
                     if (c.Spec.LiteralSink == null) continue;
-                    if (only != null)
-                    {
-                        // Several streaming commands: pick by the message the literal belongs to.
-                        only = null;
-                        var prefix = request.Prefix;
-                        foreach (var d in _running)
-                        {
-                            if (d.Spec.LiteralSink == null || d.Spec.MessageFilter == null) continue;
-                            if (MatchesPrefix(prefix, d.Spec.MessageFilter)) { only = d; break; }
-                        }
-                        break;
-                    }
-                    only = c;
+                    if (c.Spec.MessageFilter == null) { unfiltered = c; continue; }
+                    prefix ??= request.Prefix;
+                    if (MatchesPrefix(prefix, c.Spec.MessageFilter) && (chosen == null || c.Order < chosen.Order)) chosen = c;
                 }
             }
-            return only?.Spec.LiteralSink!(request);
+            if (chosen == null && unfiltered != null && fetchCommands == 1)
+            {
+                prefix ??= request.Prefix;
+                if (IsFetchPrefix(prefix)) chosen = unfiltered;
+            }
+            return chosen?.Spec.LiteralSink!(request);
+        }
+
+        private static bool IsFetchPrefix(string prefix)
+        {
+            var parts = prefix.Split(new[] { ' ', '(' }, 4, StringSplitOptions.RemoveEmptyEntries);
+            return parts.Length > 2 && parts[0] == "*" && parts[2].Equals("FETCH", StringComparison.OrdinalIgnoreCase);
         }
 
         private static bool MatchesPrefix(string prefix, MessageSetFilter filter)
         {
             // prefix: "* <seq> FETCH (… UID <uid> …"
             var parts = prefix.Split(new[] { ' ', '(' }, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length < 3 || parts[0] != "*" || !parts[2].Equals("FETCH", StringComparison.OrdinalIgnoreCase)) return false;
             if (!filter.ByUid)
-                return parts.Length > 1 && uint.TryParse(parts[1], out var seq) && filter.Contains(seq);
-            for (int i = 0; i + 1 < parts.Length; i++)
+                return uint.TryParse(parts[1], out var seq) && filter.Contains(seq);
+            for (int i = 3; i + 1 < parts.Length; i++)
                 if (parts[i].Equals("UID", StringComparison.OrdinalIgnoreCase) && uint.TryParse(parts[i + 1], out var uid))
                     return filter.Contains(uid);
             return false;
@@ -890,18 +989,37 @@ namespace ImapPS.Client
 
         private void Watch()
         {
-            var timeout = Options.ResponseTimeout;
-            if (timeout == null || _abortError != null) return;
-            bool waiting = false;
-            lock (_lock)
+            try
             {
-                foreach (var c in _running)
-                    if (c.Sent && !c.Idling) { waiting = true; break; }
+                var timeout = Options.ResponseTimeout;
+                if (timeout == null || _abortError != null) return;
+                long now = Stopwatch.GetTimestamp();
+                long limit = (long)(timeout.Value.TotalSeconds * Stopwatch.Frequency);
+                if (Volatile.Read(ref _writesInProgress) > 0 && now - Interlocked.Read(ref _writeProgressTicks) > limit)
+                {
+                    Abort(new ImapAbortException("The server did not take the command's bytes within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
+                    return;
+                }
+                long lastRead = Interlocked.Read(ref _lastReadTicks);
+                bool silent = false;
+                lock (_lock)
+                {
+                    foreach (var c in _running)
+                    {
+                        long written = Interlocked.Read(ref c.LastWriteTicks);
+                        if (!c.Sent || c.Idling || written == 0) continue;
+                        // Silence counts from the later of the command's last write and the last byte read.
+                        if (now - Math.Max(written, lastRead) > limit) { silent = true; break; }
+                    }
+                }
+                if (silent)
+                    Abort(new ImapAbortException("The server did not answer within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
             }
-            if (!waiting) return;
-            long idleTicks = Stopwatch.GetTimestamp() - Interlocked.Read(ref _lastActivityTicks);
-            if (idleTicks > timeout.Value.TotalSeconds * Stopwatch.Frequency)
-                Abort(new ImapAbortException("The server did not answer within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
+            catch (Exception e)
+            {
+                // A timer callback must never throw: that would end the process.
+                _debug.Log(1, "watchdog failed: " + e.Message);
+            }
         }
 
         /// <summary>
@@ -927,6 +1045,23 @@ namespace ImapPS.Client
             if (dumpDebugBuffer) _debug.DumpBuffer(error.Message);
             Shutdown();
             _greeting.TrySetException(error);
+            foreach (var c in pending)
+            {
+                c.ContinuationWaiter?.TrySetException(error);
+                c.Admitted.TrySetException(error);
+                c.Completion.TrySetException(error);
+            }
+        }
+
+        /// <summary>Fails every command still waiting or running (after LOGOUT closed the connection).</summary>
+        private void FailPending(ImapAbortException error)
+        {
+            List<PendingCommand> pending;
+            lock (_lock)
+            {
+                pending = new List<PendingCommand>(_running);
+                pending.AddRange(_waiting);
+            }
             foreach (var c in pending)
             {
                 c.ContinuationWaiter?.TrySetException(error);
@@ -987,17 +1122,33 @@ namespace ImapPS.Client
         internal static void Sync(Task task) => task.GetAwaiter().GetResult();
 
         /// <summary>Runs a command in imaplib2's callback style: returns at once, calls back later on the thread pool.</summary>
-        internal static ImapResponse? WithCallback(Task<ImapResponse> task, ImapCallback? callback, object? argument)
+        internal ImapResponse? WithCallback(Task<ImapResponse> task, ImapCallback? callback, object? argument)
         {
             if (callback == null) return Sync(task);
             task.ContinueWith(t =>
             {
-                if (t.IsFaulted) callback(null, argument, t.Exception!.GetBaseException());
-                else if (t.IsCanceled) callback(null, argument, new ImapAbortException("The command was cancelled."));
-                else callback(t.Result, argument, null);
+                ImapResponse? result = null;
+                Exception? error = null;
+                if (t.IsFaulted) error = t.Exception!.GetBaseException();
+                else if (t.IsCanceled) error = new ImapAbortException("The command was cancelled.");
+                else result = t.Result;
+                try
+                {
+                    callback(result, argument, error);
+                }
+                catch (Exception e)
+                {
+                    // imaplib2 logs a failing callback and carries on; the connection must not suffer for it.
+                    _debug.Log(1, "callback failed: " + e.GetType().Name + ": " + e.Message);
+                    _debug.DumpBuffer("a callback failed");
+                    CallbackFailed?.Invoke(this, new CallbackFailedEventArgs(e, argument));
+                }
             }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             return null;
         }
+
+        /// <summary>Raised (on the thread that ran the callback) when a command's callback throws. The client stays usable.</summary>
+        public event EventHandler<CallbackFailedEventArgs>? CallbackFailed;
 
         /// <summary>Delivers events one at a time, in order, on the thread pool, so handlers never stall the reader.</summary>
         private sealed class EventQueue

@@ -162,4 +162,20 @@ namespace ImapPS.Client
         /// <summary>The response.</summary>
         public ServerResponse Response { get; }
     }
+
+    /// <summary>A command's callback threw; the exception was caught so the connection carries on.</summary>
+    public sealed class CallbackFailedEventArgs : EventArgs
+    {
+        internal CallbackFailedEventArgs(Exception error, object? argument)
+        {
+            Error = error;
+            Argument = argument;
+        }
+
+        /// <summary>What the callback threw.</summary>
+        public Exception Error { get; }
+
+        /// <summary>The callback argument the command was issued with.</summary>
+        public object? Argument { get; }
+    }
 }

@@ -35,7 +35,7 @@ namespace ImapPS.Client
         /// <summary>For STATUS and similar: the mailbox the untagged answer names, so commands on other mailboxes run in parallel.</summary>
         public string? CollectKey { get; set; }
 
-        /// <summary>Which collected name provides imaplib2's data (defaults to the first of <see cref="Collects"/>).</summary>
+        /// <summary>Which collected name provides imaplib2's data (null: every collected response, in arrival order).</summary>
         public string? DataName { get; set; }
 
         /// <summary>When set, collected responses are handed to it as they arrive instead of being kept.</summary>
@@ -55,6 +55,15 @@ namespace ImapPS.Client
 
         /// <summary>Runs on the reader when the tagged OK arrives, before the command completes (STARTTLS, COMPRESS).</summary>
         public Func<Task>? OnTaggedOk { get; set; }
+
+        /// <summary>Runs under the client's lock just before the command is written (SELECT resets the mailbox state here, not at issue time).</summary>
+        public Action? BeforeSend { get; set; }
+
+        /// <summary>
+        /// Runs on the reader, under the client's lock, when the tagged response arrives and before the
+        /// command completes, so a state change is in place before any command queued behind it is admitted.
+        /// </summary>
+        public Action<ServerResponse>? OnTagged { get; set; }
 
         public bool Collects_(string name)
         {
@@ -89,6 +98,9 @@ namespace ImapPS.Client
         public TaskCompletionSource<bool>? ContinuationWaiter { get; set; }
 
         public List<ServerResponse> Untagged { get; } = new List<ServerResponse>();
+
+        /// <summary>When this command's last bytes were written (Stopwatch ticks; 0: not yet). The watchdog measures server silence from it.</summary>
+        public long LastWriteTicks;
 
         /// <summary>True once the command line has been written.</summary>
         public bool Sent { get; set; }
