@@ -114,9 +114,16 @@ namespace ImapPS.Commands
                         id = "SecurityError"; category ??= ErrorCategory.SecurityError; break;
                     case ImapAbortException _:
                         id = "ConnectionLost"; category ??= ErrorCategory.ConnectionError; break;
-                    case ImapCommandException cmd:
-                        id = cmd.IsNonExistent ? "MailboxNotFound" : "CommandFailed";
-                        category ??= cmd.IsNonExistent ? ErrorCategory.ObjectNotFound : ErrorCategory.InvalidOperation; break;
+                    case ImapCommandException cmd when cmd.IsNonExistent:
+                        id = "MailboxNotFound"; category ??= ErrorCategory.ObjectNotFound; break;
+                    case ImapCommandException cmd when cmd.ResponseCode == "ALREADYEXISTS":
+                        id = "MailboxExists"; category ??= ErrorCategory.ResourceExists; break;
+                    case ImapCommandException cmd when cmd.ResponseCode == "OVERQUOTA":
+                        id = "OverQuota"; category ??= ErrorCategory.QuotaExceeded; break;
+                    case ImapCommandException cmd when cmd.ResponseCode == "NOPERM":
+                        id = "PermissionDenied"; category ??= ErrorCategory.PermissionDenied; break;
+                    case ImapCommandException _:
+                        id = "CommandFailed"; category ??= ErrorCategory.InvalidOperation; break;
                     case ImapException _:
                         id = "CommandFailed"; category ??= ErrorCategory.InvalidOperation; break;
                     case OperationCanceledException _:
@@ -157,6 +164,32 @@ namespace ImapPS.Commands
             return session;
         }
 
+        /// <summary>
+        /// Runs one server operation for one item: a NO/BAD or logical error becomes a
+        /// non-terminating error carrying the server's text; a lost connection terminates.
+        /// </summary>
+        protected bool TryRun<T>(Func<T> operation, object? target, out T result)
+        {
+            try
+            {
+                result = operation();
+                return true;
+            }
+            catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is PipelineClosedException))
+            {
+                FlushTrace();
+                if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+                if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ex, target));
+                WriteError(ErrorFor(ex, target));
+                result = default!;
+                return false;
+            }
+        }
+
+        /// <summary>Runs a command and checks that the server answered OK (see <see cref="TryRun{T}"/>).</summary>
+        protected bool TryCommand(Func<System.Threading.Tasks.Task<ImapResponse>> command, string what, object? target, out ImapResponse response)
+            => TryRun(() => Check(Await(command()), what), target, out response);
+
         /// <summary>Leases <paramref name="mailbox"/> (selecting it if needed); terminates with MailboxNotFound when it does not exist.</summary>
         internal MailboxLease? TryUseMailbox(ImapSession session, string mailbox, bool readOnly, bool reselect = false)
         {
@@ -167,6 +200,7 @@ namespace ImapPS.Commands
             catch (Exception ex) when (!(ex is PipelineStoppedException))
             {
                 FlushTrace();
+                if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
                 if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ex, mailbox));
                 WriteError(ErrorFor(ex, mailbox));
                 return null;
