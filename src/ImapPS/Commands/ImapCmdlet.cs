@@ -228,6 +228,10 @@ namespace ImapPS.Commands
         /// <summary>The server's text.</summary>
         public string ServerText { get; }
 
-        internal bool IsNonExistent => ResponseCode == "NONEXISTENT";
+        // Servers without RFC 5530 codes only say it in words.
+        internal bool IsNonExistent => ResponseCode == "NONEXISTENT" || ResponseCode == "TRYCREATE" ||
+            ServerText.IndexOf("doesn't exist", StringComparison.OrdinalIgnoreCase) >= 0 ||
+            ServerText.IndexOf("does not exist", StringComparison.OrdinalIgnoreCase) >= 0 ||
+            ServerText.IndexOf("no such mailbox", StringComparison.OrdinalIgnoreCase) >= 0;
     }
 }

@@ -86,6 +86,7 @@ namespace ImapPS.Commands
                 case int i: return ImapArgument.FromNumber(i);
                 case long l: return ImapArgument.FromNumber(l);
                 case uint u: return ImapArgument.FromNumber(u);
+                case string s when SequenceSet.IsValid(s): return ImapArgument.FromSequenceSet(s);
                 default: return (ImapArgument)(v?.ToString() ?? "NIL");
             }
         }
