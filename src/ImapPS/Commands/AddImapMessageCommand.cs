@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Text;
+using ImapPS.Client;
+using ImapPS.Client.Protocol;
+
+namespace ImapPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Appends messages (.eml files, raw bytes or MimeKit messages) to a mailbox.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Add, "ImapMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = PathSet)]
+    [OutputType(typeof(ImapMessage))]
+    public sealed class AddImapMessageCommand : ImapSessionCmdlet
+    {
+        private const string PathSet = "Path";
+        private const string LiteralPathSet = "LiteralPath";
+        private const string MessageSet = "Message";
+        private int _count;
+
+        /// <summary>The mailbox to append to.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Mailbox { get; set; } = "";
+
+        /// <summary>Message files (.eml), wildcards allowed.</summary>
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ParameterSetName = PathSet)]
+        [SupportsWildcards]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        /// <summary>Message files, taken literally.</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+        [Alias("PSPath", "FullName")]
+        public string[] LiteralPath { get; set; } = Array.Empty<string>();
+
+        /// <summary>A message: a byte array (sent as given), a MimeKit MimeMessage, or a string holding the message text.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = MessageSet)]
+        public object? Message { get; set; }
+
+        /// <summary>Flags for the new message (Seen, Flagged, keywords, …).</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(FlagCompleter))]
+        public string[]? Flag { get; set; }
+
+        /// <summary>The INTERNALDATE to give the message (default: now, as the server decides).</summary>
+        [Parameter]
+        public DateTimeOffset? InternalDate { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            string? flags;
+            try { flags = Flag == null || Flag.Length == 0 ? null : "(" + string.Join(" ", Flag.Select(FlagNames.ToImap)) + ")"; }
+            catch (ArgumentException ex) { ThrowTerminatingError(new ErrorRecord(ex, "InvalidFlag", ErrorCategory.InvalidArgument, Flag)); return; }
+
+            if (ParameterSetName == MessageSet)
+            {
+                byte[]? bytes = ToBytes(Message);
+                if (bytes == null)
+                {
+                    WriteError(new ErrorRecord(new ArgumentException("-Message takes a byte array, a MimeKit.MimeMessage or a string; got " + (Message == null ? "null" : Message.GetType().FullName) + "."),
+                        "UnsupportedMessageType", ErrorCategory.InvalidArgument, Message));
+                    return;
+                }
+                Append(session, bytes, flags, "message of " + bytes.Length + " bytes", null);
+                return;
+            }
+            var paths = ParameterSetName == PathSet ? ResolvePaths(Path, false) : ResolvePaths(LiteralPath, true);
+            foreach (var path in paths)
+            {
+                byte[] bytes;
+                try { bytes = File.ReadAllBytes(path); }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    WriteError(new ErrorRecord(ex, "FileReadFailed", ErrorCategory.ReadError, path));
+                    continue;
+                }
+                Append(session, bytes, flags, path, path);
+            }
+        }
+
+        private IEnumerable<string> ResolvePaths(string[] paths, bool literal)
+        {
+            foreach (var p in paths)
+            {
+                List<string> resolved = new List<string>();
+                try
+                {
+                    if (literal) resolved.Add(GetUnresolvedProviderPathFromPSPath(p));
+                    else resolved.AddRange(GetResolvedProviderPathFromPSPath(p, out _));
+                }
+                catch (ItemNotFoundException ex)
+                {
+                    WriteError(new ErrorRecord(ex, "FileNotFound", ErrorCategory.ObjectNotFound, p));
+                    continue;
+                }
+                foreach (var r in resolved)
+                {
+                    if (!File.Exists(r)) WriteError(new ErrorRecord(new FileNotFoundException("The file '" + r + "' does not exist.", r), "FileNotFound", ErrorCategory.ObjectNotFound, r));
+                    else yield return r;
+                }
+            }
+        }
+
+        private static byte[]? ToBytes(object? message)
+        {
+            var value = message is PSObject pso ? pso.BaseObject : message;
+            switch (value)
+            {
+                case byte[] bytes:
+                    return bytes;
+                case string text:
+                    return Encoding.UTF8.GetBytes(text);
+                case MimeKit.MimeMessage mime:
+                    using (var stream = new MemoryStream())
+                    {
+                        mime.WriteTo(MimeKit.FormatOptions.Default, stream);
+                        return stream.ToArray();
+                    }
+                case object[] array when array.All(o => (o is PSObject p ? p.BaseObject : o) is byte):
+                    return array.Select(o => (byte)(o is PSObject p ? p.BaseObject : o)).ToArray();
+                default:
+                    return null;
+            }
+        }
+
+        private void Append(ImapSession session, byte[] bytes, string? flags, string what, string? path)
+        {
+            if (!ShouldProcess(what, "Append to '" + Mailbox + "'")) return;
+            if (!TryCommand(() => session.Client.AppendAsync(Mailbox, flags, InternalDate, bytes), "APPEND", path ?? (object)Mailbox, out var response)) return;
+            _count++;
+            if (response.Tagged != null && ResponseCodes.TryGetAppendUid(response.Tagged, out var uidValidity, out var uids) && uids.Count > 0)
+            {
+                var message = new ImapMessage(session, Mailbox, uidValidity, uids[0])
+                {
+                    Size = Imap4Client.NormaliseLineEnds(bytes).Length,
+                    Flags = Flag?.Select(FlagNames.ToImap).ToArray() ?? Array.Empty<string>(),
+                    InternalDate = InternalDate,
+                };
+                WriteObject(message);
+            }
+            else WriteVerbose("Appended " + what + " to " + Mailbox + " (the server does not report the new UID).");
+            if (_count % 20 == 0) WriteProgress(new ProgressRecord(41, "Add-ImapMessage", _count + " messages appended to " + Mailbox));
+        }
+
+        /// <inheritdoc />
+        protected override void EndProcessing()
+        {
+            if (_count >= 20) WriteProgress(new ProgressRecord(41, "Add-ImapMessage", "Done") { RecordType = ProgressRecordType.Completed });
+            base.EndProcessing();
+        }
+    }
+}

@@ -1,0 +1,323 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Net;
+using System.Net.Security;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using ImapPS.Client;
+
+namespace ImapPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Connects to an IMAP server and makes the session the runspace's default.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Connect, "Imap", DefaultParameterSetName = CredentialSet)]
+    [OutputType(typeof(ImapSession))]
+    public sealed class ConnectImapCommand : ImapCmdlet
+    {
+        private const string CredentialSet = "Credential";
+        private const string TokenSet = "AccessToken";
+        private const string CommandSet = "Command";
+
+        // Work the engine's threads hand to the pipeline thread (certificate callbacks), so a
+        // script block never runs on a foreign thread.
+        private readonly BlockingCollection<Action> _pipelineWork = new BlockingCollection<Action>();
+        private int _pipelineThreadId;
+
+        /// <summary>The server's host name or address.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = CredentialSet)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = TokenSet)]
+        [Alias("ComputerName", "Host")]
+        [ValidateNotNullOrEmpty]
+        public string Server { get; set; } = "";
+
+        /// <summary>The port; by default 993 (implicit TLS) with -Security Auto or Ssl, 143 with None or StartTls.</summary>
+        [Parameter(ParameterSetName = CredentialSet)]
+        [Parameter(ParameterSetName = TokenSet)]
+        [ValidateRange(1, 65535)]
+        public int Port { get; set; }
+
+        /// <summary>The user name and password. Without it the session stays unauthenticated.</summary>
+        [Parameter(Position = 1, ParameterSetName = CredentialSet)]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        /// <summary>The user name for -AccessToken.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        [ValidateNotNullOrEmpty]
+        public string UserName { get; set; } = "";
+
+        /// <summary>An OAuth 2.0 access token (XOAUTH2 or OAUTHBEARER).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        public SecureString? AccessToken { get; set; }
+
+        /// <summary>Auto, None, Ssl or StartTls.</summary>
+        [Parameter(ParameterSetName = CredentialSet)]
+        [Parameter(ParameterSetName = TokenSet)]
+        public ImapSecurity Security { get; set; } = ImapSecurity.Auto;
+
+        /// <summary>Accepts any server certificate (with a warning).</summary>
+        [Parameter(ParameterSetName = CredentialSet)]
+        [Parameter(ParameterSetName = TokenSet)]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
+        /// <summary>Decides whether a server certificate is trusted: receives the certificate as $_ (and $args: certificate, chain, host, policy errors); a true result accepts it.</summary>
+        [Parameter(ParameterSetName = CredentialSet)]
+        [Parameter(ParameterSetName = TokenSet)]
+        public ScriptBlock? CertificateValidation { get; set; }
+
+        /// <summary>The SASL mechanism: PLAIN, LOGIN, CRAM-MD5, XOAUTH2 or OAUTHBEARER. By default LOGIN (passwords) or XOAUTH2/OAUTHBEARER (tokens).</summary>
+        [Parameter(ParameterSetName = CredentialSet)]
+        [Parameter(ParameterSetName = TokenSet)]
+        [ValidateSet("LOGIN", "PLAIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER", IgnoreCase = true)]
+        public string? AuthenticationMechanism { get; set; }
+
+        /// <summary>Turns on COMPRESS=DEFLATE when the server offers it.</summary>
+        [Parameter]
+        public SwitchParameter Compress { get; set; }
+
+        /// <summary>How long the server may stay silent before the connection is aborted; also bounds connecting.</summary>
+        [Parameter]
+        public TimeSpan? Timeout { get; set; }
+
+        /// <summary>A name for the session (in Get-ImapSession and traces).</summary>
+        [Parameter]
+        public string? Identifier { get; set; }
+
+        /// <summary>Closes this runspace's open sessions to the same server and user before connecting.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>A command that speaks IMAP on its standard streams (PREAUTH), e.g. "ssh host /usr/lib/dovecot/imap".</summary>
+        [Parameter(Mandatory = true, ParameterSetName = CommandSet)]
+        [ValidateNotNullOrEmpty]
+        public string Command { get; set; } = "";
+
+        /// <summary>Capabilities to act as if the server did not offer (for testing fallbacks, e.g. MOVE).</summary>
+        [Parameter]
+        public string[]? IgnoreCapability { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            _pipelineThreadId = Thread.CurrentThread.ManagedThreadId;
+            if (Force) CloseExisting();
+            // The engine dumps its trace ring to stderr on abort; here -Debug and the ErrorRecord carry it instead.
+            var options = new ImapClientOptions { Identifier = Identifier, DebugWriter = System.IO.TextWriter.Null };
+            if (Timeout != null)
+            {
+                if (Timeout.Value <= TimeSpan.Zero)
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), "The timeout must be positive."), "InvalidTimeout", ErrorCategory.InvalidArgument, Timeout));
+                options.ResponseTimeout = Timeout;
+                options.ConnectTimeout = Timeout.Value;
+            }
+            if (IgnoreCapability != null) foreach (var c in IgnoreCapability) options.IgnoredCapabilities.Add(c);
+            if (SkipCertificateCheck)
+            {
+                WriteWarning("The server's certificate will not be checked: anyone between you and " + Server + " can read and change this session.");
+                options.Tls.Validator = (certificate, chain, host, errors) => true;
+            }
+            else if (CertificateValidation != null)
+            {
+                var script = CertificateValidation;
+                options.Tls.Validator = (certificate, chain, host, errors) => OnPipelineThread(() => InvokeValidator(script, certificate, chain, host, errors));
+            }
+
+            Imap4Client? client = null;
+            string securityUsed;
+            try
+            {
+                if (ParameterSetName == CommandSet)
+                {
+                    client = RunConnect(() => Task.FromResult((Imap4Client)new Imap4StreamClient(Command, options)), Command);
+                    Trace(client);
+                    securityUsed = "Stream";
+                }
+                else
+                {
+                    int port = Port != 0 ? Port : (Security == ImapSecurity.Ssl || Security == ImapSecurity.Auto ? 993 : 143);
+                    bool implicitTls = Security == ImapSecurity.Ssl || (Security == ImapSecurity.Auto && port == 993);
+                    client = implicitTls
+                        ? RunConnect(async () => (Imap4Client)await Imap4SslClient.ConnectAsync(Server, port, options).ConfigureAwait(false), Server + ":" + port)
+                        : RunConnect(() => Imap4Client.ConnectAsync(Server, port, options), Server + ":" + port);
+                    securityUsed = implicitTls ? "Ssl" : "None";
+                    Trace(client);
+                    if (!implicitTls && Security != ImapSecurity.None && client.State == ImapState.NONAUTH)
+                    {
+                        if (client.HasCapability("STARTTLS"))
+                        {
+                            RunStep(client, () => client.StartTlsAsync(), "StartTlsFailed", ErrorCategory.SecurityError);
+                            securityUsed = "StartTls";
+                        }
+                        else if (Security == ImapSecurity.StartTls || Credential != null || ParameterSetName == TokenSet)
+                        {
+                            Fail(client, new ImapSecurityException("The server " + Server + ":" + port + " does not offer STARTTLS; refusing to send credentials in clear. Use -Security Ssl, or -Security None to allow it."),
+                                "StartTlsNotOffered", ErrorCategory.SecurityError);
+                        }
+                    }
+                    Authenticate(client, port);
+                }
+                if (Compress)
+                {
+                    if (client.HasCapability("COMPRESS=DEFLATE")) RunStep(client, () => client.EnableCompressionAsync(), "CompressFailed", ErrorCategory.ProtocolError);
+                    else WriteWarning("The server does not offer COMPRESS=DEFLATE; the session is not compressed.");
+                }
+            }
+            catch (PipelineStoppedException)
+            {
+                client?.Dispose();
+                throw;
+            }
+
+            string? user = ParameterSetName == TokenSet ? UserName : Credential?.UserName;
+            var session = new ImapSession(client!, ParameterSetName == CommandSet ? Command : Server, client!.Port, user, securityUsed, Identifier);
+            SessionRegistry.Add(session);
+            WriteObject(session);
+        }
+
+        private void CloseExisting()
+        {
+            string? user = ParameterSetName == TokenSet ? UserName : Credential?.UserName;
+            foreach (var old in SessionRegistry.All)
+            {
+                if (!string.Equals(old.Server, ParameterSetName == CommandSet ? Command : Server, StringComparison.OrdinalIgnoreCase)) continue;
+                if (!string.Equals(old.User, user, StringComparison.Ordinal)) continue;
+                if (Port != 0 && old.Port != Port) continue;
+                WriteVerbose("Closing session " + old.Name);
+                try { old.Client.LogoutAsync().Wait(TimeSpan.FromSeconds(10)); } catch (AggregateException) { }
+                old.Dispose();
+                SessionRegistry.Remove(old);
+            }
+        }
+
+        private void Authenticate(Imap4Client client, int port)
+        {
+            if (client.State != ImapState.NONAUTH) return;
+            if (ParameterSetName == TokenSet)
+            {
+                string token = new NetworkCredential("", AccessToken).Password;
+                string mechanism = AuthenticationMechanism?.ToUpperInvariant()
+                    ?? (client.HasCapability("AUTH=XOAUTH2") ? "XOAUTH2" : client.HasCapability("AUTH=OAUTHBEARER") ? "OAUTHBEARER" : "");
+                SaslMechanism sasl;
+                if (mechanism == "XOAUTH2") sasl = SaslMechanism.XOAuth2(UserName, token);
+                else if (mechanism == "OAUTHBEARER") sasl = SaslMechanism.OAuthBearer(UserName, token, Server, port);
+                else
+                {
+                    Fail(client, new ImapException("The server offers neither AUTH=XOAUTH2 nor AUTH=OAUTHBEARER, so an access token cannot be used" +
+                        (mechanism.Length > 0 ? " (" + mechanism + " takes a password)." : ".")), "MechanismNotSupported", ErrorCategory.AuthenticationError);
+                    return;
+                }
+                RunStep(client, () => client.AuthenticateAsync(sasl), "AuthenticationFailed", ErrorCategory.AuthenticationError);
+                return;
+            }
+            if (Credential == null) return;
+            string name = Credential.UserName;
+            string password = Credential.GetNetworkCredential().Password;
+            string? mech = AuthenticationMechanism?.ToUpperInvariant();
+            if (mech == null && client.HasCapability("LOGINDISABLED") && client.HasCapability("AUTH=PLAIN")) mech = "PLAIN";
+            if (mech == null || mech == "LOGIN" && !client.HasCapability("AUTH=LOGIN"))
+                RunStep(client, () => client.LoginAsync(name, password), "AuthenticationFailed", ErrorCategory.AuthenticationError);
+            else
+            {
+                SaslMechanism sasl = mech switch
+                {
+                    "PLAIN" => SaslMechanism.Plain(name, password),
+                    "LOGIN" => SaslMechanism.Login(name, password),
+                    "CRAM-MD5" => SaslMechanism.CramMd5(name, password),
+                    "XOAUTH2" => SaslMechanism.XOAuth2(name, password),
+                    _ => SaslMechanism.OAuthBearer(name, password, Server, port),
+                };
+                if (!client.HasCapability("AUTH=" + sasl.Name))
+                    Fail(client, new ImapException("The server does not offer AUTH=" + sasl.Name + "."), "MechanismNotSupported", ErrorCategory.AuthenticationError);
+                RunStep(client, () => client.AuthenticateAsync(sasl), "AuthenticationFailed", ErrorCategory.AuthenticationError);
+            }
+        }
+
+        private Imap4Client RunConnect(Func<Task<Imap4Client>> connect, string target)
+        {
+            // Off the pipeline thread: a TLS handshake may call the certificate validator
+            // synchronously, and the validator waits for this thread to run the script block.
+            var task = Task.Run(connect);
+            try
+            {
+                return PumpUntil(task);
+            }
+            catch (Exception ex) when (!(ex is PipelineStoppedException))
+            {
+                if (ex is OperationCanceledException) throw new PipelineStoppedException();
+                bool security = ex is ImapSecurityException || ex is System.Security.Authentication.AuthenticationException;
+                ThrowTerminatingError(new ErrorRecord(ex, security ? "TlsFailed" : "ConnectionFailed",
+                    security ? ErrorCategory.SecurityError : ErrorCategory.ConnectionError, target));
+                throw;
+            }
+        }
+
+        private void RunStep(Imap4Client client, Func<Task<ImapResponse>> step, string errorId, ErrorCategory category)
+        {
+            try
+            {
+                var response = PumpUntil(step());
+                if (!response.IsOk) throw new ImapException(response.Text);
+            }
+            catch (Exception ex) when (!(ex is PipelineStoppedException))
+            {
+                if (ex is OperationCanceledException) { client.Dispose(); throw new PipelineStoppedException(); }
+                if (ex is ImapAbortException && !(ex is ImapSecurityException)) { errorId = "ConnectionFailed"; category = ErrorCategory.ConnectionError; }
+                if (ex is ImapSecurityException) { errorId = errorId == "AuthenticationFailed" ? "InsecureAuthenticationRefused" : errorId; category = ErrorCategory.SecurityError; }
+                Fail(client, ex, errorId, category);
+            }
+        }
+
+        private void Fail(Imap4Client client, Exception ex, string errorId, ErrorCategory category)
+        {
+            client.Dispose();
+            ThrowTerminatingError(new ErrorRecord(ex, errorId, category, Server.Length > 0 ? Server : Command));
+        }
+
+        /// <summary>Waits for <paramref name="task"/>, running work the engine posts for the pipeline thread meanwhile.</summary>
+        private T PumpUntil<T>(Task<T> task)
+        {
+            task.ContinueWith(_ => _pipelineWork.Add(() => { }), TaskScheduler.Default);
+            while (!task.IsCompleted)
+            {
+                if (_pipelineWork.TryTake(out var work, 50, Stopping)) work();
+                FlushTrace();
+            }
+            FlushTrace();
+            return ImapSession.Wait(task, Stopping);
+        }
+
+        private bool OnPipelineThread(Func<bool> func)
+        {
+            if (Thread.CurrentThread.ManagedThreadId == _pipelineThreadId) return func();
+            var done = new TaskCompletionSource<bool>();
+            _pipelineWork.Add(() =>
+            {
+                try { done.SetResult(func()); }
+                catch (Exception ex) { done.SetException(ex); }
+            });
+            // The connect timeout bounds the handshake; a script block that never returns is the caller's.
+            try { return done.Task.Wait(TimeSpan.FromMinutes(5)) && done.Task.Result; }
+            catch (AggregateException) { return false; }
+        }
+
+        private bool InvokeValidator(ScriptBlock script, X509Certificate2 certificate, X509Chain? chain, string host, SslPolicyErrors errors)
+        {
+            try
+            {
+                var vars = new List<PSVariable> { new PSVariable("_", certificate) };
+                var results = script.InvokeWithContext(null, vars, certificate, chain, host, errors);
+                return results.Count > 0 && LanguagePrimitives.IsTrue(results[results.Count - 1]);
+            }
+            catch (RuntimeException ex)
+            {
+                WriteWarning("The certificate validation script failed: " + ex.Message);
+                return false;
+            }
+        }
+    }
+}

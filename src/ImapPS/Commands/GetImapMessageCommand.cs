@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using ImapPS.Client.Protocol;
+
+namespace ImapPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Gets messages by UID (or every message) as summaries, or parsed in full with -Full.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "ImapMessage", DefaultParameterSetName = UidSet)]
+    [OutputType(typeof(ImapMessage))]
+    public sealed class GetImapMessageCommand : ImapMessageCmdlet
+    {
+        private const string UidSet = "Uid";
+        private const string AllSet = "All";
+
+        /// <summary>The mailbox: by default the selected one, else INBOX.</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        public string? Mailbox { get; set; }
+
+        /// <summary>The UIDs of the messages.</summary>
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = UidSet)]
+        public uint[] Uid { get; set; } = Array.Empty<uint>();
+
+        /// <summary>Every message of the mailbox.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = AllSet)]
+        public SwitchParameter All { get; set; }
+
+        /// <summary>The UIDVALIDITY the UIDs belong to (bound from piped objects); a mismatch refuses the messages.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = UidSet)]
+        public uint? UidValidity { get; set; }
+
+        /// <summary>Also downloads and parses each message (MimeKit): Message, TextBody, HtmlBody, Attachments.</summary>
+        [Parameter]
+        public SwitchParameter Full { get; set; }
+
+        /// <summary>Also fetches the header block (Headers).</summary>
+        [Parameter]
+        public SwitchParameter Headers { get; set; }
+
+        /// <summary>Also fetches the MIME structure (BodyStructure).</summary>
+        [Parameter]
+        public SwitchParameter BodyStructure { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            var mailbox = ResolveMailbox(session, Mailbox);
+            var extras = (Full ? FetchExtras.Full : 0) | (Headers ? FetchExtras.Headers : 0) | (BodyStructure ? FetchExtras.BodyStructure : 0);
+            uint uidValidity;
+            IReadOnlyList<uint> uids;
+            if (All)
+            {
+                System.Threading.Tasks.Task<Client.ImapResponse> search;
+                using (var lease = UseMessages(session, mailbox, null, true, mailbox))
+                {
+                    if (lease == null) return;
+                    uidValidity = lease.UidValidity;
+                    search = session.Client.ExecuteAsync("UID SEARCH", new ImapArgument[] { ImapArgument.Atom("ALL") }, new[] { "SEARCH", "ESEARCH" }, exclusive: false);
+                }
+                if (!TryRun(() => Check(Await(search), "UID SEARCH ALL"), mailbox, out var response)) return;
+                var list = new List<uint>();
+                foreach (var r in response.Untagged) list.AddRange(SearchResult.Parse(r).Numbers);
+                list.Sort();
+                uids = list;
+            }
+            else
+            {
+                using (var lease = UseMessages(session, mailbox, UidValidity, true, Uid))
+                {
+                    if (lease == null) return;
+                    uidValidity = lease.UidValidity;
+                }
+                uids = Uid.Distinct().ToList();
+            }
+            foreach (var message in FetchMessages(session, mailbox, uidValidity, uids, extras, reportMissing: !All, activity: "Get-ImapMessage"))
+                WriteObject(message);
+        }
+    }
+}

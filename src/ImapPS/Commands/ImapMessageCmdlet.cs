@@ -1,0 +1,195 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading.Tasks;
+using ImapPS.Client;
+using ImapPS.Client.Protocol;
+using MimeKit;
+
+namespace ImapPS.Commands
+{
+    /// <summary>What to fetch besides the summary.</summary>
+    [Flags]
+    internal enum FetchExtras
+    {
+        None = 0,
+        Full = 1,
+        Headers = 2,
+        BodyStructure = 4,
+    }
+
+    /// <summary>
+    /// Shared by the cmdlets that work on messages: mailbox defaulting, the UIDVALIDITY guard, and
+    /// streaming FETCH. Results are handed over by the engine's reader into a queue and written
+    /// by the pipeline thread as they arrive, in the order asked for, with a bounded number of
+    /// batches in flight so a slow consumer never makes memory grow without bound.
+    /// </summary>
+    public abstract class ImapMessageCmdlet : ImapSessionCmdlet
+    {
+        internal const string SummaryItems = "UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE";
+        private static readonly object BatchDone = new object();
+
+        /// <summary>The mailbox a message command works in: as given, else the selected one, else INBOX.</summary>
+        internal static string ResolveMailbox(ImapSession session, string? mailbox)
+            => !string.IsNullOrEmpty(mailbox) ? mailbox! : session.SelectedMailbox ?? "INBOX";
+
+        /// <summary>
+        /// Leases the mailbox and refuses it (non-terminating UidValidityMismatch) when its
+        /// UIDVALIDITY differs from the one the piped objects were read with.
+        /// </summary>
+        internal MailboxLease? UseMessages(ImapSession session, string mailbox, uint? uidValidity, bool readOnly, object? target)
+        {
+            var lease = TryUseMailbox(session, mailbox, readOnly);
+            if (lease == null) return null;
+            if (uidValidity.HasValue && uidValidity.Value != 0 && lease.UidValidity != uidValidity.Value)
+            {
+                lease.Dispose();
+                WriteError(UidValidityError(mailbox, uidValidity.Value, lease.UidValidity, target));
+                return null;
+            }
+            return lease;
+        }
+
+        internal static ErrorRecord UidValidityError(string mailbox, uint expected, uint actual, object? target)
+            => new ErrorRecord(new InvalidOperationException("The mailbox '" + mailbox + "' has UIDVALIDITY " + actual + ", but the message was read with " + expected +
+                    ": the mailbox was recreated and the UID may now name another message. Read the messages again."),
+                "UidValidityMismatch", ErrorCategory.InvalidData, target);
+
+        internal static string FetchItems(FetchExtras extras)
+        {
+            var items = SummaryItems;
+            if ((extras & FetchExtras.BodyStructure) != 0) items += " BODYSTRUCTURE";
+            if ((extras & FetchExtras.Headers) != 0) items += " BODY.PEEK[HEADER]";
+            if ((extras & FetchExtras.Full) != 0) items += " BODY.PEEK[]";
+            return "(" + items + ")";
+        }
+
+        /// <summary>
+        /// Fetches summaries (plus <paramref name="extras"/>) of <paramref name="uids"/> and yields
+        /// them in that order as they arrive. A UID the server does not return yields a
+        /// MessageNotFound error when <paramref name="reportMissing"/>. Write the objects yielded
+        /// right away; no mailbox lease is held while yielding.
+        /// </summary>
+        internal IEnumerable<ImapMessage> FetchMessages(ImapSession session, string mailbox, uint uidValidity, IReadOnlyList<uint> uids,
+            FetchExtras extras, bool reportMissing, string? activity = null)
+        {
+            if (uids.Count == 0) yield break;
+            int first = (extras & FetchExtras.Full) != 0 ? 10 : 50;
+            int size = (extras & FetchExtras.Full) != 0 ? 50 : 500;
+            const int window = 4;
+            var batches = new List<uint[]>();
+            for (int i = 0; i < uids.Count;)
+            {
+                int n = Math.Min(batches.Count == 0 ? first : size, uids.Count - i);
+                batches.Add(uids.Skip(i).Take(n).ToArray());
+                i += n;
+            }
+            string items = FetchItems(extras);
+            var queue = new BlockingCollection<object>();
+            var arrived = new Dictionary<uint, ImapMessage>();
+            var wanted = new HashSet<uint>(uids);
+            var done = new bool[batches.Count];
+            int doneWatermark = 0;     // batches [0, doneWatermark) have completed
+            int nextBatch = 0, inFlight = 0, emitIndex = 0, emitted = 0;
+            int batchEnd = 0;          // index in uids where batch doneWatermark starts
+            var progress = uids.Count > 200 && activity != null ? new ProgressRecord(Math.Abs(activity.GetHashCode() % 100000) + 1, activity, "Fetching " + uids.Count + " messages from " + mailbox) : null;
+
+            while (true)
+            {
+                while (inFlight < window && nextBatch < batches.Count)
+                {
+                    int index = nextBatch++;
+                    var batch = batches[index];
+                    Task<ImapResponse> task;
+                    using (var lease = UseMessages(session, mailbox, uidValidity, true, mailbox))
+                    {
+                        if (lease == null) { nextBatch = batches.Count; break; }
+                        task = session.Client.FetchEachAsync(SequenceSet.Build(batch), items, true, r => queue.Add(r));
+                    }
+                    inFlight++;
+                    task.ContinueWith(t => queue.Add(new KeyValuePair<int, Task<ImapResponse>>(index, t)), TaskScheduler.Default);
+                }
+                if (inFlight == 0) break;
+
+                object item;
+                while (!queue.TryTake(out item!, 50, Stopping)) FlushTrace();
+                if (item is ServerResponse response)
+                {
+                    var data = FetchData.Parse(response);
+                    if (data.Uid is uint uid && wanted.Contains(uid) && !arrived.ContainsKey(uid))
+                        arrived[uid] = BuildMessage(session, mailbox, uidValidity, data, extras);
+                }
+                else if (item is KeyValuePair<int, Task<ImapResponse>> completed)
+                {
+                    inFlight--;
+                    done[completed.Key] = true;
+                    var t = completed.Value;
+                    if (t.IsFaulted || t.IsCanceled)
+                    {
+                        var ex = t.Exception?.GetBaseException() ?? new OperationCanceledException();
+                        FlushTrace();
+                        if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+                        if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ex, mailbox));
+                        WriteError(ErrorFor(ex, mailbox));
+                    }
+                    else if (!t.Result.IsOk)
+                        WriteError(ErrorFor(new ImapCommandException("UID FETCH", t.Result), mailbox));
+                    while (doneWatermark < batches.Count && done[doneWatermark]) batchEnd += batches[doneWatermark++].Length;
+                }
+
+                // Emit in the order asked for; a UID of a completed batch that never came is missing.
+                while (emitIndex < uids.Count)
+                {
+                    uint next = uids[emitIndex];
+                    if (arrived.TryGetValue(next, out var message))
+                    {
+                        arrived.Remove(next);
+                        emitIndex++;
+                        emitted++;
+                        if (progress != null && emitted % 100 == 0)
+                        {
+                            progress.PercentComplete = (int)(100L * emitted / uids.Count);
+                            progress.StatusDescription = emitted + " of " + uids.Count + " messages from " + mailbox;
+                            WriteProgress(progress);
+                        }
+                        yield return message;
+                    }
+                    else if (emitIndex < batchEnd)
+                    {
+                        emitIndex++;
+                        if (reportMissing)
+                            WriteError(new ErrorRecord(new ItemNotFoundException("There is no message with UID " + next + " in '" + mailbox + "'."),
+                                "MessageNotFound", ErrorCategory.ObjectNotFound, next));
+                    }
+                    else break;
+                }
+                FlushTrace();
+            }
+            if (progress != null)
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+            }
+        }
+
+        internal static ImapMessage BuildMessage(ImapSession session, string mailbox, uint uidValidity, FetchData data, FetchExtras extras)
+        {
+            var message = new ImapMessage(session, mailbox, uidValidity, data.Uid ?? 0);
+            message.Apply(data);
+            if ((extras & FetchExtras.Headers) != 0 && data.FindSection("HEADER")?.GetBytes() is byte[] header)
+            {
+                using (var stream = new MemoryStream(header, false))
+                    message.Headers = HeaderList.Load(stream);
+            }
+            if ((extras & FetchExtras.Full) != 0 && data.FindSection("")?.GetBytes() is byte[] body)
+            {
+                using (var stream = new MemoryStream(body, false))
+                    message.ApplyFull(MimeMessage.Load(stream));
+            }
+            return message;
+        }
+    }
+}

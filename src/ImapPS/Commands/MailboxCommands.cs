@@ -1,0 +1,346 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading.Tasks;
+using ImapPS.Client;
+using ImapPS.Client.Protocol;
+
+namespace ImapPS.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Lists mailboxes (folders), optionally with their message counts.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "ImapMailbox")]
+    [OutputType(typeof(ImapMailbox))]
+    public sealed class GetImapMailboxCommand : ImapSessionCmdlet
+    {
+        /// <summary>Names or IMAP patterns (* matches across levels, % within one level). Default: every mailbox.</summary>
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        [SupportsWildcards]
+        public string[]? Name { get; set; }
+
+        /// <summary>Only subscribed mailboxes.</summary>
+        [Parameter]
+        public SwitchParameter Subscribed { get; set; }
+
+        /// <summary>Adds message counts, UIDNEXT, UIDVALIDITY and size (LIST-STATUS when offered, else STATUS).</summary>
+        [Parameter]
+        public SwitchParameter Status { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            foreach (var pattern in Name ?? new[] { "*" })
+            {
+                if (!TryRun(() => MailboxLister.List(session, pattern, Subscribed, Status, Await), pattern, out var mailboxes)) continue;
+                if (mailboxes.Count == 0 && pattern.IndexOfAny(new[] { '*', '%' }) < 0)
+                {
+                    WriteError(new ErrorRecord(new ItemNotFoundException("The mailbox '" + pattern + "' does not exist" + (Subscribed ? " or is not subscribed." : ".")),
+                        "MailboxNotFound", ErrorCategory.ObjectNotFound, pattern));
+                    continue;
+                }
+                foreach (var m in mailboxes) WriteObject(m);
+            }
+        }
+    }
+
+    /// <summary>LIST (with LIST-STATUS or STATUS) turned into ImapMailbox objects.</summary>
+    internal static class MailboxLister
+    {
+        public static IReadOnlyList<ImapMailbox> List(ImapSession session, string pattern, bool subscribed, bool status, Func<Task<ImapResponse>, ImapResponse> wait)
+        {
+            var client = session.Client;
+            bool extended = client.HasCapability("LIST-EXTENDED");
+            string statusItems = "MESSAGES UNSEEN RECENT UIDNEXT UIDVALIDITY" + (client.HasCapability("STATUS=SIZE") ? " SIZE" : "") +
+                (client.HasCapability("CONDSTORE") ? " HIGHESTMODSEQ" : "");
+            var returns = new List<string>();
+            if (client.HasCapability("SPECIAL-USE") || extended) returns.Add("SPECIAL-USE");
+            if (extended) returns.Add("SUBSCRIBED");
+            bool listStatus = status && client.HasCapability("LIST-STATUS");
+            if (listStatus) returns.Add("STATUS (" + statusItems + ")");
+
+            ImapResponse response;
+            if (extended)
+                response = wait(client.ListExtendedAsync(subscribed ? "(SUBSCRIBED)" : null, "", pattern, returns.Count > 0 ? "(" + string.Join(" ", returns) + ")" : null));
+            else
+                response = wait(subscribed ? client.LsubAsync("", pattern) : client.ListAsync("", pattern));
+            if (!response.IsOk) throw new ImapCommandException("LIST", response);
+
+            var result = new List<ImapMailbox>();
+            var byName = new Dictionary<string, ImapMailbox>(StringComparer.Ordinal);
+            foreach (var r in response.Untagged)
+            {
+                if (r.Name == "LIST" || r.Name == "LSUB")
+                {
+                    var entry = ListEntry.Parse(r);
+                    // LIST (SUBSCRIBED) also returns subscribed names that no longer exist.
+                    if (subscribed && extended && !entry.IsSubscribed) continue;
+                    var mailbox = ImapMailbox.FromList(session, entry);
+                    if (extended && !mailbox.IsSubscribed.HasValue) mailbox.IsSubscribed = false;
+                    result.Add(mailbox);
+                    byName[mailbox.Name] = mailbox;
+                }
+            }
+            foreach (var r in response.Untagged)
+                if (r.Name == "STATUS")
+                {
+                    var data = StatusData.Parse(r);
+                    if (byName.TryGetValue(data.Mailbox, out var mb)) mb.ApplyStatus(data);
+                }
+
+            if (status && !listStatus)
+            {
+                // STATUS commands on different mailboxes run in parallel on the connection.
+                var pending = result.Where(m => m.IsSelectable)
+                    .Select(m => (Mailbox: m, Task: client.StatusAsync(m.Name, "(" + statusItems + ")"))).ToList();
+                foreach (var p in pending)
+                {
+                    var sr = wait(p.Task);
+                    if (!sr.IsOk) continue;
+                    foreach (var u in sr.Untagged)
+                        if (u.Name == "STATUS") p.Mailbox.ApplyStatus(StatusData.Parse(u));
+                }
+            }
+            if (pattern == "*" && !subscribed) session.MailboxNameCache = result.Where(m => m.IsSelectable).Select(m => m.Name).ToArray();
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Selects a mailbox (SELECT, or EXAMINE with -ReadOnly) and returns its state.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Select, "ImapMailbox")]
+    [OutputType(typeof(ImapMailbox))]
+    public sealed class SelectImapMailboxCommand : ImapSessionCmdlet
+    {
+        /// <summary>The mailbox to select.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Mailbox")]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; } = "";
+
+        /// <summary>Selects read-only (EXAMINE): nothing in the mailbox can change, \Recent and \Seen stay as they are.</summary>
+        [Parameter]
+        public SwitchParameter ReadOnly { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            using (var lease = TryUseMailbox(session, Name, ReadOnly, reselect: true))
+            {
+                if (lease == null) return;
+                var client = session.Client;
+                var mailbox = new ImapMailbox(session, Name)
+                {
+                    Messages = client.Exists,
+                    Recent = client.RecentCount,
+                    UidValidity = client.UidValidity,
+                    UidNext = client.UidNext,
+                    HighestModSeq = client.HighestModSeq == 0 ? (ulong?)null : client.HighestModSeq,
+                    Flags = client.MailboxFlags.ToArray(),
+                    PermanentFlags = client.PermanentFlags.ToArray(),
+                    IsReadOnly = client.IsReadOnly,
+                };
+                WriteObject(mailbox);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Creates mailboxes.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "ImapMailbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(ImapMailbox))]
+    public sealed class NewImapMailboxCommand : ImapSessionCmdlet
+    {
+        /// <summary>The full names of the mailboxes to create (parents are created as needed by most servers).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; } = Array.Empty<string>();
+
+        /// <summary>Also subscribes to the new mailboxes.</summary>
+        [Parameter]
+        public SwitchParameter Subscribe { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            foreach (var name in Name)
+            {
+                if (!ShouldProcess(name, "Create mailbox")) continue;
+                if (!TryCommand(() => session.Client.CreateAsync(name), "CREATE " + name, name, out _)) continue;
+                if (Subscribe && !TryCommand(() => session.Client.SubscribeAsync(name), "SUBSCRIBE " + name, name, out _)) continue;
+                if (TryRun(() => MailboxLister.List(session, name, false, false, Await), name, out var created))
+                    foreach (var m in created) WriteObject(m);
+            }
+            session.MailboxNameCache = Array.Empty<string>();
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Renames a mailbox (and its children).</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Rename, "ImapMailbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(ImapMailbox))]
+    public sealed class RenameImapMailboxCommand : ImapSessionCmdlet
+    {
+        /// <summary>The mailbox to rename.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; } = "";
+
+        /// <summary>The new full name.</summary>
+        [Parameter(Mandatory = true, Position = 1)]
+        [ValidateNotNullOrEmpty]
+        public string NewName { get; set; } = "";
+
+        /// <summary>Returns the renamed mailbox.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            if (!ShouldProcess(Name, "Rename mailbox to '" + NewName + "'")) return;
+            // A selected mailbox that is renamed would leave UIDs pointing at a name that is gone.
+            bool selected = ImapSession.SameMailbox(session.SelectedMailbox, Name);
+            Func<Task<ImapResponse>> rename = () => session.Client.RenameAsync(Name, NewName);
+            if (selected)
+            {
+                if (!TryRun(() => Check(session.WithNoMailbox(async () => { await Deselect(session).ConfigureAwait(false); return await rename().ConfigureAwait(false); }, Stopping), "RENAME"), Name, out _)) return;
+            }
+            else if (!TryCommand(rename, "RENAME " + Name, Name, out _)) return;
+            session.MailboxNameCache = Array.Empty<string>();
+            if (PassThru && TryRun(() => MailboxLister.List(session, NewName, false, false, Await), NewName, out var renamed))
+                foreach (var m in renamed) WriteObject(m);
+        }
+
+        internal static Task Deselect(ImapSession session)
+            => session.Client.State != ImapState.SELECTED ? Task.CompletedTask
+             : session.HasCapability("UNSELECT") ? (Task)session.Client.UnselectAsync() : session.Client.CloseAsync();
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Deletes mailboxes and every message in them.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "ImapMailbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(void))]
+    public sealed class RemoveImapMailboxCommand : ImapSessionCmdlet
+    {
+        /// <summary>The mailboxes to delete.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; } = Array.Empty<string>();
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            foreach (var name in Name)
+            {
+                if (!ShouldProcess(name, "Delete mailbox and all its messages")) continue;
+                Func<Task<ImapResponse>> delete = () => session.Client.DeleteAsync(name);
+                if (ImapSession.SameMailbox(session.SelectedMailbox, name))
+                    TryRun(() => Check(session.WithNoMailbox(async () => { await RenameImapMailboxCommand.Deselect(session).ConfigureAwait(false); return await delete().ConfigureAwait(false); }, Stopping), "DELETE " + name), name, out _);
+                else
+                    TryCommand(delete, "DELETE " + name, name, out _);
+            }
+            session.MailboxNameCache = Array.Empty<string>();
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Closes the selected mailbox: UNSELECT, or CLOSE (which expunges \Deleted messages) with -Expunge.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Close, "ImapMailbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(void))]
+    public sealed class CloseImapMailboxCommand : ImapSessionCmdlet
+    {
+        /// <summary>Permanently removes the messages marked \Deleted while closing (CLOSE).</summary>
+        [Parameter]
+        public SwitchParameter Expunge { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            var selected = session.SelectedMailbox;
+            if (selected == null)
+            {
+                WriteVerbose("No mailbox is selected.");
+                return;
+            }
+            if (!ShouldProcess(selected, Expunge ? "Close and expunge deleted messages" : "Close without expunging")) return;
+            var client = session.Client;
+            Func<Task<ImapResponse>> close;
+            if (Expunge) close = () => client.CloseAsync();
+            else if (client.HasCapability("UNSELECT")) close = () => client.UnselectAsync();
+            else
+            {
+                // RFC 3691's advice without UNSELECT: re-open read-only, then CLOSE expunges nothing.
+                close = async () =>
+                {
+                    var examine = await client.ExamineAsync(selected).ConfigureAwait(false);
+                    if (!examine.IsOk) return examine;
+                    return await client.CloseAsync().ConfigureAwait(false);
+                };
+            }
+            TryRun(() => Check(session.WithNoMailbox(close, Stopping), Expunge ? "CLOSE" : "UNSELECT"), selected, out _);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Subscribes to mailboxes.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Add, "ImapSubscription", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(void))]
+    public sealed class AddImapSubscriptionCommand : ImapSessionCmdlet
+    {
+        /// <summary>The mailboxes to subscribe to.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; } = Array.Empty<string>();
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            foreach (var name in Name)
+                if (ShouldProcess(name, "Subscribe"))
+                    TryCommand(() => session.Client.SubscribeAsync(name), "SUBSCRIBE " + name, name, out _);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Unsubscribes from mailboxes.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "ImapSubscription", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(void))]
+    public sealed class RemoveImapSubscriptionCommand : ImapSessionCmdlet
+    {
+        /// <summary>The mailboxes to unsubscribe from.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] Name { get; set; } = Array.Empty<string>();
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            foreach (var name in Name)
+                if (ShouldProcess(name, "Unsubscribe"))
+                    TryCommand(() => session.Client.UnsubscribeAsync(name), "UNSUBSCRIBE " + name, name, out _);
+        }
+    }
+}

@@ -1,0 +1,294 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading.Tasks;
+using ImapPS.Client;
+using ImapPS.Client.Protocol;
+
+namespace ImapPS.Commands
+{
+    /// <summary>
+    /// A cmdlet that changes messages named by mailbox, UID and UIDVALIDITY (all bindable from
+    /// piped ImapMessage objects). Each input record becomes one command on the UIDs it names.
+    /// </summary>
+    public abstract class ImapMessageChangeCmdlet : ImapMessageCmdlet
+    {
+        /// <summary>The mailbox holding the messages: by default the selected one, else INBOX.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        public string? Mailbox { get; set; }
+
+        /// <summary>The UIDs of the messages.</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        public uint[] Uid { get; set; } = Array.Empty<uint>();
+
+        /// <summary>The UIDVALIDITY the UIDs belong to (bound from piped objects); a mismatch refuses the messages.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public uint? UidValidity { get; set; }
+
+        /// <summary>What ShouldProcess shows as the target.</summary>
+        protected string Describe(string mailbox, IReadOnlyList<uint> uids)
+            => (uids.Count == 1 ? "message UID " + uids[0] : uids.Count + " messages (UID " + SequenceSet.Build(uids) + ")") + " in '" + mailbox + "'";
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            var mailbox = ResolveMailbox(session, Mailbox);
+            var uids = Uid.Distinct().OrderBy(u => u).ToList();
+            if (uids.Count == 0) return;
+            if (!ShouldProcess(Describe(mailbox, uids), Action)) return;
+            uint uidValidity;
+            bool ok;
+            using (var lease = UseMessages(session, mailbox, UidValidity, false, uids))
+            {
+                if (lease == null) return;
+                if (lease.ReadOnly)
+                {
+                    WriteError(new ErrorRecord(new InvalidOperationException("The mailbox '" + mailbox + "' is open read-only; select it with Select-ImapMailbox without -ReadOnly."),
+                        "MailboxReadOnly", ErrorCategory.PermissionDenied, mailbox));
+                    return;
+                }
+                uidValidity = lease.UidValidity;
+                ok = Change(session, mailbox, uids);
+            }
+            if (ok) AfterChange(session, mailbox, uidValidity, uids);
+        }
+
+        /// <summary>The ShouldProcess action text.</summary>
+        protected abstract string Action { get; }
+
+        /// <summary>Runs the change while the mailbox is leased; returns false after writing an error.</summary>
+        internal abstract bool Change(ImapSession session, string mailbox, List<uint> uids);
+
+        /// <summary>Writes output (PassThru) once the lease is released.</summary>
+        internal virtual void AfterChange(ImapSession session, string mailbox, uint uidValidity, List<uint> uids) { }
+
+        /// <summary>UID STORE on the UIDs, split so no command line grows too long.</summary>
+        internal bool Store(ImapSession session, List<uint> uids, string operation, string flags, string mailbox)
+        {
+            foreach (var set in SequenceSet.BuildChunks(uids, 4000))
+                if (!TryCommand(() => session.Client.UidAsync("STORE", set, operation, flags), "UID STORE", mailbox, out _)) return false;
+            return true;
+        }
+
+        internal static string FlagList(IEnumerable<string> flags) => "(" + string.Join(" ", flags.Select(FlagNames.ToImap)) + ")";
+
+        /// <summary>The copies a COPYUID code (RFC 4315) reports, as identity-only ImapMessage objects.</summary>
+        internal static IEnumerable<ImapMessage> Copies(ImapSession session, string destination, ServerResponse? response, ICollection<uint> source)
+        {
+            if (response == null || !ResponseCodes.TryGetCopyUid(response, out var uidValidity, out var from, out var to)) yield break;
+            for (int i = 0; i < from.Count && i < to.Count; i++)
+                if (source.Contains(from[i])) yield return new ImapMessage(session, destination, uidValidity, to[i]);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Adds, removes or replaces flags and keywords of messages.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Set, "ImapFlag", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Change")]
+    [OutputType(typeof(ImapMessage))]
+    public sealed class SetImapFlagCommand : ImapMessageChangeCmdlet
+    {
+        /// <summary>Flags to add: Seen, Answered, Flagged, Deleted, Draft, or keywords.</summary>
+        [Parameter(ParameterSetName = "Change")]
+        [ArgumentCompleter(typeof(FlagCompleter))]
+        public string[]? Add { get; set; }
+
+        /// <summary>Flags to remove.</summary>
+        [Parameter(ParameterSetName = "Change")]
+        [ArgumentCompleter(typeof(FlagCompleter))]
+        public string[]? Remove { get; set; }
+
+        /// <summary>The complete new set of flags (an empty array clears them).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "Replace")]
+        [ArgumentCompleter(typeof(FlagCompleter))]
+        [AllowEmptyCollection]
+        public string[] Replace { get; set; } = Array.Empty<string>();
+
+        /// <summary>Returns the messages with their new flags.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        /// <inheritdoc />
+        protected override void BeginProcessing()
+        {
+            if (ParameterSetName == "Change" && (Add == null || Add.Length == 0) && (Remove == null || Remove.Length == 0))
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Add, -Remove or -Replace."), "NoFlagChange", ErrorCategory.InvalidArgument, null));
+            try
+            {
+                foreach (var f in (Add ?? Array.Empty<string>()).Concat(Remove ?? Array.Empty<string>()).Concat(Replace)) FlagNames.ToImap(f);
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "InvalidFlag", ErrorCategory.InvalidArgument, null));
+            }
+        }
+
+        /// <inheritdoc />
+        protected override string Action => ParameterSetName == "Replace" ? "Set flags to " + FlagList(Replace)
+            : string.Join(", ", new[] { Add?.Length > 0 ? "Add flags " + FlagList(Add) : null, Remove?.Length > 0 ? "Remove flags " + FlagList(Remove) : null }.Where(s => s != null));
+
+        internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
+        {
+            if (ParameterSetName == "Replace") return Store(session, uids, "FLAGS.SILENT", FlagList(Replace), mailbox);
+            if (Add?.Length > 0 && !Store(session, uids, "+FLAGS.SILENT", FlagList(Add), mailbox)) return false;
+            if (Remove?.Length > 0 && !Store(session, uids, "-FLAGS.SILENT", FlagList(Remove), mailbox)) return false;
+            return true;
+        }
+
+        internal override void AfterChange(ImapSession session, string mailbox, uint uidValidity, List<uint> uids)
+        {
+            if (!PassThru) return;
+            foreach (var m in FetchMessages(session, mailbox, uidValidity, uids, FetchExtras.None, reportMissing: true)) WriteObject(m);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Copies messages to another mailbox.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Copy, "ImapMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(ImapMessage))]
+    public sealed class CopyImapMessageCommand : ImapMessageChangeCmdlet
+    {
+        private readonly List<ImapMessage> _copies = new List<ImapMessage>();
+
+        /// <summary>The mailbox to copy to.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; } = "";
+
+        /// <summary>Returns the copies (Mailbox, UidValidity, Uid) when the server reports them (UIDPLUS).</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        /// <inheritdoc />
+        protected override string Action => "Copy to '" + Destination + "'";
+
+        internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
+        {
+            _copies.Clear();
+            var set = new HashSet<uint>(uids);
+            foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
+            {
+                if (!TryCommand(() => session.Client.UidAsync("COPY", chunk, Destination), "UID COPY", mailbox, out var response)) return false;
+                _copies.AddRange(Copies(session, Destination, response.Tagged, set));
+            }
+            return true;
+        }
+
+        internal override void AfterChange(ImapSession session, string mailbox, uint uidValidity, List<uint> uids)
+        {
+            if (PassThru) WriteObject(_copies, true);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Moves messages to another mailbox (MOVE, or COPY + STORE \Deleted + UID EXPUNGE of exactly those messages).</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Move, "ImapMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(ImapMessage))]
+    public sealed class MoveImapMessageCommand : ImapMessageChangeCmdlet
+    {
+        private readonly List<ImapMessage> _moved = new List<ImapMessage>();
+
+        /// <summary>The mailbox to move to.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; } = "";
+
+        /// <summary>Returns the moved messages (Mailbox, UidValidity, Uid in the destination) when the server reports them (UIDPLUS).</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        /// <inheritdoc />
+        protected override string Action => "Move to '" + Destination + "'";
+
+        internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
+        {
+            _moved.Clear();
+            var client = session.Client;
+            var set = new HashSet<uint>(uids);
+            if (ImapSession.SameMailbox(mailbox, Destination))
+            {
+                WriteError(new ErrorRecord(new ArgumentException("The messages are already in '" + Destination + "'."), "SameMailbox", ErrorCategory.InvalidArgument, Destination));
+                return false;
+            }
+            if (!client.HasCapability("MOVE") && !client.HasCapability("UIDPLUS"))
+            {
+                // Without UID EXPUNGE the only way to remove the originals is an EXPUNGE that would
+                // also remove every other message marked \Deleted: refuse rather than risk that.
+                WriteError(new ErrorRecord(new NotSupportedException("The server offers neither MOVE nor UIDPLUS, so the originals cannot be removed without expunging other deleted messages. Use Copy-ImapMessage and Remove-ImapMessage instead."),
+                    "MoveNotSupported", ErrorCategory.NotImplemented, mailbox));
+                return false;
+            }
+            int done = 0;
+            var chunks = SequenceSet.BuildChunks(uids, 4000);
+            var progress = uids.Count > 500 ? new ProgressRecord(31, "Move-ImapMessage", "Moving " + uids.Count + " messages to " + Destination) : null;
+            foreach (var chunk in chunks)
+            {
+                if (client.HasCapability("MOVE"))
+                {
+                    client.Response("COPYUID");
+                    if (!TryCommand(() => client.UidAsync("MOVE", chunk, Destination), "UID MOVE", mailbox, out _)) return false;
+                    // MOVE reports COPYUID in an untagged OK, which the engine keeps with the response codes.
+                    foreach (var r in client.Response("COPYUID").Untagged)
+                        _moved.AddRange(Copies(session, Destination, r, set));
+                }
+                else
+                {
+                    if (!TryCommand(() => client.UidAsync("COPY", chunk, Destination), "UID COPY", mailbox, out var copy)) return false;
+                    _moved.AddRange(Copies(session, Destination, copy.Tagged, set));
+                    if (!TryCommand(() => client.UidAsync("STORE", chunk, "+FLAGS.SILENT", "(\\Deleted)"), "UID STORE", mailbox, out _)) return false;
+                    if (!TryCommand(() => client.UidAsync("EXPUNGE", chunk), "UID EXPUNGE", mailbox, out _)) return false;
+                }
+                done += NumberSet.Expand(chunk).Count;
+                if (progress != null)
+                {
+                    progress.PercentComplete = (int)(100L * done / uids.Count);
+                    progress.StatusDescription = done + " of " + uids.Count + " messages moved";
+                    WriteProgress(progress);
+                }
+            }
+            return true;
+        }
+
+        internal override void AfterChange(ImapSession session, string mailbox, uint uidValidity, List<uint> uids)
+        {
+            if (PassThru) WriteObject(_moved, true);
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Marks messages \Deleted and, with -Expunge, removes exactly those messages (UID EXPUNGE).</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "ImapMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [OutputType(typeof(void))]
+    public sealed class RemoveImapMessageCommand : ImapMessageChangeCmdlet
+    {
+        /// <summary>Also expunges the messages at once (only these: UID EXPUNGE, which needs UIDPLUS).</summary>
+        [Parameter]
+        public SwitchParameter Expunge { get; set; }
+
+        /// <inheritdoc />
+        protected override string Action => Expunge ? "Delete permanently (\\Deleted + UID EXPUNGE)" : "Mark \\Deleted";
+
+        internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
+        {
+            if (Expunge && !session.HasCapability("UIDPLUS"))
+            {
+                WriteError(new ErrorRecord(new NotSupportedException("The server does not offer UIDPLUS, so expunging only these messages is impossible (EXPUNGE would remove every \\Deleted message). The messages were not changed."),
+                    "ExpungeNotSupported", ErrorCategory.NotImplemented, mailbox));
+                return false;
+            }
+            if (!Store(session, uids, "+FLAGS.SILENT", "(\\Deleted)", mailbox)) return false;
+            if (!Expunge) return true;
+            foreach (var set in SequenceSet.BuildChunks(uids, 4000))
+                if (!TryCommand(() => session.Client.UidAsync("EXPUNGE", set), "UID EXPUNGE", mailbox, out _)) return false;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,263 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Threading.Tasks;
+using ImapPS.Client;
+using ImapPS.Client.Protocol;
+using MimeKit;
+
+namespace ImapPS.Commands
+{
+    /// <summary>Shared by the Save cmdlets: where files go and what happens when a file exists.</summary>
+    public abstract class ImapSaveCmdlet : ImapMessageCmdlet
+    {
+        /// <summary>The mailbox holding the messages: by default the selected one, else INBOX.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(MailboxNameCompleter))]
+        public string? Mailbox { get; set; }
+
+        /// <summary>The UIDs of the messages.</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        public uint[] Uid { get; set; } = Array.Empty<uint>();
+
+        /// <summary>The UIDVALIDITY the UIDs belong to (bound from piped objects); a mismatch refuses the messages.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public uint? UidValidity { get; set; }
+
+        /// <summary>Overwrites existing files. Without it an existing file is never touched: that item fails with FileExists.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        /// <summary>Returns a FileInfo for each file written.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        internal static string SafeFileName(string? name, string fallback)
+        {
+            name = MimeText.DecodeText(name);
+            if (string.IsNullOrWhiteSpace(name)) return fallback;
+            // Only the last path element, so a name like "../../x" cannot leave the destination.
+            name = name!.Replace('\\', '/');
+            name = name.Substring(name.LastIndexOf('/') + 1);
+            var invalid = Path.GetInvalidFileNameChars();
+            var chars = name.Select(c => invalid.Contains(c) || c < ' ' ? '_' : c).ToArray();
+            var result = new string(chars).Trim().TrimEnd('.');
+            return result.Length == 0 || result == "." || result == ".." ? fallback : result;
+        }
+
+        /// <summary>Moves a finished temporary file into place, honouring -Force; returns false after writing FileExists.</summary>
+        internal bool Commit(string temp, string target, object errorTarget)
+        {
+            if (File.Exists(target))
+            {
+                if (!Force)
+                {
+                    File.Delete(temp);
+                    WriteError(new ErrorRecord(new IOException("The file '" + target + "' already exists; use -Force to overwrite it."), "FileExists", ErrorCategory.ResourceExists, errorTarget));
+                    return false;
+                }
+                File.Delete(target);
+            }
+            File.Move(temp, target);
+            if (PassThru) WriteObject(new FileInfo(target));
+            return true;
+        }
+
+        internal static string TempPath(string directory) => Path.Combine(directory, ".imapps-" + Guid.NewGuid().ToString("N") + ".part");
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Saves messages as .eml files, streamed to disk byte for byte.</para>
+    /// </summary>
+    [Cmdlet(VerbsData.Save, "ImapMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(FileInfo))]
+    public sealed class SaveImapMessageCommand : ImapSaveCmdlet
+    {
+        private int _saved;
+
+        /// <summary>A folder (files are named UID.eml) or, for a single message, a file path.</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; } = "";
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            var mailbox = ResolveMailbox(session, Mailbox);
+            var uids = Uid.Distinct().OrderBy(u => u).ToList();
+            if (uids.Count == 0) return;
+            string destination = GetUnresolvedProviderPathFromPSPath(Destination);
+            bool toDirectory = Directory.Exists(destination) || uids.Count > 1 || MyInvocation.ExpectingInput ||
+                Destination.EndsWith("/", StringComparison.Ordinal) || Destination.EndsWith("\\", StringComparison.Ordinal);
+            string directory = toDirectory ? destination : Path.GetDirectoryName(Path.GetFullPath(destination))!;
+            if (!ShouldProcess(mailbox + " UID " + SequenceSet.Build(uids), "Save to '" + destination + "'")) return;
+            Directory.CreateDirectory(directory);
+
+            var responses = new BlockingCollection<object>();
+            var opened = new ConcurrentQueue<(string Path, FileStream Stream)>();
+            Task<ImapResponse> fetch;
+            using (var lease = UseMessages(session, mailbox, UidValidity, true, uids))
+            {
+                if (lease == null) return;
+                fetch = session.Client.FetchEachAsync(SequenceSet.Build(uids), "(UID BODY.PEEK[])", true, r => responses.Add(r), request =>
+                {
+                    // Runs on the engine's reader for literals too large to keep in memory.
+                    var temp = TempPath(directory);
+                    var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
+                    opened.Enqueue((temp, stream));
+                    return stream;
+                });
+            }
+            fetch.ContinueWith(t => responses.Add(t), TaskScheduler.Default);
+            var seen = new HashSet<uint>();
+            var progress = uids.Count > 20 ? new ProgressRecord(51, "Save-ImapMessage", "Saving " + uids.Count + " messages to " + directory) : null;
+            try
+            {
+                while (true)
+                {
+                    object item;
+                    while (!responses.TryTake(out item!, 50, Stopping)) FlushTrace();
+                    if (item is Task<ImapResponse> done)
+                    {
+                        if (!TryRun(() => Check(Await(done), "UID FETCH"), mailbox, out _)) break;
+                        break;
+                    }
+                    var data = FetchData.Parse((ServerResponse)item);
+                    var section = data.FindSection("");
+                    if (data.Uid is not uint uid || section == null) continue;
+                    string target = toDirectory ? Path.Combine(directory, uid + ".eml") : destination;
+                    string temp;
+                    if (section.IsStreamed)
+                    {
+                        if (!opened.TryDequeue(out var file)) continue;
+                        file.Stream.Dispose();
+                        temp = file.Path;
+                    }
+                    else
+                    {
+                        temp = TempPath(directory);
+                        File.WriteAllBytes(temp, section.GetBytes() ?? Array.Empty<byte>());
+                    }
+                    seen.Add(uid);
+                    if (Commit(temp, target, uid)) _saved++;
+                    if (progress != null)
+                    {
+                        progress.PercentComplete = (int)(100L * seen.Count / uids.Count);
+                        progress.StatusDescription = seen.Count + " of " + uids.Count + " saved";
+                        WriteProgress(progress);
+                    }
+                }
+            }
+            finally
+            {
+                // A stopped pipeline leaves the engine writing into files nobody will move into place.
+                while (opened.TryDequeue(out var left))
+                {
+                    left.Stream.Dispose();
+                    try { File.Delete(left.Path); } catch (IOException) { }
+                }
+            }
+            foreach (var missing in uids.Where(u => !seen.Contains(u)))
+                WriteError(new ErrorRecord(new ItemNotFoundException("There is no message with UID " + missing + " in '" + mailbox + "'."), "MessageNotFound", ErrorCategory.ObjectNotFound, missing));
+            if (progress != null) { progress.RecordType = ProgressRecordType.Completed; WriteProgress(progress); }
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Saves the attachments of messages, downloading only the attachment parts.</para>
+    /// </summary>
+    [Cmdlet(VerbsData.Save, "ImapAttachment", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(FileInfo))]
+    public sealed class SaveImapAttachmentCommand : ImapSaveCmdlet
+    {
+        /// <summary>The folder to save into (created if missing).</summary>
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNullOrEmpty]
+        public string Destination { get; set; } = "";
+
+        /// <summary>Only attachments whose file name matches one of these wildcard patterns (e.g. *.pdf).</summary>
+        [Parameter(Position = 1)]
+        [SupportsWildcards]
+        public string[]? Filter { get; set; }
+
+        /// <inheritdoc />
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            var mailbox = ResolveMailbox(session, Mailbox);
+            var uids = Uid.Distinct().OrderBy(u => u).ToList();
+            if (uids.Count == 0) return;
+            string directory = GetUnresolvedProviderPathFromPSPath(Destination);
+            var patterns = Filter?.Select(f => new WildcardPattern(f, WildcardOptions.IgnoreCase)).ToArray();
+
+            // First the structure only, to learn which parts are attachments.
+            var structures = new List<ImapMessage>();
+            uint uidValidity;
+            using (var lease = UseMessages(session, mailbox, UidValidity, true, uids))
+            {
+                if (lease == null) return;
+                uidValidity = lease.UidValidity;
+            }
+            var wanted = new List<(uint Uid, BodyPartBasic Part, string FileName)>();
+            foreach (var m in FetchMessages(session, mailbox, uidValidity, uids, FetchExtras.BodyStructure, reportMissing: true))
+            {
+                if (m.BodyStructure == null) continue;
+                foreach (var part in m.BodyStructure.EnumerateAttachments())
+                {
+                    var name = SafeFileName(part.FileName, "attachment-" + m.Uid + "-" + part.PartSpecifier.Replace('.', '_'));
+                    if (patterns != null && !patterns.Any(p => p.IsMatch(name))) continue;
+                    wanted.Add((m.Uid, part, name));
+                }
+            }
+            if (wanted.Count == 0) return;
+            if (!ShouldProcess(wanted.Count + " attachments of " + mailbox + " UID " + SequenceSet.Build(uids), "Save to '" + directory + "'")) return;
+            Directory.CreateDirectory(directory);
+
+            foreach (var group in wanted.GroupBy(w => w.Uid))
+            {
+                var items = "(UID " + string.Join(" ", group.Select(w => "BODY.PEEK[" + w.Part.PartSpecifier + "]")) + ")";
+                Task<ImapResponse> fetch;
+                var collected = new ConcurrentQueue<ServerResponse>();
+                using (var lease = UseMessages(session, mailbox, uidValidity, true, group.Key))
+                {
+                    if (lease == null) return;
+                    fetch = session.Client.FetchEachAsync(group.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), items, true, r => collected.Enqueue(r));
+                }
+                if (!TryRun(() => Check(Await(fetch), "UID FETCH"), group.Key, out _)) continue;
+                var sections = new Dictionary<string, FetchSection>(StringComparer.OrdinalIgnoreCase);
+                foreach (var r in collected)
+                    foreach (var s in FetchData.Parse(r).Sections) sections[s.Section] = s;
+                foreach (var w in group)
+                {
+                    if (!sections.TryGetValue(w.Part.PartSpecifier, out var section) || section.GetBytes() is not byte[] raw)
+                    {
+                        WriteError(new ErrorRecord(new ItemNotFoundException("The server did not return part " + w.Part.PartSpecifier + " of UID " + w.Uid + "."), "PartNotFound", ErrorCategory.ObjectNotFound, w.Uid));
+                        continue;
+                    }
+                    var temp = TempPath(directory);
+                    using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+                    using (var input = new MemoryStream(raw, false))
+                        new MimeContent(input, ContentEncodingOf(w.Part.ContentTransferEncoding)).DecodeTo(output);
+                    Commit(temp, Path.Combine(directory, w.FileName), w.FileName);
+                }
+            }
+        }
+
+        private static ContentEncoding ContentEncodingOf(string? name)
+        {
+            switch ((name ?? "").Trim().ToLowerInvariant())
+            {
+                case "base64": return ContentEncoding.Base64;
+                case "quoted-printable": return ContentEncoding.QuotedPrintable;
+                case "x-uuencode": case "uuencode": case "x-uue": return ContentEncoding.UUEncode;
+                case "binary": return ContentEncoding.Binary;
+                case "8bit": return ContentEncoding.EightBit;
+                default: return ContentEncoding.Default;
+            }
+        }
+    }
+}

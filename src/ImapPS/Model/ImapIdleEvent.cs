@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+
+namespace ImapPS
+{
+    /// <summary>What happened in a mailbox watched by Invoke-ImapIdle.</summary>
+    public enum ImapIdleEventKind
+    {
+        /// <summary>A message arrived.</summary>
+        NewMessage,
+        /// <summary>A message was expunged (its sequence number is given; VANISHED gives UIDs).</summary>
+        Expunged,
+        /// <summary>A message's flags changed.</summary>
+        FlagsChanged,
+        /// <summary>The mailbox's recent count changed.</summary>
+        Recent,
+    }
+
+    /// <summary>A change reported by the server while idling.</summary>
+    public sealed class ImapIdleEvent
+    {
+        internal ImapIdleEvent(ImapSession session, string mailbox, uint uidValidity, ImapIdleEventKind kind)
+        {
+            Session = session;
+            Mailbox = mailbox;
+            UidValidity = uidValidity;
+            Kind = kind;
+            TimeStamp = DateTimeOffset.Now;
+        }
+
+        /// <summary>When the change was seen.</summary>
+        public DateTimeOffset TimeStamp { get; }
+
+        /// <summary>What happened.</summary>
+        public ImapIdleEventKind Kind { get; }
+
+        /// <summary>The mailbox watched.</summary>
+        public string Mailbox { get; }
+
+        /// <summary>The mailbox's UIDVALIDITY.</summary>
+        public uint UidValidity { get; }
+
+        /// <summary>The message's UID, when known (always for NewMessage; for FlagsChanged when the server says; Expunged only with QRESYNC).</summary>
+        public uint? Uid { get; internal set; }
+
+        /// <summary>The message sequence number at the time of the event.</summary>
+        public uint? SequenceNumber { get; internal set; }
+
+        /// <summary>The message count after the change.</summary>
+        public uint? MessageCount { get; internal set; }
+
+        /// <summary>The message's flags (NewMessage, FlagsChanged).</summary>
+        public IReadOnlyList<string>? Flags { get; internal set; }
+
+        /// <summary>The session.</summary>
+        public ImapSession Session { get; }
+
+        /// <inheritdoc />
+        public override string ToString() => Kind + " " + Mailbox + (Uid.HasValue ? " UID " + Uid : SequenceNumber.HasValue ? " #" + SequenceNumber : "");
+    }
+}

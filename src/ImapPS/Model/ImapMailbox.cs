@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using ImapPS.Client.Protocol;
+
+namespace ImapPS
+{
+    /// <summary>A mailbox (folder): its name and attributes from LIST, with counts from STATUS or SELECT when asked for.</summary>
+    public sealed class ImapMailbox
+    {
+        internal ImapMailbox(ImapSession session, string name)
+        {
+            Session = session;
+            Name = name;
+        }
+
+        /// <summary>The session the mailbox was listed on.</summary>
+        public ImapSession Session { get; }
+
+        /// <summary>The full name, decoded from modified UTF-7 (e.g. "Archive/2025").</summary>
+        public string Name { get; }
+
+        /// <summary>The hierarchy delimiter, or null for a flat namespace.</summary>
+        public char? Delimiter { get; internal set; }
+
+        /// <summary>The last level of the name (e.g. "2025" for "Archive/2025").</summary>
+        public string DisplayName => Delimiter is char d && Name.LastIndexOf(d) is int i && i >= 0 ? Name.Substring(i + 1) : Name;
+
+        /// <summary>The LIST attributes (\HasChildren, \Noselect, \Subscribed, …).</summary>
+        public IReadOnlyList<string> Attributes { get; internal set; } = Array.Empty<string>();
+
+        /// <summary>The special use (\Sent, \Trash, \Drafts, \Junk, \Archive, \All, \Flagged), or null.</summary>
+        public string? SpecialUse { get; internal set; }
+
+        /// <summary>False for a \Noselect or \NonExistent hierarchy node.</summary>
+        public bool IsSelectable { get; internal set; } = true;
+
+        /// <summary>True when subscribed (known from LSUB or LIST RETURN (SUBSCRIBED)).</summary>
+        public bool? IsSubscribed { get; internal set; }
+
+        /// <summary>The number of messages (STATUS MESSAGES, or EXISTS on SELECT).</summary>
+        public uint? Messages { get; internal set; }
+
+        /// <summary>Messages without \Seen (STATUS UNSEEN).</summary>
+        public uint? Unseen { get; internal set; }
+
+        /// <summary>Messages with \Recent.</summary>
+        public uint? Recent { get; internal set; }
+
+        /// <summary>The UID the next message will get.</summary>
+        public uint? UidNext { get; internal set; }
+
+        /// <summary>The UIDVALIDITY: UIDs from another value belong to another incarnation of the mailbox.</summary>
+        public uint? UidValidity { get; internal set; }
+
+        /// <summary>The total size in bytes (STATUS=SIZE).</summary>
+        public ulong? Size { get; internal set; }
+
+        /// <summary>The highest MODSEQ (CONDSTORE).</summary>
+        public ulong? HighestModSeq { get; internal set; }
+
+        /// <summary>The flags defined in the mailbox (SELECT only).</summary>
+        public IReadOnlyList<string>? Flags { get; internal set; }
+
+        /// <summary>The flags that can be stored permanently (SELECT only).</summary>
+        public IReadOnlyList<string>? PermanentFlags { get; internal set; }
+
+        /// <summary>True when selected read-only (EXAMINE or the server said READ-ONLY); null when not selected by this command.</summary>
+        public bool? IsReadOnly { get; internal set; }
+
+        /// <inheritdoc />
+        public override string ToString() => Name;
+
+        internal static ImapMailbox FromList(ImapSession session, ListEntry entry) => new ImapMailbox(session, entry.Name)
+        {
+            Delimiter = entry.Delimiter,
+            Attributes = entry.Attributes,
+            SpecialUse = entry.SpecialUse,
+            IsSelectable = !entry.NoSelect,
+            IsSubscribed = entry.IsSubscribed ? true : (bool?)null,
+        };
+
+        internal void ApplyStatus(StatusData status)
+        {
+            Messages = status.Messages ?? Messages;
+            Unseen = status.Unseen ?? Unseen;
+            Recent = status.Recent ?? Recent;
+            UidNext = status.UidNext ?? UidNext;
+            UidValidity = status.UidValidity ?? UidValidity;
+            Size = status.Size ?? Size;
+            HighestModSeq = status.HighestModSeq ?? HighestModSeq;
+        }
+    }
+}

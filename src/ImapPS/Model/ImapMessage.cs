@@ -1,0 +1,191 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using ImapPS.Client.Protocol;
+using MimeKit;
+using MimeKit.Utils;
+
+namespace ImapPS
+{
+    /// <summary>
+    /// A message in a mailbox, identified by mailbox, UIDVALIDITY and UID (stable across sessions),
+    /// with the summary a mail client shows in its list. Get-ImapMessage -Full adds the parsed
+    /// message; -Headers the header block; -BodyStructure the MIME tree as the server describes it.
+    /// </summary>
+    public sealed class ImapMessage
+    {
+        private static readonly string[] NoFlags = new string[0];
+
+        internal ImapMessage(ImapSession session, string mailbox, uint uidValidity, uint uid)
+        {
+            Session = session;
+            Mailbox = mailbox;
+            UidValidity = uidValidity;
+            Uid = uid;
+        }
+
+        /// <summary>The session the message was read on.</summary>
+        public ImapSession Session { get; }
+
+        /// <summary>The mailbox that holds the message.</summary>
+        public string Mailbox { get; }
+
+        /// <summary>The mailbox's UIDVALIDITY when the message was read; cmdlets refuse the object when it no longer matches.</summary>
+        public uint UidValidity { get; }
+
+        /// <summary>The message's UID.</summary>
+        public uint Uid { get; }
+
+        /// <summary>The message sequence number when it was read (changes as messages are expunged).</summary>
+        public uint SequenceNumber { get; internal set; }
+
+        /// <summary>The flags (\Seen, \Flagged, keywords, …).</summary>
+        public IReadOnlyList<string> Flags { get; internal set; } = NoFlags;
+
+        /// <summary>When the server received the message (INTERNALDATE).</summary>
+        public DateTimeOffset? InternalDate { get; internal set; }
+
+        /// <summary>The size in bytes (RFC822.SIZE).</summary>
+        public long? Size { get; internal set; }
+
+        /// <summary>The subject, decoded (RFC 2047).</summary>
+        public string? Subject { get; internal set; }
+
+        /// <summary>The From addresses, names decoded.</summary>
+        public InternetAddressList From { get; internal set; } = new InternetAddressList();
+
+        /// <summary>The To addresses.</summary>
+        public InternetAddressList To { get; internal set; } = new InternetAddressList();
+
+        /// <summary>The Cc addresses.</summary>
+        public InternetAddressList Cc { get; internal set; } = new InternetAddressList();
+
+        /// <summary>The Reply-To addresses.</summary>
+        public InternetAddressList ReplyTo { get; internal set; } = new InternetAddressList();
+
+        /// <summary>The Date header.</summary>
+        public DateTimeOffset? Date { get; internal set; }
+
+        /// <summary>The Message-ID (with angle brackets, as sent).</summary>
+        public string? MessageId { get; internal set; }
+
+        /// <summary>The In-Reply-To header.</summary>
+        public string? InReplyTo { get; internal set; }
+
+        /// <summary>The parsed message (Get-ImapMessage -Full).</summary>
+        public MimeMessage? Message { get; internal set; }
+
+        /// <summary>The plain-text body (-Full).</summary>
+        public string? TextBody { get; internal set; }
+
+        /// <summary>The HTML body (-Full).</summary>
+        public string? HtmlBody { get; internal set; }
+
+        /// <summary>The attachments (-Full).</summary>
+        public IReadOnlyList<MimeEntity>? Attachments { get; internal set; }
+
+        /// <summary>The header block (-Headers).</summary>
+        public HeaderList? Headers { get; internal set; }
+
+        /// <summary>The MIME structure as the server describes it (-BodyStructure).</summary>
+        public BodyStructure? BodyStructure { get; internal set; }
+
+        /// <summary>True when the message has \Seen.</summary>
+        public bool IsSeen => HasFlag("\\Seen");
+
+        /// <summary>True when the message has \Flagged.</summary>
+        public bool IsFlagged => HasFlag("\\Flagged");
+
+        /// <summary>True when the message has \Deleted.</summary>
+        public bool IsDeleted => HasFlag("\\Deleted");
+
+        /// <summary>True when the message has <paramref name="flag"/> (case-insensitive).</summary>
+        public bool HasFlag(string flag) => Flags.Any(f => string.Equals(f, flag, StringComparison.OrdinalIgnoreCase));
+
+        /// <inheritdoc />
+        public override string ToString() => Mailbox + "/" + Uid + (Subject != null ? " " + Subject : "");
+
+        /// <summary>Fills the summary fields from a FETCH response (FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE).</summary>
+        internal void Apply(FetchData data)
+        {
+            SequenceNumber = data.SequenceNumber;
+            if (data.Flags != null) Flags = data.Flags.ToArray();
+            if (data.InternalDate != null) InternalDate = data.InternalDate;
+            if (data.Size != null) Size = data.Size;
+            if (data.Body != null) BodyStructure = data.Body;
+            var envelope = data.Envelope;
+            if (envelope != null)
+            {
+                Subject = MimeText.DecodeText(envelope.Subject);
+                From = MimeText.Addresses(envelope.From);
+                To = MimeText.Addresses(envelope.To);
+                Cc = MimeText.Addresses(envelope.Cc);
+                ReplyTo = MimeText.Addresses(envelope.ReplyTo);
+                Date = envelope.ParsedDate;
+                MessageId = envelope.MessageId;
+                InReplyTo = envelope.InReplyTo;
+            }
+        }
+
+        internal void ApplyFull(MimeMessage message)
+        {
+            Message = message;
+            TextBody = message.TextBody;
+            HtmlBody = message.HtmlBody;
+            Attachments = message.Attachments.ToList();
+            if (Subject == null) Subject = message.Subject;
+            if (From.Count == 0) From = message.From;
+            if (To.Count == 0) To = message.To;
+            if (Cc.Count == 0) Cc = message.Cc;
+            if (Date == null && message.Date != DateTimeOffset.MinValue) Date = message.Date;
+            if (MessageId == null && message.MessageId != null) MessageId = "<" + message.MessageId + ">";
+        }
+    }
+
+    /// <summary>RFC 2047 decoding of the raw header text the server puts in ENVELOPE, done by MimeKit.</summary>
+    internal static class MimeText
+    {
+        private static readonly Encoding Utf8 = new UTF8Encoding(false);
+
+        public static string? DecodeText(string? raw)
+        {
+            if (raw == null) return null;
+            if (raw.IndexOf("=?", StringComparison.Ordinal) < 0) return raw;
+            return Rfc2047.DecodeText(Utf8.GetBytes(raw));
+        }
+
+        public static string? DecodePhrase(string? raw)
+        {
+            if (raw == null) return null;
+            if (raw.IndexOf("=?", StringComparison.Ordinal) < 0) return raw;
+            return Rfc2047.DecodePhrase(Utf8.GetBytes(raw));
+        }
+
+        public static InternetAddressList Addresses(IReadOnlyList<EnvelopeAddress> addresses)
+        {
+            var list = new InternetAddressList();
+            foreach (var a in addresses)
+            {
+                string? name = DecodePhrase(a.Name);
+                if (a.IsEmptyGroup)
+                {
+                    list.Add(new GroupAddress(DecodePhrase(a.GroupName) ?? ""));
+                    continue;
+                }
+                var address = a.Address;
+                if (address == null) continue;
+                try
+                {
+                    list.Add(new MailboxAddress(name ?? "", address));
+                }
+                catch (ParseException)
+                {
+                    // Servers pass on whatever the sender wrote; keep it visible rather than drop it.
+                    list.Add(new GroupAddress((name != null ? name + " " : "") + "<" + address + ">"));
+                }
+            }
+            return list;
+        }
+    }
+}

@@ -1,0 +1,297 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using ImapPS.Client;
+
+namespace ImapPS
+{
+    /// <summary>How a session's connection is protected.</summary>
+    public enum ImapSecurity
+    {
+        /// <summary>Implicit TLS on port 993, STARTTLS elsewhere when the server offers it; credentials are never sent in clear.</summary>
+        Auto,
+        /// <summary>No TLS: everything, credentials included, crosses the network in clear.</summary>
+        None,
+        /// <summary>Implicit TLS from the first byte (IMAPS).</summary>
+        Ssl,
+        /// <summary>Plain connection upgraded with STARTTLS before authenticating; fails when not offered.</summary>
+        StartTls,
+    }
+
+    /// <summary>
+    /// A connection to an IMAP server as the cmdlets see it. One session is thread-safe: commands
+    /// from several runspaces (ForEach-Object -Parallel, thread jobs) run concurrently on its
+    /// connection. IMAP selects one mailbox at a time per connection, so commands that need a
+    /// mailbox take a lease on it (<see cref="UseMailbox"/>): any number of leases share the
+    /// selected mailbox, and switching to another waits until they are all released.
+    /// </summary>
+    public sealed class ImapSession : IDisposable
+    {
+        private static int s_nextId;
+        private readonly object _gate = new object();
+        private string? _leased;
+        private bool _leasedReadOnly;
+        private int _leaseCount;
+        private int _switchWaiters;
+        private bool _switching;
+        private IReadOnlyList<string> _mailboxCache = Array.Empty<string>();
+
+        internal ImapSession(Imap4Client client, string server, int port, string? user, string security, string? name)
+        {
+            Client = client;
+            Id = Interlocked.Increment(ref s_nextId);
+            Server = server;
+            Port = port;
+            User = user;
+            Security = security;
+            Name = string.IsNullOrEmpty(name) ? (user == null ? server : user + "@" + server) : name!;
+            ConnectedAt = DateTimeOffset.Now;
+        }
+
+        /// <summary>A number that identifies the session in this process.</summary>
+        public int Id { get; }
+
+        /// <summary>A display name (the -Identifier given to Connect-Imap, or user@server).</summary>
+        public string Name { get; }
+
+        /// <summary>The server's host name (or the command line of a stream session).</summary>
+        public string Server { get; }
+
+        /// <summary>The server's port (0 for a stream session).</summary>
+        public int Port { get; }
+
+        /// <summary>The authenticated user, or null for a PREAUTH stream session.</summary>
+        public string? User { get; }
+
+        /// <summary>How the connection is protected: Ssl, StartTls, None or Stream.</summary>
+        public string Security { get; }
+
+        /// <summary>True when COMPRESS=DEFLATE is active.</summary>
+        public bool IsCompressed => Client.IsCompressed;
+
+        /// <summary>True when the connection is encrypted.</summary>
+        public bool IsEncrypted => Client.IsEncrypted;
+
+        /// <summary>The protocol state: NONAUTH, AUTH, SELECTED or LOGOUT.</summary>
+        public ImapState State => Client.AbortError != null ? ImapState.LOGOUT : Client.State;
+
+        /// <summary>True while the session can be used.</summary>
+        public bool IsConnected => State != ImapState.LOGOUT;
+
+        /// <summary>The server's capabilities.</summary>
+        public IReadOnlyCollection<string> Capabilities => Client.Capabilities;
+
+        /// <summary>The mailbox currently selected, or null.</summary>
+        public string? SelectedMailbox => Client.State == ImapState.SELECTED ? Client.SelectedMailbox : null;
+
+        /// <summary>When the session was opened.</summary>
+        public DateTimeOffset ConnectedAt { get; }
+
+        /// <summary>The engine under the session, for scripts that need a command the cmdlets do not cover.</summary>
+        public Imap4Client Client { get; }
+
+        /// <summary>Mailbox names from the last listing, for tab completion.</summary>
+        public IReadOnlyList<string> MailboxNameCache
+        {
+            get => Volatile.Read(ref _mailboxCache);
+            internal set => Volatile.Write(ref _mailboxCache, value);
+        }
+
+        /// <summary>True when the server offers <paramref name="capability"/>.</summary>
+        public bool HasCapability(string capability) => Client.HasCapability(capability);
+
+        /// <summary>Closes the connection (LOGOUT).</summary>
+        public void Dispose() => Client.Dispose();
+
+        /// <inheritdoc />
+        public override string ToString() => Name;
+
+        internal static bool SameMailbox(string? a, string? b)
+        {
+            if (a == null || b == null) return false;
+            if (string.Equals(a, "INBOX", StringComparison.OrdinalIgnoreCase)) return string.Equals(b, "INBOX", StringComparison.OrdinalIgnoreCase);
+            return string.Equals(a, b, StringComparison.Ordinal);
+        }
+
+        /// <summary>
+        /// Makes <paramref name="mailbox"/> the selected mailbox for as long as the returned lease
+        /// lives. Leases on the selected mailbox are shared; a lease on another mailbox waits until
+        /// every current lease is released, then selects it. Hold a lease only while issuing commands
+        /// (the engine runs commands in issue order, so a later SELECT cannot overtake them), never
+        /// while writing to the pipeline: a downstream command may need another mailbox. With <paramref name="reselect"/> the
+        /// mailbox is selected again even when it already is (Select-ImapMailbox), so its
+        /// UIDVALIDITY and counts are fresh.
+        /// </summary>
+        /// <exception cref="OperationCanceledException">The token was cancelled while waiting.</exception>
+        /// <exception cref="ImapMailboxException">The server refused to select the mailbox.</exception>
+        internal MailboxLease UseMailbox(string mailbox, bool readOnly, CancellationToken cancellationToken, bool reselect = false)
+        {
+            lock (_gate)
+            {
+                bool counted = false;
+                try
+                {
+                    while (true)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        bool fits = !reselect && !_switching && Client.State == ImapState.SELECTED && SameMailbox(_leased, mailbox) && (readOnly || !_leasedReadOnly);
+                        int othersSwitching = _switchWaiters - (counted ? 1 : 0);
+                        if (fits && (othersSwitching == 0 || _leaseCount == 0))
+                        {
+                            _leaseCount++;
+                            return new MailboxLease(this, mailbox, Client.UidValidity, _leasedReadOnly);
+                        }
+                        if (!fits && !_switching && _leaseCount == 0) break;
+                        if (!fits && !counted) { _switchWaiters++; counted = true; }
+                        Monitor.Wait(_gate, 200);
+                    }
+                    _switching = true;
+                }
+                finally
+                {
+                    if (counted) _switchWaiters--;
+                }
+            }
+            ImapResponse response;
+            try
+            {
+                response = Wait(Client.SelectAsync(mailbox, readOnly), cancellationToken);
+            }
+            catch
+            {
+                lock (_gate)
+                {
+                    _switching = false;
+                    _leased = null;
+                    Monitor.PulseAll(_gate);
+                }
+                throw;
+            }
+            lock (_gate)
+            {
+                _switching = false;
+                if (!response.IsOk)
+                {
+                    _leased = null;
+                    Monitor.PulseAll(_gate);
+                    throw new ImapMailboxException(mailbox, response);
+                }
+                _leased = mailbox;
+                _leasedReadOnly = Client.IsReadOnly;
+                _leaseCount++;
+                Monitor.PulseAll(_gate);
+                return new MailboxLease(this, mailbox, Client.UidValidity, _leasedReadOnly) { SelectResponse = response };
+            }
+        }
+
+        /// <summary>Runs <paramref name="deselect"/> (CLOSE, UNSELECT, DELETE of the selected mailbox) once no lease is held.</summary>
+        internal T WithNoMailbox<T>(Func<Task<T>> deselect, CancellationToken cancellationToken)
+        {
+            lock (_gate)
+            {
+                bool counted = false;
+                try
+                {
+                    while (_switching || _leaseCount > 0)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        if (!counted) { _switchWaiters++; counted = true; }
+                        Monitor.Wait(_gate, 200);
+                    }
+                    _switching = true;
+                }
+                finally
+                {
+                    if (counted) _switchWaiters--;
+                }
+            }
+            try
+            {
+                return Wait(deselect(), cancellationToken);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _switching = false;
+                    if (Client.State != ImapState.SELECTED) _leased = null;
+                    Monitor.PulseAll(_gate);
+                }
+            }
+        }
+
+        internal void Release()
+        {
+            lock (_gate)
+            {
+                _leaseCount--;
+                if (_leaseCount == 0) Monitor.PulseAll(_gate);
+            }
+        }
+
+        /// <summary>Waits for an engine task; the engine's watchdog bounds every command, the token lets Ctrl+C stop waiting.</summary>
+        internal static T Wait<T>(Task<T> task, CancellationToken cancellationToken)
+        {
+            try
+            {
+                task.Wait(cancellationToken);
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException!).Throw();
+            }
+            return task.Result;
+        }
+    }
+
+    /// <summary>A share of the selected mailbox; dispose it when the command that needed it is done.</summary>
+    internal sealed class MailboxLease : IDisposable
+    {
+        private ImapSession? _session;
+
+        internal MailboxLease(ImapSession session, string mailbox, uint uidValidity, bool readOnly)
+        {
+            _session = session;
+            Mailbox = mailbox;
+            UidValidity = uidValidity;
+            ReadOnly = readOnly;
+        }
+
+        public string Mailbox { get; }
+
+        public uint UidValidity { get; }
+
+        public bool ReadOnly { get; }
+
+        /// <summary>The SELECT response when this lease selected the mailbox, else null.</summary>
+        public ImapResponse? SelectResponse { get; set; }
+
+        public void Dispose() => Interlocked.Exchange(ref _session, null)?.Release();
+    }
+
+    /// <summary>The server refused to select (or otherwise find) a mailbox.</summary>
+    public sealed class ImapMailboxException : ImapException
+    {
+        internal ImapMailboxException(string mailbox, ImapResponse response)
+            : base("Cannot open mailbox '" + mailbox + "': " + response.Text)
+        {
+            Mailbox = mailbox;
+            ResponseCode = response.Tagged?.CodeName;
+            ServerText = response.Text;
+        }
+
+        /// <summary>The mailbox name.</summary>
+        public string Mailbox { get; }
+
+        /// <summary>The response code, e.g. NONEXISTENT.</summary>
+        public string? ResponseCode { get; }
+
+        /// <summary>The server's text.</summary>
+        public string ServerText { get; }
+
+        /// <summary>True when the server said the mailbox does not exist.</summary>
+        public bool IsNotFound => ResponseCode == "NONEXISTENT" || ServerText.IndexOf("exist", StringComparison.OrdinalIgnoreCase) >= 0;
+    }
+}

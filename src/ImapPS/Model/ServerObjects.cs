@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Generic;
+
+namespace ImapPS
+{
+    /// <summary>One resource of a quota root (RFC 2087/9208): usage and limit, in KiB for STORAGE.</summary>
+    public sealed class ImapQuota
+    {
+        internal ImapQuota(string root, string resource, ulong usage, ulong limit, string? mailbox)
+        {
+            Root = root; Resource = resource; Usage = usage; Limit = limit; Mailbox = mailbox;
+        }
+
+        /// <summary>The quota root ("" is the user's usual root on many servers).</summary>
+        public string Root { get; }
+        /// <summary>The resource: STORAGE (KiB), MESSAGE (count), …</summary>
+        public string Resource { get; }
+        /// <summary>The amount used.</summary>
+        public ulong Usage { get; }
+        /// <summary>The limit.</summary>
+        public ulong Limit { get; }
+        /// <summary>Usage as a percentage of the limit.</summary>
+        public double PercentUsed => Limit == 0 ? 0 : Math.Round(100.0 * Usage / Limit, 1);
+        /// <summary>The mailbox asked about (GETQUOTAROOT), if any.</summary>
+        public string? Mailbox { get; }
+    }
+
+    /// <summary>One ACL entry of a mailbox (RFC 4314).</summary>
+    public sealed class ImapAcl
+    {
+        internal ImapAcl(string mailbox, string identifier, string rights) { Mailbox = mailbox; Identifier = identifier; Rights = rights; }
+        /// <summary>The mailbox.</summary>
+        public string Mailbox { get; }
+        /// <summary>Who (a user, "anyone", a group such as "$group"; "-user" for negative rights).</summary>
+        public string Identifier { get; }
+        /// <summary>The rights letters (l r s w i p k x t e a).</summary>
+        public string Rights { get; }
+    }
+
+    /// <summary>Rights on a mailbox: the caller's own (MYRIGHTS) or those that may be granted to someone (LISTRIGHTS).</summary>
+    public sealed class ImapRight
+    {
+        internal ImapRight(string mailbox, string? identifier, string rights, IReadOnlyList<string>? optional)
+        { Mailbox = mailbox; Identifier = identifier; Rights = rights; OptionalRights = optional ?? Array.Empty<string>(); }
+        /// <summary>The mailbox.</summary>
+        public string Mailbox { get; }
+        /// <summary>Whose rights (null: the caller's own).</summary>
+        public string? Identifier { get; }
+        /// <summary>The caller's rights (MYRIGHTS), or the rights always granted (LISTRIGHTS).</summary>
+        public string Rights { get; }
+        /// <summary>Groups of rights that may be granted (LISTRIGHTS).</summary>
+        public IReadOnlyList<string> OptionalRights { get; }
+    }
+
+    /// <summary>A namespace (RFC 2342): where personal, other users' and shared mailboxes live.</summary>
+    public sealed class ImapNamespace
+    {
+        internal ImapNamespace(string kind, string prefix, char? delimiter) { Kind = kind; Prefix = prefix; Delimiter = delimiter; }
+        /// <summary>Personal, Other or Shared.</summary>
+        public string Kind { get; }
+        /// <summary>The name prefix (e.g. "" or "INBOX." or "Other Users/").</summary>
+        public string Prefix { get; }
+        /// <summary>The hierarchy delimiter.</summary>
+        public char? Delimiter { get; }
+    }
+
+    /// <summary>A METADATA entry (RFC 5464) of a mailbox or of the server (Mailbox "").</summary>
+    public sealed class ImapMetadataEntry
+    {
+        internal ImapMetadataEntry(string mailbox, string name, string? value) { Mailbox = mailbox; Name = name; Value = value; }
+        /// <summary>The mailbox ("" for server entries).</summary>
+        public string Mailbox { get; }
+        /// <summary>The entry name, e.g. /private/comment.</summary>
+        public string Name { get; }
+        /// <summary>The value (null: not set).</summary>
+        public string? Value { get; }
+    }
+
+    /// <summary>A node of a conversation thread (THREAD, RFC 5256).</summary>
+    public sealed class ImapThread
+    {
+        internal ImapThread(string mailbox, uint uidValidity, uint? uid, IReadOnlyList<ImapThread> children, int depth)
+        { Mailbox = mailbox; UidValidity = uidValidity; Uid = uid; Children = children; Depth = depth; }
+        /// <summary>The mailbox.</summary>
+        public string Mailbox { get; }
+        /// <summary>The mailbox's UIDVALIDITY.</summary>
+        public uint UidValidity { get; }
+        /// <summary>The message's UID; null for a placeholder parent the server knows of but does not hold.</summary>
+        public uint? Uid { get; }
+        /// <summary>Replies.</summary>
+        public IReadOnlyList<ImapThread> Children { get; }
+        /// <summary>The depth in the thread (0 for a root).</summary>
+        public int Depth { get; }
+        /// <summary>This node and all its descendants' UIDs, in thread order.</summary>
+        public IEnumerable<uint> AllUids()
+        {
+            if (Uid.HasValue) yield return Uid.Value;
+            foreach (var c in Children) foreach (var u in c.AllUids()) yield return u;
+        }
+        /// <summary>The number of messages in this subtree.</summary>
+        public int MessageCount { get { int n = Uid.HasValue ? 1 : 0; foreach (var c in Children) n += c.MessageCount; return n; } }
+        /// <inheritdoc />
+        public override string ToString() => (Uid?.ToString() ?? "(missing)") + (Children.Count > 0 ? " +" + Children.Count : "");
+    }
+}

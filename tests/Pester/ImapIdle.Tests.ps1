@@ -1,0 +1,106 @@
+#Requires -Modules Pester
+# Invoke-ImapIdle: events from another session's APPEND, stopping, and the session afterwards.
+
+BeforeAll {
+    . $PSScriptRoot/TestHelpers.ps1
+    . $PSScriptRoot/ModuleTestHelpers.ps1
+    $script:Server = Start-ImapTestServer
+    $script:Cred = New-ImapTestUser -Server $Server
+    $script:Watcher = Connect-ImapTest -Server $Server -Credential $Cred
+    $script:Writer = Connect-ImapTest -Server $Server -Credential $Cred
+    $script:ModulePath = (Get-Module ImapPS).Path
+
+    function Start-Idle([string]$Arguments) {
+        # A second runspace runs the watcher, so this one can append meanwhile and stop it like Ctrl+C.
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("param(`$m, `$s) Import-Module `$m; Invoke-ImapIdle -Session `$s $Arguments").AddArgument($ModulePath).AddArgument($Watcher)
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $handle = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output)
+        [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
+    }
+
+    function Watch-IdleStart {
+        # The engine's trace event tells when IDLE has been sent; PowerShell queues it for Wait-Event.
+        Get-EventSubscriber -SourceIdentifier IdleSent -ErrorAction SilentlyContinue | Unregister-Event
+        Get-Event -SourceIdentifier IdleSent -ErrorAction SilentlyContinue | Remove-Event
+        $null = Register-ObjectEvent -InputObject $Watcher.Client -EventName DebugLine -SourceIdentifier IdleSent
+    }
+
+    function Wait-IdleStarted([int]$TimeoutSeconds = 10) {
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        try {
+            while ($true) {
+                $left = [int][Math]::Ceiling(($deadline - [DateTime]::UtcNow).TotalSeconds)
+                if ($left -le 0) { throw 'IDLE was not sent in time' }
+                $e = Wait-Event -SourceIdentifier IdleSent -Timeout $left
+                if (-not $e) { throw 'IDLE was not sent in time' }
+                $e | Remove-Event
+                if ($e.SourceArgs[1] -match '^> \S+ IDLE$') { return }
+            }
+        }
+        finally { Unregister-Event -SourceIdentifier IdleSent -ErrorAction SilentlyContinue }
+    }
+}
+
+AfterAll {
+    Get-ImapSession -IncludeClosed | Disconnect-Imap -ErrorAction SilentlyContinue
+    $script:Server | Stop-ImapTestServer
+}
+
+Describe 'Invoke-ImapIdle' {
+    It 'streams a NewMessage event with the UID soon after another session appends' {
+        $null = Add-ImapMessage -Session $Writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'before')
+        Watch-IdleStart
+        $idle = Start-Idle '-Mailbox INBOX -Count 1 -Timeout 00:00:30'
+        try {
+            Wait-IdleStarted
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $added = Add-ImapMessage -Session $Writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'during')
+            $idle.Handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(20)) | Should -BeTrue
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 5 -Because 'Dovecot reports changes to an IDLE client after about 0.5 s'
+            $idle.PowerShell.Streams.Error | Should -BeNullOrEmpty
+            $idle.Output.Count | Should -Be 1
+            $event = $idle.Output[0]
+            $event.Kind | Should -Be 'NewMessage'
+            $event.Uid | Should -Be $added.Uid
+            $event.Mailbox | Should -Be 'INBOX'
+        }
+        finally { $idle.PowerShell.Dispose() }
+    }
+
+    It 'ends at -Timeout with no events' {
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        @(Invoke-ImapIdle -Session $Watcher -Mailbox INBOX -Timeout 00:00:01).Count | Should -Be 0
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+    }
+
+    It 'stops cleanly like Ctrl+C and leaves the session usable' {
+        Watch-IdleStart
+        $idle = Start-Idle '-Mailbox INBOX'
+        try {
+            Wait-IdleStarted
+            $stop = $idle.PowerShell.BeginStop($null, $null)
+            $stop.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(10)) | Should -BeTrue
+            $idle.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally { $idle.PowerShell.Dispose() }
+        $Watcher.IsConnected | Should -BeTrue
+        @(Search-ImapMessage -Session $Watcher -Mailbox INBOX).Count | Should -BeGreaterThan 0
+    }
+
+    It 'feeds new messages into Get-ImapMessage' {
+        Watch-IdleStart
+        $idle = Start-Idle '-Mailbox INBOX -Count 1 -Timeout 00:00:30 | Get-ImapMessage'
+        try {
+            Wait-IdleStarted
+            $null = Add-ImapMessage -Session $Writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'piped')
+            $idle.Handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(20)) | Should -BeTrue
+            $idle.Output[0].Subject | Should -Be 'piped'
+        }
+        finally { $idle.PowerShell.Dispose() }
+    }
+
+    It 'has the documented parameters' {
+        Compare-Object @('Count', 'Kind', 'Mailbox', 'Session', 'Timeout') (Get-CmdletParameterName Invoke-ImapIdle) | Should -BeNullOrEmpty
+    }
+}
