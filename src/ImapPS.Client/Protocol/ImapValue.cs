@@ -428,6 +428,9 @@ namespace ImapPS.Client.Protocol
             }
         }
 
+        /// <summary>Decodes bytes the caller knows are ASCII.</summary>
+        internal static string Ascii(byte[] b, int offset, int count) => count == 0 ? string.Empty : Latin1.GetString(b, offset, count);
+
         /// <summary>Decodes the inside of a quoted string (between the quotes), undoing <c>\\</c> and <c>\"</c>.</summary>
         public static string DecodeQuoted(byte[] b, int start, int end)
         {

@@ -11,16 +11,15 @@ namespace ImapPS.Client.Protocol
     /// </summary>
     public abstract class BodyStructure
     {
-        internal static readonly string[] MediaWords =
-        {
+        internal static readonly WordTable MediaWords = new WordTable(
+        
             "text", "plain", "html", "multipart", "mixed", "alternative", "related", "signed", "encrypted", "report",
             "application", "octet-stream", "pdf", "image", "jpeg", "png", "gif", "message", "rfc822", "delivery-status",
-            "calendar", "audio", "video", "pkcs7-signature", "pgp-signature", "zip", "enriched", "rtf", "global",
-        };
+            "calendar", "audio", "video", "pkcs7-signature", "pgp-signature", "zip", "enriched", "rtf", "global");
 
-        internal static readonly string[] EncodingWords = { "7bit", "8bit", "base64", "quoted-printable", "binary" };
+        internal static readonly WordTable EncodingWords = new WordTable("7bit", "8bit", "base64", "quoted-printable", "binary");
 
-        internal static readonly string[] DispositionWords = { "attachment", "inline" };
+        internal static readonly WordTable DispositionWords = new WordTable("attachment", "inline");
 
         /// <summary>The media type in lower case (<c>text</c>, <c>multipart</c>, …).</summary>
         public string MediaType { get; internal set; } = "";
@@ -294,7 +293,7 @@ namespace ImapPS.Client.Protocol
     {
         internal static readonly ParameterList Empty = new ParameterList(Array.Empty<string>(), 0);
 
-        private static readonly string[] KeyWords = { "charset", "name", "boundary", "format", "filename", "delsp", "type", "micalg", "protocol", "size", "creation-date", "modification-date", "report-type", "method" };
+        private static readonly WordTable KeyWords = new WordTable("charset", "name", "boundary", "format", "filename", "delsp", "type", "micalg", "protocol", "size", "creation-date", "modification-date", "report-type", "method");
 
         private readonly string[] _items;
         private readonly int _count;
@@ -319,7 +318,7 @@ namespace ImapPS.Client.Protocol
             {
                 if (c.IsListStart) { c.Skip(); continue; }
                 string? key = c.ReadInterned(KeyWords, lowerCase: true);
-                string value = c.AtEnd ? "" : (c.IsListStart ? SkipList(ref c) : c.ReadNString() ?? "");
+                string value = c.AtEnd ? "" : (c.IsListStart ? SkipList(ref c) : c.ReadNString(pooled: true) ?? "");
                 if (key == null) continue;
                 items ??= new string[4];
                 if (n + 2 > items.Length) Array.Resize(ref items, items.Length * 2);

@@ -114,7 +114,8 @@ namespace ImapPS.Client.Protocol
         /// Reads an nstring/astring: quoted string, literal, atom or number; NIL gives null. A list
         /// where a string belongs (a broken server) is skipped and gives null.
         /// </summary>
-        internal string? ReadNString()
+        /// <param name="pooled">True for strings that repeat across messages (hosts, names, parameter values): short ASCII ones come from <see cref="StringPool"/>.</param>
+        internal string? ReadNString(bool pooled = false)
         {
             if (AtEnd) return null;
             byte c = B[Pos];
@@ -123,9 +124,24 @@ namespace ImapPS.Client.Protocol
             {
                 case (byte)'"':
                 {
-                    int end = Tokenizer.SkipQuoted(R, Pos);
-                    s = ImapText.DecodeQuoted(B, Pos + 1, end - 1);
-                    Pos = Tokenizer.SkipSpaces(B, end, End);
+                    // One scan finds the closing quote, whether anything is escaped, and whether it is all ASCII.
+                    int p = Pos + 1;
+                    bool escaped = false, ascii = true;
+                    while (true)
+                    {
+                        if (p >= End) throw Tokenizer.Error(R, "unterminated quoted string", Pos);
+                        byte q = B[p];
+                        if (q == (byte)'"') break;
+                        if (q == (byte)'\\') { escaped = true; p += 2; continue; }
+                        if (q == Tokenizer.Cr || q == Tokenizer.Lf) throw Tokenizer.Error(R, "unterminated quoted string", Pos);
+                        if (q >= 0x80) ascii = false;
+                        p++;
+                    }
+                    int length = p - Pos - 1;
+                    if (escaped) s = ImapText.DecodeQuoted(B, Pos + 1, p);
+                    else if (!ascii) s = ImapText.Decode(B, Pos + 1, length);
+                    else s = (pooled ? StringPool.Get(B, Pos + 1, length) : null) ?? ImapText.Ascii(B, Pos + 1, length);
+                    Pos = Tokenizer.SkipSpaces(B, p + 1, End);
                     return s;
                 }
                 case (byte)'{':
@@ -142,7 +158,7 @@ namespace ImapPS.Client.Protocol
                         return null;
                     }
                     int end = Tokenizer.SkipAtom(R, Pos, false);
-                    s = ImapText.Decode(B, Pos, end - Pos);
+                    s = (pooled ? StringPool.Get(B, Pos, end - Pos) : null) ?? ImapText.Decode(B, Pos, end - Pos);
                     Pos = Tokenizer.SkipSpaces(B, end, End);
                     return s;
                 }
@@ -165,7 +181,7 @@ namespace ImapPS.Client.Protocol
         }
 
         /// <summary>Like <see cref="ReadNString"/>, but returns a table entry (no allocation) when the text matches one, ignoring case.</summary>
-        internal string? ReadInterned(string[] table, bool lowerCase)
+        internal string? ReadInterned(WordTable table, bool lowerCase)
         {
             if (AtEnd) return null;
             int start, end, next;
@@ -192,19 +208,13 @@ namespace ImapPS.Client.Protocol
                 end = next = Tokenizer.SkipAtom(R, Pos, false);
             }
             Pos = Tokenizer.SkipSpaces(B, next, End);
-            string? hit = Lookup(B, start, end - start, table);
+            string? hit = table.Find(B, start, end - start);
             if (hit != null) return hit;
+            if (!lowerCase) return StringPool.Get(B, start, end - start) ?? ImapText.Decode(B, start, end - start);
             return Lower(ImapText.Decode(B, start, end - start), lowerCase);
         }
 
         private static string? Lower(string? s, bool lowerCase) => lowerCase && s != null ? s.ToLowerInvariant() : s;
-
-        internal static string? Lookup(byte[] b, int start, int length, string[] table)
-        {
-            foreach (var entry in table)
-                if (entry.Length == length && ImapValue.AsciiEqualsIgnoreCase(b, start, length, entry)) return entry;
-            return null;
-        }
 
         /// <summary>Reads an unsigned number (atom of digits, or a quoted one); false (not moved) when the element is not one.</summary>
         internal bool TryReadNumber(out ulong value)

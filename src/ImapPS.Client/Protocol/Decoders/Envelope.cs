@@ -74,15 +74,16 @@ namespace ImapPS.Client.Protocol
         {
             c.EnterList("an ENVELOPE list");
             var e = new Envelope();
+            int fromStart = 0, fromEnd = 0;
             for (int field = 0; !c.AtEnd; field++)
             {
                 switch (field)
                 {
                     case 0: e.Date = c.ReadNString(); break;
                     case 1: e.Subject = c.ReadNString(); break;
-                    case 2: e.From = ReadAddresses(ref c); break;
-                    case 3: e.Sender = ReadAddresses(ref c); break;
-                    case 4: e.ReplyTo = ReadAddresses(ref c); break;
+                    case 2: fromStart = c.Pos; e.From = ReadAddresses(ref c); fromEnd = c.Pos; break;
+                    case 3: e.Sender = SameAsFrom(ref c, fromStart, fromEnd, e.From) ?? ReadAddresses(ref c); break;
+                    case 4: e.ReplyTo = SameAsFrom(ref c, fromStart, fromEnd, e.From) ?? ReadAddresses(ref c); break;
                     case 5: e.To = ReadAddresses(ref c); break;
                     case 6: e.Cc = ReadAddresses(ref c); break;
                     case 7: e.Bcc = ReadAddresses(ref c); break;
@@ -93,6 +94,26 @@ namespace ImapPS.Client.Protocol
             }
             c.LeaveList();
             return e;
+        }
+
+        /// <summary>
+        /// Servers fill Sender and Reply-To from From when the headers are absent, so the three lists are
+        /// usually byte-for-byte the same: then the From list (immutable) is shared instead of decoded again.
+        /// </summary>
+        private static IReadOnlyList<EnvelopeAddress>? SameAsFrom(ref Cursor c, int fromStart, int fromEnd, IReadOnlyList<EnvelopeAddress> from)
+        {
+            if (from.Count == 0 || !c.IsListStart) return null;
+            int length = fromEnd - fromStart;
+            // The From list ended where its trailing spaces ended; compare the list itself, then make sure ours ends there too.
+            while (length > 0 && c.B[fromStart + length - 1] == Tokenizer.Space) length--;
+            if (c.Pos + length > c.End) return null;
+            // Literals may be held outside the buffer, where equal headers do not mean equal contents.
+            if (Array.IndexOf(c.B, (byte)'{', fromStart, length) >= 0) return null;
+            if (!new ReadOnlySpan<byte>(c.B, fromStart, length).SequenceEqual(new ReadOnlySpan<byte>(c.B, c.Pos, length))) return null;
+            int after = c.Pos + length;
+            if (after < c.End && !Cursor.IsDelimiter(c.B[after])) return null;
+            c.Pos = Tokenizer.SkipSpaces(c.B, after, c.End);
+            return from;
         }
 
         private static IReadOnlyList<EnvelopeAddress> ReadAddresses(ref Cursor c)
@@ -118,10 +139,10 @@ namespace ImapPS.Client.Protocol
                 {
                     switch (field)
                     {
-                        case 0: name = c.ReadNString(); break;
-                        case 1: route = c.ReadNString(); break;
-                        case 2: mailbox = c.ReadNString(); break;
-                        case 3: host = c.ReadNString(); break;
+                        case 0: name = c.ReadNString(pooled: true); break;
+                        case 1: route = c.ReadNString(pooled: true); break;
+                        case 2: mailbox = c.ReadNString(pooled: true); break;
+                        case 3: host = c.ReadNString(pooled: true); break;
                         default: c.Skip(); break;
                     }
                 }

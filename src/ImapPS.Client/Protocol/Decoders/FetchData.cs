@@ -11,11 +11,9 @@ namespace ImapPS.Client.Protocol
     /// </summary>
     public sealed class FetchData
     {
-        private static readonly string[] KnownFlags =
-        {
+        private static readonly WordTable KnownFlags = new WordTable(
             "\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft", "\\Recent", "\\*",
-            "$Forwarded", "$MDNSent", "$Junk", "$NotJunk", "$Phishing", "$Important", "NonJunk", "Junk", "$Label1", "$Label2", "$Label3",
-        };
+            "$Forwarded", "$MDNSent", "$Junk", "$NotJunk", "$Phishing", "$Important", "NonJunk", "Junk", "$Label1", "$Label2", "$Label3");
 
         private static readonly string[] KnownLabels = { "\\Inbox", "\\Sent", "\\Important", "\\Starred", "\\Draft", "\\Drafts", "\\Spam", "\\Trash" };
 
@@ -211,6 +209,9 @@ namespace ImapPS.Client.Protocol
             return null;
         }
 
+        [ThreadStatic]
+        private static string[]? _flagScratch;
+
         private static IReadOnlyList<string> ReadFlags(ref Cursor c)
         {
             if (!c.IsListStart)
@@ -220,26 +221,29 @@ namespace ImapPS.Client.Protocol
                 var single = c.ReadInterned(KnownFlags, lowerCase: false);
                 return single == null ? Array.Empty<string>() : new[] { single };
             }
-            var probe = c;
-            probe.TryEnterList();
-            int count = 0;
-            while (!probe.AtEnd) { probe.Skip(); count++; }
             c.TryEnterList();
-            if (count == 0)
+            if (c.AtEnd)
             {
                 c.LeaveList();
                 return Array.Empty<string>();
             }
-            var flags = new string[count];
+            var scratch = _flagScratch ??= new string[16];
             int n = 0;
+            List<string>? many = null;
             while (!c.AtEnd)
             {
                 if (c.IsListStart) { c.Skip(); continue; }
                 var flag = c.ReadInterned(KnownFlags, lowerCase: false);
-                if (flag != null) flags[n++] = flag;
+                if (flag == null) continue;
+                if (n < scratch.Length) scratch[n++] = flag;
+                else (many ??= new List<string>(scratch)).Add(flag);
             }
             c.LeaveList();
-            if (n != flags.Length) Array.Resize(ref flags, n);
+            if (many != null) return many.ToArray();
+            if (n == 0) return Array.Empty<string>();
+            var flags = new string[n];
+            Array.Copy(scratch, flags, n);
+            Array.Clear(scratch, 0, n);
             return flags;
         }
 
@@ -264,13 +268,52 @@ namespace ImapPS.Client.Protocol
             if (c.Peek == (byte)'"')
             {
                 int end = Tokenizer.SkipQuoted(c.R, c.Pos);
-                var value = ImapDate.Internaldate2Time(new ReadOnlySpan<byte>(c.B, c.Pos, end - c.Pos));
+                var value = end - c.Pos == 28 && TryParseCanonicalDate(c.B, c.Pos + 1, out var fast)
+                    ? fast
+                    : ImapDate.Internaldate2Time(new ReadOnlySpan<byte>(c.B, c.Pos, end - c.Pos));
                 c.Pos = end;
                 c.SkipSpaces();
                 return value;
             }
             var text = c.ReadNString();
             return text == null ? null : ImapDate.Internaldate2Time(text);
+        }
+
+        private static readonly string Months = "janfebmaraprmayjunjulaugsepoctnovdec";
+
+        /// <summary>
+        /// The form every server sends, <c>dd-Mon-yyyy hh:mm:ss +zzzz</c> (day possibly space-padded), read
+        /// without searching or slicing; anything else goes to <see cref="ImapDate.Internaldate2Time(ReadOnlySpan{byte})"/>.
+        /// </summary>
+        private static bool TryParseCanonicalDate(byte[] b, int i, out DateTimeOffset? value)
+        {
+            value = null;
+            int D(int k) => (uint)(b[i + k] - '0') <= 9 ? b[i + k] - '0' : -1000;
+            int day = (b[i] == (byte)' ' ? 0 : D(0)) * 10 + D(1);
+            int m0 = b[i + 3] | 0x20, m1 = b[i + 4] | 0x20, m2 = b[i + 5] | 0x20;
+            int month = 0;
+            for (int m = 0; m < 12; m++)
+                if (Months[3 * m] == m0 && Months[3 * m + 1] == m1 && Months[3 * m + 2] == m2) { month = m + 1; break; }
+            if (b[i + 2] != (byte)'-' || b[i + 6] != (byte)'-' || b[i + 11] != (byte)' ' || b[i + 14] != (byte)':' || b[i + 17] != (byte)':' || b[i + 20] != (byte)' ') return false;
+            int year = D(7) * 1000 + D(8) * 100 + D(9) * 10 + D(10);
+            int hour = D(12) * 10 + D(13), minute = D(15) * 10 + D(16), second = D(18) * 10 + D(19);
+            byte sign = b[i + 21];
+            int zh = D(22) * 10 + D(23), zm = D(24) * 10 + D(25);
+            if (month == 0 || (sign != (byte)'+' && sign != (byte)'-') || year < 1 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59
+                || second < 0 || second > 59 || zh < 0 || zh > 14 || zm < 0 || zm > 59 || day > DateTime.DaysInMonth(year, month))
+                return false;
+            var offset = new TimeSpan(zh, zm, 0);
+            if (sign == (byte)'-') offset = -offset;
+            if (offset.Ticks > TimeSpan.TicksPerHour * 14 || offset.Ticks < -TimeSpan.TicksPerHour * 14) return false;
+            try
+            {
+                value = new DateTimeOffset(year, month, day, hour, minute, second, offset);
+                return true;
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                return false;
+            }
         }
 
         private static ulong? ReadModSeq(ref Cursor c)

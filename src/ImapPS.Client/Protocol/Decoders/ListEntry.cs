@@ -9,12 +9,10 @@ namespace ImapPS.Client.Protocol
     /// </summary>
     public sealed class ListEntry
     {
-        private static readonly string[] KnownAttributes =
-        {
+        private static readonly WordTable KnownAttributes = new WordTable(
             "\\HasChildren", "\\HasNoChildren", "\\Noselect", "\\NonExistent", "\\Noinferiors", "\\Marked", "\\Unmarked", "\\Subscribed", "\\Remote",
             "\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash", "\\Important",
-            "\\Inbox", "\\AllMail", "\\Spam", "\\Starred",
-        };
+            "\\Inbox", "\\AllMail", "\\Spam", "\\Starred");
 
         /// <summary>The response name: LIST, LSUB or XLIST.</summary>
         public string Kind { get; internal set; } = "LIST";

@@ -42,6 +42,20 @@ namespace ImapPS.Client.Tests.Protocol.Decoders
         }
 
         [Fact]
+        public void Canonical_and_other_internaldate_forms()
+        {
+            foreach (var (text, expected) in new[]
+            {
+                ("17-Jul-1996 02:44:25 -0700", new DateTimeOffset(1996, 7, 17, 2, 44, 25, TimeSpan.FromHours(-7))),
+                (" 7-JUL-1996 02:44:25 +1400", new DateTimeOffset(1996, 7, 7, 2, 44, 25, TimeSpan.FromHours(14))),
+                ("7-Jul-1996 02:44:25 +0000", new DateTimeOffset(1996, 7, 7, 2, 44, 25, TimeSpan.Zero)),
+            })
+                Assert.Equal(expected, FetchData.Parse(R("* 1 FETCH (INTERNALDATE \"" + text + "\")")).InternalDate);
+            foreach (var bad in new[] { "30-Feb-1996 02:44:25 -0700", "17-Jux-1996 02:44:25 -0700", "17-Jul-1996 24:44:25 -0700", "17-Jul-1996 02:44:25 +1500", "17-Jul-1996 02:44:25 x0700", "garbage" })
+                Assert.Null(FetchData.Parse(R("* 1 FETCH (INTERNALDATE \"" + bad + "\")")).InternalDate);
+        }
+
+        [Fact]
         public void Common_flags_are_interned()
         {
             var a = FetchData.Parse(R("* 1 FETCH (FLAGS (\\Seen \\Deleted \\Draft \\Flagged \\Recent \\Answered))"));
@@ -262,6 +276,19 @@ namespace ImapPS.Client.Tests.Protocol.Decoders
             Assert.Equal(2, e.To.Count);
             Assert.Empty(e.Sender);
             Assert.Equal("<id@x>", e.MessageId);
+        }
+
+        [Fact]
+        public void Sender_and_reply_to_equal_to_from_share_the_from_list()
+        {
+            var e = Env("(NIL NIL ((\"A\" NIL \"a\" \"x.org\")) ((\"A\" NIL \"a\" \"x.org\"))  ((\"A\" NIL \"a\" \"x.org\")(NIL NIL \"b\" \"x.org\")) NIL NIL NIL NIL NIL)");
+            Assert.Same(e.From, e.Sender);
+            Assert.NotSame(e.From, e.ReplyTo);
+            Assert.Equal(new[] { "a@x.org", "b@x.org" }, e.ReplyTo.Select(a => a.Address));
+            // Repeated short strings come from the per-thread pool.
+            Assert.Same(e.From[0].Host, e.ReplyTo[1].Host);
+            var prefix = Env("(NIL NIL ((NIL NIL \"a\" \"x.org\")) ((NIL NIL \"a\" \"x.org\")(NIL NIL \"c\" \"y\")) NIL NIL NIL NIL NIL NIL)");
+            Assert.Equal(2, prefix.Sender.Count);
         }
 
         [Fact]
