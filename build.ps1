@@ -306,7 +306,9 @@ function Invoke-DemoTask {
 
         $password = ConvertTo-SecureString -String $server.Alice.Password -AsPlainText -Force
         $credential = [pscredential]::new($server.Alice.Name, $password)
-        & (Join-Path $RepoRoot 'demo/Showcase.ps1') -Server $server.Host -Port $server.ImapPort -Credential $credential
+        Import-Module (Join-Path $RepoRoot 'out/ImapPS') -Force
+        & (Join-Path $RepoRoot 'demo/Showcase.ps1') -Server 'localhost' -Port $server.ImapPort -Credential $credential `
+            -CertificateThumbprint $server.CertificateThumbprint
     }
     finally {
         Write-Step 'Stopping the demo server'
