@@ -97,6 +97,22 @@ function Test-IsRoot {
 
 #region Tasks
 
+function Move-ModuleDependencies {
+    <#
+    Moves every assembly except ImapPS's own into <module>/dependencies, off the probing path, so
+    ImapPS's resolve handler (src/ImapPS/ModuleInitialization.cs) loads them in isolation from other
+    modules' copies (docs/loading.md).
+    #>
+    param([Parameter(Mandatory)] [string]$ModuleDir)
+    $ownAssemblies = 'ImapPS.dll', 'ImapPS.Client.dll'
+    $dependencyDir = Join-Path $ModuleDir 'dependencies'
+    New-Item -ItemType Directory -Path $dependencyDir -Force | Out-Null
+    $moved = @(Get-ChildItem $ModuleDir -Filter *.dll -File | Where-Object Name -NotIn $ownAssemblies)
+    $moved | Move-Item -Destination $dependencyDir
+    if (-not (Test-Path (Join-Path $dependencyDir 'MimeKit.dll'))) { throw "MimeKit.dll is missing from $dependencyDir." }
+    Write-Host "Moved $($moved.Count) dependency assemblies to dependencies/"
+}
+
 function Invoke-BuildTask {
     $version = Get-ModuleVersion
     Write-Step "Building ImapPS.sln ($Configuration), version $version"
@@ -116,6 +132,7 @@ function Invoke-BuildTask {
     Get-ChildItem $publishDir -Filter *.dll |
         Where-Object Name -NE 'System.Management.Automation.dll' |
         Copy-Item -Destination $moduleDir
+    Move-ModuleDependencies -ModuleDir $moduleDir
 
     $moduleSource = Join-Path $RepoRoot 'src/ImapPS'
     $formatFiles = @(Get-ChildItem $moduleSource -Filter *.ps1xml -File)

@@ -62,7 +62,8 @@ function Import-ImapMimeKit {
     $moduleDir = Get-ImapModuleDirectory
     if (-not $moduleDir) { return $false }
     if (-not ('MimeKit.MimeMessage' -as [type])) {
-        Add-Type -Path (Join-Path $moduleDir 'MimeKit.dll')
+        # The module keeps third-party assemblies in dependencies/ (docs/loading.md).
+        Add-Type -Path (Join-Path $moduleDir 'dependencies/MimeKit.dll')
     }
     return $true
 }
