@@ -59,6 +59,7 @@ public static class Program
         catch (Exception ex) when (ex is IOException or InvalidOperationException or BadImageFormatException or UnauthorizedAccessException)
         {
             error.WriteLine($"HelpBuilder: cannot inspect {assembly}: {ex.Message}");
+            error.WriteLine("HelpBuilder: references are resolved from the assembly's folder, this runtime and --reference (folders or files).");
             return UsageError;
         }
 
