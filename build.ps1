@@ -242,38 +242,41 @@ function Restore-Pester {
 }
 
 function Invoke-XunitTests {
-    Write-Step 'Running xunit tests (tests/ImapPS.Client.Tests)'
+    $projects = 'ImapPS.Client.Tests', 'HelpBuilder.Tests'
+    Write-Step "Running xunit tests ($(($projects | ForEach-Object { "tests/$_" }) -join ', '))"
     $resultsDir = Join-Path $ResultsDir 'xunit'
     if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }
-    $trxName = 'ImapPS.Client.Tests.trx'
-    & dotnet test (Join-Path $RepoRoot 'tests/ImapPS.Client.Tests') -c $Configuration --no-build --nologo `
-        --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=normal' --results-directory $resultsDir | Out-Host
-    $exitCode = $LASTEXITCODE
 
-    $trx = Join-Path $resultsDir $trxName
-    if (-not (Test-Path $trx)) {
-        return [pscustomobject]@{ Runner = 'xunit'; Passed = 0; Failed = 0; Skipped = 0; Ran = $false; Note = "no TRX written (dotnet test exit code $exitCode)" }
+    $outcomes = [Collections.Generic.List[string]]::new()
+    $problems = [Collections.Generic.List[string]]::new()
+    foreach ($project in $projects) {
+        $trxName = "$project.trx"
+        & dotnet test (Join-Path $RepoRoot "tests/$project") -c $Configuration --no-build --nologo `
+            --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=normal' --results-directory $resultsDir | Out-Host
+        $exitCode = $LASTEXITCODE
+
+        $trx = Join-Path $resultsDir $trxName
+        if (-not (Test-Path $trx)) { $problems.Add("$project wrote no TRX (dotnet test exit code $exitCode)"); continue }
+        [xml]$xml = Get-Content -Raw $trx
+        # Count the results themselves: the summary counters leave skipped tests out of notExecuted.
+        $projectOutcomes = @($xml.GetElementsByTagName('UnitTestResult') | ForEach-Object { $_.GetAttribute('outcome') })
+        $projectFailed = @($projectOutcomes | Where-Object { $_ -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
+        if ($projectOutcomes.Count -eq 0) { $problems.Add("$project has no tests") }
+        elseif ($exitCode -ne 0 -and $projectFailed -eq 0) {
+            # A crashed test host can leave a TRX without failures: the run is still not a pass.
+            $problems.Add("dotnet test of $project exited with $exitCode ($($xml.TestRun.ResultSummary.outcome))")
+        }
+        foreach ($outcome in $projectOutcomes) { $outcomes.Add($outcome) }
     }
-    [xml]$xml = Get-Content -Raw $trx
-    # Count the results themselves: the summary counters leave skipped tests out of notExecuted.
-    $outcomes = @($xml.GetElementsByTagName('UnitTestResult') | ForEach-Object { $_.GetAttribute('outcome') })
-    $failed = @($outcomes | Where-Object { $_ -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
-    $result = [pscustomobject]@{
+
+    return [pscustomobject]@{
         Runner  = 'xunit'
         Passed  = @($outcomes | Where-Object { $_ -eq 'Passed' }).Count
-        Failed  = $failed
+        Failed  = @($outcomes | Where-Object { $_ -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
         Skipped = @($outcomes | Where-Object { $_ -in 'NotExecuted', 'Inconclusive', 'NotRunnable' }).Count
-        Ran     = $true
-        Note    = ''
+        Ran     = $problems.Count -eq 0
+        Note    = $problems -join '; '
     }
-    if ($outcomes.Count -eq 0) {
-        $result.Ran = $false; $result.Note = 'no tests were found'
-    }
-    elseif ($exitCode -ne 0 -and $failed -eq 0) {
-        # A crashed test host can leave a TRX without failures: the run is still not a pass.
-        $result.Ran = $false; $result.Note = "dotnet test exited with $exitCode ($($xml.TestRun.ResultSummary.outcome))"
-    }
-    return $result
 }
 
 function Invoke-PesterTests([string]$PesterManifest) {
