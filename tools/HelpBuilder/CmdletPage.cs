@@ -11,6 +11,9 @@ public sealed class CmdletPage
     /// <summary>The cmdlet name from the page's "# Verb-Noun" title.</summary>
     public required string Name { get; init; }
 
+    /// <summary>The markdown as read.</summary>
+    public string RawText { get; init; } = string.Empty;
+
     /// <summary>The "online version:" URI of the front matter, if any.</summary>
     public string? OnlineVersion { get; set; }
 

@@ -72,6 +72,8 @@ public static class HelpValidator
             if (!string.Equals(page.Name, cmdlet.Name, StringComparison.Ordinal))
                 Report(Severity.Warning, location, $"the title '{page.Name}' differs in case from the cmdlet {cmdlet.Name}");
 
+            if (page.RawText.Contains(PageScaffolder.PlaceholderMarker, StringComparison.Ordinal))
+                Report(Severity.Error, location, $"still has '{PageScaffolder.PlaceholderMarker} ... }}}}' placeholders from the scaffold");
             CheckContent(page, location, options, Report);
             CheckParameters(page, cmdlet, location, Report);
         }

@@ -40,6 +40,7 @@ public static class MarkdownPageParser
         var page = new CmdletPage
         {
             SourcePath = sourcePath,
+            RawText = markdown,
             Name = title is null ? Path.GetFileNameWithoutExtension(sourcePath) : InlineText(title.Inline).Trim(),
         };
         if (title is null) page.LayoutErrors.Add("the page has no '# Verb-Noun' title");

@@ -8,6 +8,7 @@ namespace ImapPS.HelpBuilder;
 /// <summary>
 /// HelpBuilder --docs &lt;folder of Cmdlet.md pages&gt; --assembly &lt;Module.dll&gt; --output &lt;Module.dll-Help.xml&gt;
 ///             [--reference &lt;folder or dll&gt;]... [--strict] [--allow-missing-help]
+/// HelpBuilder --docs &lt;folder&gt; --assembly &lt;Module.dll&gt; --scaffold   (writes starting pages for undocumented cmdlets)
 /// Exit codes: 0 help written, 1 validation failed (nothing written), 2 bad usage or unreadable input.
 /// </summary>
 public static class Program
@@ -18,7 +19,8 @@ public static class Program
 
     private const string Usage =
         "usage: HelpBuilder --docs <folder> --assembly <Module.dll> --output <Module.dll-Help.xml> " +
-        "[--reference <folder-or-dll>]... [--strict] [--allow-missing-help]";
+        "[--reference <folder-or-dll>]... [--strict] [--allow-missing-help]\n" +
+        "       HelpBuilder --docs <folder> --assembly <Module.dll> [--reference <folder-or-dll>]... --scaffold";
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
@@ -26,7 +28,7 @@ public static class Program
     {
         string? docs = null, assembly = null, target = null;
         var references = new List<string>();
-        bool strict = false, allowMissing = false;
+        bool strict = false, allowMissing = false, scaffold = false;
         for (int i = 0; i < args.Length; i++)
         {
             string? Value() => i + 1 < args.Length ? args[++i] : null;
@@ -38,6 +40,7 @@ public static class Program
                 case "--reference": if (Value() is { } reference) references.Add(reference); break;
                 case "--strict": strict = true; break;
                 case "--allow-missing-help": allowMissing = true; break;
+                case "--scaffold": scaffold = true; break;
                 case "-h" or "--help": output.WriteLine(Usage); return Success;
                 default:
                     error.WriteLine($"HelpBuilder: unknown argument '{args[i]}'");
@@ -45,7 +48,7 @@ public static class Program
                     return UsageError;
             }
         }
-        if (docs is null || assembly is null || target is null)
+        if (docs is null || assembly is null || (target is null && !scaffold))
         {
             error.WriteLine(Usage);
             return UsageError;
@@ -61,6 +64,14 @@ public static class Program
             error.WriteLine($"HelpBuilder: cannot inspect {assembly}: {ex.Message}");
             error.WriteLine("HelpBuilder: references are resolved from the assembly's folder, this runtime and --reference (folders or files).");
             return UsageError;
+        }
+
+        if (scaffold)
+        {
+            var written = PageScaffolder.WriteMissing(cmdlets, docs);
+            foreach (var file in written) output.WriteLine($"HelpBuilder: wrote {file}");
+            output.WriteLine($"HelpBuilder: {written.Count} page(s) scaffolded; replace every '{PageScaffolder.PlaceholderMarker} ... }}}}' before building.");
+            return Success;
         }
 
         var files = Directory.Exists(docs)
@@ -83,7 +94,7 @@ public static class Program
             return ValidationFailed;
         }
 
-        MamlWriter.Write(pages, target);
+        MamlWriter.Write(pages, target!);
         output.WriteLine($"HelpBuilder: wrote {target}: {pages.Count} of {cmdlets.Count} cmdlet(s) documented, {warnings} warning(s) ({mode}).");
         return Success;
     }
