@@ -3,12 +3,19 @@
 .SYNOPSIS
     Builds, tests, demonstrates and packages ImapPS.
 .DESCRIPTION
-    Build    compiles the solution and assembles the module in out/ImapPS/<version>.
+    Build    compiles the solution, assembles the module in out/ImapPS/<version> and builds its help
+             (en-US/ImapPS.dll-Help.xml from docs/cmdlets/*.md, checked against the cmdlets).
     Test     installs missing prerequisites (Dovecot, python3-imaplib2, Pester), builds, runs the
              xunit and Pester suites and ends with the line "tests: N passed, N failed, N skipped".
     Demo     builds, starts a throwaway Dovecot with generated mail and runs demo/Showcase.ps1.
     Bench    runs the benchmarks (not implemented yet).
-    Package  builds and publishes the module as a .nupkg into out/packages.
+    Package  builds, publishes the module as a .nupkg into out/packages (a PSResourceGet folder
+             repository) and packs ImapPS.Client as a NuGet package into out/nuget.
+.PARAMETER AllowMissingHelp
+    Build help even when cmdlets have no page yet, and treat help warnings as warnings. Used
+    automatically while docs/cmdlets has no pages at all; otherwise help is checked strictly.
+.PARAMETER NoBuild
+    Package only: package what the last Build left in out/ and the Release outputs, without building.
     Clean    removes out/ and every bin/ and obj/ folder.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Test
@@ -18,7 +25,11 @@ param(
     [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
     [string]$Task = 'Build',
 
-    [string]$Configuration = 'Release'
+    [string]$Configuration = 'Release',
+
+    [switch]$AllowMissingHelp,
+
+    [switch]$NoBuild
 )
 
 Set-StrictMode -Version 3.0
@@ -31,6 +42,8 @@ $OutDir = Join-Path $RepoRoot 'out'
 $ModuleOutRoot = Join-Path $OutDir 'ImapPS'
 $TestingOutDir = Join-Path $OutDir 'ImapPS.Testing'
 $ResultsDir = Join-Path $OutDir 'test-results'
+$PackagesDir = Join-Path $OutDir 'packages'
+$NuGetOutDir = Join-Path $OutDir 'nuget'
 
 #region Helpers
 
@@ -154,6 +167,7 @@ function Invoke-BuildTask {
         Copy-Item $helpSource -Destination $moduleDir -Recurse
     }
     Copy-Item (Join-Path $RepoRoot 'LICENSE') -Destination $moduleDir
+    Build-ModuleHelp -ModuleDir $moduleDir -ModuleAssembly (Join-Path $publishDir 'ImapPS.dll')
 
     $manifest = Get-Content -Raw (Join-Path $RepoRoot 'ImapPS.psd1')
     $stamped = [regex]::Replace($manifest, "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$version'")
@@ -169,6 +183,35 @@ function Invoke-BuildTask {
     $check = "`$ErrorActionPreference = 'Stop'; `$m = Import-Module '$ModuleOutRoot' -PassThru; if (`$m.Version -ne [version]'$version') { throw ""imported version `$(`$m.Version)"" }; ""Imported ImapPS `$(`$m.Version) with `$(`$m.ExportedCmdlets.Count) cmdlets"""
     Invoke-ChildPwsh -Command $check -What 'Import-Module of out/ImapPS'
     return $moduleDir
+}
+
+function Build-ModuleHelp {
+    <#
+    Turns docs/cmdlets/*.md into en-US/ImapPS.dll-Help.xml with tools/HelpBuilder, which fails when a
+    cmdlet or parameter is undocumented or a page documents something the module does not have.
+    #>
+    param([Parameter(Mandatory)] [string]$ModuleDir, [Parameter(Mandatory)] [string]$ModuleAssembly)
+    $docs = Join-Path $RepoRoot 'docs/cmdlets'
+    $pages = @(Get-ChildItem $docs -Filter *.md -File -ErrorAction Ignore)
+    $helpBuilder = Join-Path $RepoRoot "tools/HelpBuilder/bin/$Configuration/net10.0/HelpBuilder.dll"
+    if (-not (Test-Path $helpBuilder)) { throw "$helpBuilder does not exist; it is built with ImapPS.sln." }
+
+    $arguments = @($helpBuilder, '--docs', $docs, '--assembly', $ModuleAssembly,
+        '--output', (Join-Path $ModuleDir 'en-US/ImapPS.dll-Help.xml'))
+    if ($AllowMissingHelp -or $pages.Count -eq 0) {
+        # Until the cmdlet pages land there is nothing to hold the cmdlets to; say so rather than fail.
+        $arguments += '--allow-missing-help'
+        Write-Step "Building help from $($pages.Count) page(s) in docs/cmdlets (missing help allowed)"
+    }
+    else {
+        $arguments += '--strict'
+        Write-Step "Building help from $($pages.Count) page(s) in docs/cmdlets (strict)"
+    }
+    Invoke-Native dotnet $arguments -What 'HelpBuilder (help pages do not match the cmdlets; see the errors above)'
+
+    foreach ($file in 'en-US/ImapPS.dll-Help.xml', 'en-US/about_ImapPS.help.txt') {
+        if (-not (Test-Path (Join-Path $ModuleDir $file))) { throw "The built module lacks $file." }
+    }
 }
 
 function Install-Prerequisites {
@@ -216,38 +259,41 @@ function Restore-Pester {
 }
 
 function Invoke-XunitTests {
-    Write-Step 'Running xunit tests (tests/ImapPS.Client.Tests)'
+    $projects = 'ImapPS.Client.Tests', 'HelpBuilder.Tests'
+    Write-Step "Running xunit tests ($(($projects | ForEach-Object { "tests/$_" }) -join ', '))"
     $resultsDir = Join-Path $ResultsDir 'xunit'
     if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }
-    $trxName = 'ImapPS.Client.Tests.trx'
-    & dotnet test (Join-Path $RepoRoot 'tests/ImapPS.Client.Tests') -c $Configuration --no-build --nologo `
-        --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=normal' --results-directory $resultsDir | Out-Host
-    $exitCode = $LASTEXITCODE
 
-    $trx = Join-Path $resultsDir $trxName
-    if (-not (Test-Path $trx)) {
-        return [pscustomobject]@{ Runner = 'xunit'; Passed = 0; Failed = 0; Skipped = 0; Ran = $false; Note = "no TRX written (dotnet test exit code $exitCode)" }
+    $outcomes = [Collections.Generic.List[string]]::new()
+    $problems = [Collections.Generic.List[string]]::new()
+    foreach ($project in $projects) {
+        $trxName = "$project.trx"
+        & dotnet test (Join-Path $RepoRoot "tests/$project") -c $Configuration --no-build --nologo `
+            --logger "trx;LogFileName=$trxName" --logger 'console;verbosity=normal' --results-directory $resultsDir | Out-Host
+        $exitCode = $LASTEXITCODE
+
+        $trx = Join-Path $resultsDir $trxName
+        if (-not (Test-Path $trx)) { $problems.Add("$project wrote no TRX (dotnet test exit code $exitCode)"); continue }
+        [xml]$xml = Get-Content -Raw $trx
+        # Count the results themselves: the summary counters leave skipped tests out of notExecuted.
+        $projectOutcomes = @($xml.GetElementsByTagName('UnitTestResult') | ForEach-Object { $_.GetAttribute('outcome') })
+        $projectFailed = @($projectOutcomes | Where-Object { $_ -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
+        if ($projectOutcomes.Count -eq 0) { $problems.Add("$project has no tests") }
+        elseif ($exitCode -ne 0 -and $projectFailed -eq 0) {
+            # A crashed test host can leave a TRX without failures: the run is still not a pass.
+            $problems.Add("dotnet test of $project exited with $exitCode ($($xml.TestRun.ResultSummary.outcome))")
+        }
+        foreach ($outcome in $projectOutcomes) { $outcomes.Add($outcome) }
     }
-    [xml]$xml = Get-Content -Raw $trx
-    # Count the results themselves: the summary counters leave skipped tests out of notExecuted.
-    $outcomes = @($xml.GetElementsByTagName('UnitTestResult') | ForEach-Object { $_.GetAttribute('outcome') })
-    $failed = @($outcomes | Where-Object { $_ -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
-    $result = [pscustomobject]@{
+
+    return [pscustomobject]@{
         Runner  = 'xunit'
         Passed  = @($outcomes | Where-Object { $_ -eq 'Passed' }).Count
-        Failed  = $failed
+        Failed  = @($outcomes | Where-Object { $_ -in 'Failed', 'Error', 'Timeout', 'Aborted' }).Count
         Skipped = @($outcomes | Where-Object { $_ -in 'NotExecuted', 'Inconclusive', 'NotRunnable' }).Count
-        Ran     = $true
-        Note    = ''
+        Ran     = $problems.Count -eq 0
+        Note    = $problems -join '; '
     }
-    if ($outcomes.Count -eq 0) {
-        $result.Ran = $false; $result.Note = 'no tests were found'
-    }
-    elseif ($exitCode -ne 0 -and $failed -eq 0) {
-        # A crashed test host can leave a TRX without failures: the run is still not a pass.
-        $result.Ran = $false; $result.Note = "dotnet test exited with $exitCode ($($xml.TestRun.ResultSummary.outcome))"
-    }
-    return $result
 }
 
 function Invoke-PesterTests([string]$PesterManifest) {
@@ -338,40 +384,65 @@ function Invoke-BenchTask {
 }
 
 function Invoke-PackageTask {
-    $moduleDir = Invoke-BuildTask | Select-Object -Last 1
     $version = Get-ModuleVersion
-    $packagesDir = Join-Path $OutDir 'packages'
-    $stagingDir = Join-Path $OutDir 'staging/ImapPS'
-    foreach ($dir in $packagesDir, (Split-Path $stagingDir)) {
-        if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
+    $moduleDir = Join-Path $ModuleOutRoot $version
+    if ($NoBuild) {
+        if (-not (Test-Path (Join-Path $moduleDir 'ImapPS.psd1'))) { throw "No built module in $moduleDir; run -Task Build first or drop -NoBuild." }
     }
-    New-Item -ItemType Directory -Path $packagesDir, $stagingDir -Force | Out-Null
+    else {
+        $moduleDir = Invoke-BuildTask | Select-Object -Last 1
+    }
+    foreach ($dir in $PackagesDir, $NuGetOutDir) {
+        if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
+        New-Item -ItemType Directory -Path $dir -Force | Out-Null
+    }
+    Publish-ModulePackage -ModuleDir $moduleDir -Version $version
+    Publish-ClientPackage -Version $version
+}
+
+function Publish-ModulePackage {
+    <# Publishes the built module to out/packages, a PSResourceGet folder repository, and checks it installs and imports. #>
+    param([Parameter(Mandatory)] [string]$ModuleDir, [Parameter(Mandatory)] [string]$Version)
+    $stagingDir = Join-Path $OutDir 'staging/ImapPS'
+    if (Test-Path (Split-Path $stagingDir)) { Remove-Item (Split-Path $stagingDir) -Recurse -Force }
+    New-Item -ItemType Directory -Path $stagingDir -Force | Out-Null
     # Publish-PSResource wants a folder named after the module, not a version folder.
-    Copy-Item (Join-Path $moduleDir '*') -Destination $stagingDir -Recurse
+    Copy-Item (Join-Path $ModuleDir '*') -Destination $stagingDir -Recurse
 
     Import-Module Microsoft.PowerShell.PSResourceGet -ErrorAction Stop
     $repository = "ImapPSLocal-$PID"
-    Register-PSResourceRepository -Name $repository -Uri $packagesDir -Trusted
+    Register-PSResourceRepository -Name $repository -Uri $PackagesDir -Trusted
     try {
-        Write-Step "Publishing ImapPS $version to out/packages"
+        Write-Step "Publishing ImapPS $Version to out/packages"
         Publish-PSResource -Path $stagingDir -Repository $repository
-        $package = Get-ChildItem $packagesDir -Filter '*.nupkg' | Select-Object -First 1
+        $package = Get-ChildItem $PackagesDir -Filter '*.nupkg' | Select-Object -First 1
         if (-not $package) { throw 'Publish-PSResource wrote no .nupkg.' }
 
         Write-Step 'Checking that the package installs from the folder'
         $checkDir = Join-Path $OutDir 'package-check'
         if (Test-Path $checkDir) { Remove-Item $checkDir -Recurse -Force }
         New-Item -ItemType Directory -Path $checkDir | Out-Null
-        Save-PSResource -Name ImapPS -Version $version -Repository $repository -Path $checkDir -TrustRepository
+        Save-PSResource -Name ImapPS -Version $Version -Repository $repository -Path $checkDir -TrustRepository
         Invoke-ChildPwsh -What 'Import-Module of the installed package' -Command (
             "`$ErrorActionPreference = 'Stop'; `$m = Import-Module '$(Join-Path $checkDir 'ImapPS')' -PassThru; ""Installed package imports: ImapPS `$(`$m.Version)""")
         Remove-Item $checkDir -Recurse -Force
         Write-Host "Package: $($package.FullName)"
-        Write-Host "Install it with: Register-PSResourceRepository -Name ImapPSLocal -Uri '$packagesDir' -Trusted; Install-PSResource ImapPS -Repository ImapPSLocal"
+        Write-Host "Install it with: Register-PSResourceRepository -Name ImapPSLocal -Uri '$PackagesDir' -Trusted; Install-PSResource ImapPS -Repository ImapPSLocal"
     }
     finally {
         Unregister-PSResourceRepository -Name $repository
     }
+}
+
+function Publish-ClientPackage {
+    <# Packs ImapPS.Client (library, XML docs, README, symbols) from the Release build into out/nuget. #>
+    param([Parameter(Mandatory)] [string]$Version)
+    Write-Step "Packing ImapPS.Client $Version to out/nuget"
+    Invoke-Native dotnet @('pack', (Join-Path $RepoRoot 'src/ImapPS.Client/ImapPS.Client.csproj'), '-c', $Configuration,
+        '--no-build', '--nologo', '-o', $NuGetOutDir) -What 'dotnet pack of ImapPS.Client'
+    $package = Join-Path $NuGetOutDir "ImapPS.Client.$Version.nupkg"
+    if (-not (Test-Path $package)) { throw "dotnet pack did not write $package." }
+    Write-Host "Package: $package"
 }
 
 function Invoke-CleanTask {
