@@ -7,6 +7,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Threading.Tasks;
 using ImapPS.Client;
+using ImapPS.Client.Protocol;
 using MailKit;
 using MailKit.Net.Imap;
 
@@ -28,6 +29,7 @@ public static class ChildModes
         {
             "save-large" => arg == "engine" ? await SaveLargeEngineAsync(host, port, box) : SaveLargeMailKit(host, port, box),
             "idle-sessions" => await IdleSessionsAsync(host, port, box, int.Parse(arg, CultureInfo.InvariantCulture)),
+            "w3-parallel" => await W3ParallelAsync(host, port, box, int.Parse(arg, CultureInfo.InvariantCulture)),
             "w1-peak" => arg == "engine" ? await W1PeakEngineAsync(host, port, box) : W1PeakMailKit(host, port, box),
             _ => throw new ArgumentException("Unknown child mode " + mode),
         };
@@ -146,6 +148,22 @@ public static class ChildModes
         };
     }
 
+    private static async Task<object> W3ParallelAsync(string host, int port, MailboxInfo box, int count)
+    {
+        var client = await Clients.EngineAsync(host, port, box);
+        var uids = Enumerable.Range(1, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var seconds = new List<double>();
+        for (int run = 0; run < 10; run++)
+        {
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(uids.Select(u => client.UidAsync("FETCH", u, "(FLAGS)")));
+            seconds.Add(watch.Elapsed.TotalSeconds);
+        }
+
+        await Clients.CloseAsync(client);
+        return new { count, seconds };
+    }
+
     private static async Task<object> W1PeakEngineAsync(string host, int port, MailboxInfo box)
     {
         var client = await Clients.EngineAsync(host, port, box);
@@ -153,7 +171,7 @@ public static class ChildModes
         var watch = Stopwatch.StartNew();
         var r = await client.FetchEachAsync("1:*", "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)", uid: true, resp =>
         {
-            TemporaryFetchAdapter.Parse(resp);
+            FetchData.Parse(resp);
             count++;
         });
         watch.Stop();

@@ -20,12 +20,13 @@ public static class Program
         if (args.Length > 0 && args[0] == "child") return await ChildModes.RunAsync(args);
         if (args.Length > 0 && (args[0] == "--help" || args[0] == "-h"))
         {
-            Console.WriteLine("ImapPS.Bench [--quick] [--runs N] [--only W1,W2,…] [--skip …] [--module PATH.psd1] [--output FILE] [--repo DIR] [--python PATH]");
+            Console.WriteLine("ImapPS.Bench [--quick] [--runs N] [--mixed N] [--small N] [--only W1,W2,…] [--skip …] [--module PATH.psd1] [--output FILE] [--repo DIR] [--python PATH]");
             Console.WriteLine("parts: " + string.Join(", ", Settings.Parts));
             return 0;
         }
 
         Settings settings = Settings.Parse(args);
+        string loadBefore = LoadAverage();
         var results = new Results();
         var watch = Stopwatch.StartNew();
         void Log(string line) => Console.WriteLine($"[{watch.Elapsed:mm\\:ss}] {line}");
@@ -37,6 +38,7 @@ public static class Program
         string output = settings.Output ?? (settings.Quick
             ? Path.Combine(settings.RepoRoot, "bench", "out", "results-quick.md")
             : Path.Combine(settings.RepoRoot, "docs", "performance.md"));
+        results.Notes.Add($"Load average (1/5/15 min) at start {loadBefore}, at end {LoadAverage()}: the machine is shared, so absolute times vary between runs; ratios within one run are what compare.");
         WriteReport(output, settings, results, watch.Elapsed);
         Console.WriteLine($"Results written to {output} ({watch.Elapsed.TotalSeconds:F0} s in all).");
         return 0;
@@ -67,6 +69,18 @@ public static class Program
 
     private static string CommandFor(Settings settings)
         => settings.Quick ? "./bench/Run-Benchmarks.ps1 -Quick" : "./build.ps1 -Task Bench (bench/Run-Benchmarks.ps1)" + (settings.CommandLine.Length > 0 ? $"; harness arguments: {settings.CommandLine}" : "");
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ')[..3]);
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
 
     private static double MemoryGb()
     {

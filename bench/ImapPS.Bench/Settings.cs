@@ -55,6 +55,8 @@ public sealed class Settings
                     s.W6Reps = 3;
                     s.IdleSessions = 20;
                     break;
+                case "--mixed": s.MixedCount = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--small": s.SmallCount = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--runs": s.Runs = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--repo": s.RepoRoot = Path.GetFullPath(Value()); break;
                 case "--python": s.Python = Value(); break;

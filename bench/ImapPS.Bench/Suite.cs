@@ -58,6 +58,7 @@ public sealed class Suite
             await W3Async(mixed, runs, proxy).ConfigureAwait(false);
         }
 
+        if (settings.Only.Contains("probe")) await ProbeAsync(mixed).ConfigureAwait(false);
         if (settings.Runs_("W5")) await W5Async(mixed, runs).ConfigureAwait(false);
         if (settings.Runs_("W4"))
         {
@@ -118,8 +119,7 @@ public sealed class Suite
             var samples = await Measure.RunAsync(runs, () => EngineW1Async(client)).ConfigureAwait(false);
             Expect(samples, box.Count, group + " engine");
             await Clients.CloseAsync(client).ConfigureAwait(false);
-            results.Add(Results.Row(group, "engine: FetchEachAsync → summary objects", "engine", samples,
-                note: "temporary adapter until FetchData lands"));
+            results.Add(Results.Row(group, "engine: FetchEachAsync → FetchData.Parse", "engine", samples));
         }
 
         {
@@ -129,6 +129,12 @@ public sealed class Suite
             var samples = await Measure.RunAsync(runs, () => EngineW1Async(client)).ConfigureAwait(false);
             await Clients.CloseAsync(client).ConfigureAwait(false);
             results.Add(Results.Row(group, "engine, DebugBufferLevel=0", "engine", samples));
+
+            // Framing and dispatch alone: what the engine costs before any decoding.
+            client = await Clients.EngineAsync(host, port, box, options: options).ConfigureAwait(false);
+            samples = await Measure.RunAsync(runs, () => EngineW1Async(client, decode: false)).ConfigureAwait(false);
+            await Clients.CloseAsync(client).ConfigureAwait(false);
+            results.Add(Results.Row(group, "engine, DebugBufferLevel=0, no decoding", "engine", samples));
         }
 
         {
@@ -152,7 +158,7 @@ public sealed class Suite
         }
     }
 
-    private static async Task<RunSample> EngineW1Async(Imap4Client client)
+    private static async Task<RunSample> EngineW1Async(Imap4Client client, bool decode = true)
     {
         long count = 0;
         long firstTicks = 0;
@@ -160,8 +166,12 @@ public sealed class Suite
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var response = await client.FetchEachAsync("1:*", W1Items, uid: true, r =>
         {
-            BenchSummary summary = TemporaryFetchAdapter.Parse(r);
-            if (summary.Uid == 0) throw new InvalidOperationException("A FETCH response without UID.");
+            if (decode)
+            {
+                FetchData summary = FetchData.Parse(r);
+                if (summary.Uid == null || summary.Envelope == null) throw new InvalidOperationException("A FETCH response without UID or ENVELOPE.");
+            }
+
             if (count++ == 0) firstTicks = Stopwatch.GetTimestamp();
         }).ConfigureAwait(false);
         long end = Stopwatch.GetTimestamp();
@@ -250,9 +260,9 @@ public sealed class Suite
                 long count = 0, bytes = 0;
                 Check(await client.FetchEachAsync(set, "(BODY.PEEK[])", uid: true, r =>
                 {
-                    var body = FetchValue(r, "BODY[]").RawSegment;
+                    var body = FetchData.Parse(r).FindSection("")!.Value.RawSegment;
                     using var stream = new MemoryStream(body.Array!, body.Offset, body.Count, writable: false);
-                    MimeMessage message = MimeMessage.Load(stream);
+                    MimeMessage.Load(stream);
                     bytes += body.Count;
                     count++;
                 }).ConfigureAwait(false));
@@ -271,7 +281,7 @@ public sealed class Suite
                 {
                     await foreach (var r in channel.Reader.ReadAllAsync().ConfigureAwait(false))
                     {
-                        var body = FetchValue(r, "BODY[]").RawSegment;
+                        var body = FetchData.Parse(r).FindSection("")!.Value.RawSegment;
                         using var stream = new MemoryStream(body.Array!, body.Offset, body.Count, writable: false);
                         MimeMessage.Load(stream);
                         bytes += body.Count;
@@ -770,8 +780,24 @@ public sealed class Suite
     private Task<string> RunChildAsync(string mode, string arg, MailboxInfo box)
     {
         string self = typeof(Suite).Assembly.Location;
-        return RunProcessAsync("dotnet", new[] { self, "child", mode, arg, host, port.ToString(CultureInfo.InvariantCulture), box.User, box.Password },
-            TimeSpan.FromMinutes(5), settings.RepoRoot);
+        var args = new List<string> { self, "child", mode, arg, host, port.ToString(CultureInfo.InvariantCulture), box.User, box.Password };
+        // For profiling a child alone, e.g. IMAPPS_BENCH_CHILD_WRAP="strace -f -c -o /tmp/w3.strace".
+        string? wrap = Environment.GetEnvironmentVariable("IMAPPS_BENCH_CHILD_WRAP");
+        if (string.IsNullOrWhiteSpace(wrap)) return RunProcessAsync("dotnet", args, TimeSpan.FromMinutes(5), settings.RepoRoot);
+        string[] parts = wrap.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        args.Insert(0, "dotnet");
+        args.InsertRange(0, parts.Skip(1));
+        return RunProcessAsync(parts[0], args, TimeSpan.FromMinutes(5), settings.RepoRoot);
+    }
+
+    /// <summary>Profiling aid (part "probe"): W3 parallel alone in a child process, 10 runs.</summary>
+    private async Task ProbeAsync(MailboxInfo box)
+    {
+        // IMAPPS_BENCH_PROBE=w1 profiles W1 (engine, one cold run) instead of W3 parallel.
+        string json = Environment.GetEnvironmentVariable("IMAPPS_BENCH_PROBE") == "w1"
+            ? await RunChildAsync("w1-peak", "engine", box).ConfigureAwait(false)
+            : await RunChildAsync("w3-parallel", Math.Min(settings.W3Count, box.Count).ToString(CultureInfo.InvariantCulture), box).ConfigureAwait(false);
+        log("probe: " + LastJsonLine(json));
     }
 
     // ------------------------------------------------------------------ imaplib2
@@ -850,19 +876,6 @@ public sealed class Suite
     public static string LastJsonLine(string output)
         => output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith('{'))
            ?? throw new InvalidOperationException("No JSON result in: " + Tail(output));
-
-    private static ImapValue FetchValue(ServerResponse r, string name)
-    {
-        var e = r.Data.GetEnumerator();
-        while (e.MoveNext())
-        {
-            var key = e.Current;
-            if (!e.MoveNext()) break;
-            if (key.IsAtom(name)) return e.Current;
-        }
-
-        throw new InvalidOperationException($"FETCH response without {name}: {r}");
-    }
 
     private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
 
