@@ -1,0 +1,899 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using ImapPS.Client;
+using ImapPS.Client.Protocol;
+using ImapPS.Testing;
+using MailKit;
+using MailKit.Net.Imap;
+using MimeKit;
+
+namespace ImapPS.Bench;
+
+/// <summary>BENCHMARKS.md's workloads, each for the engine, MailKit, the raw floor and imaplib2.</summary>
+public sealed class Suite
+{
+    private const string W1Items = "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)";
+    private readonly Settings settings;
+    private readonly Results results;
+    private readonly Action<string> log;
+    private string host = "";
+    private int port;
+
+    public Suite(Settings settings, Results results, Action<string> log)
+    {
+        this.settings = settings;
+        this.results = results;
+        this.log = log;
+    }
+
+    public async Task RunAsync()
+    {
+        int runs = settings.Runs;
+        var total = Stopwatch.StartNew();
+        log($"Starting Dovecot (quota off, mail_fsync=never) and seeding; runs per workload: {runs}");
+        using var server = BenchServer.Start(maxProcesses: Math.Max(512, settings.IdleSessions * 2 + 64));
+        host = server.Host;
+        port = server.Port;
+        MailboxInfo mixed = server.Seed("bench", MessageProfile.Mixed, settings.MixedCount, log);
+        results.Notes.Add(string.Format(CultureInfo.InvariantCulture,
+            "Mailbox `mixed`: {0:N0} messages, {1:N0} MB, largest {2:N0} KB, {3:N1} % with \"invoice\" in the subject, {4:N1} % \\Seen.",
+            mixed.Count, mixed.TotalBytes / 1048576.0, mixed.MaxBytes / 1024.0, 100.0 * mixed.InvoiceCount / mixed.Count, 100.0 * mixed.SeenCount / mixed.Count));
+
+        if (settings.Runs_("W1")) await W1Async(mixed, "W1", runs).ConfigureAwait(false);
+        if (settings.Runs_("cmdlets")) await CmdletsAsync(mixed, "W1 cmdlets").ConfigureAwait(false);
+        if (settings.Runs_("W2")) await W2Async(mixed, runs).ConfigureAwait(false);
+        if (settings.Runs_("W3")) await W3Async(mixed, runs, null).ConfigureAwait(false);
+        if (settings.Runs_("W3rtt"))
+        {
+            using var proxy = new DelayProxy(new IPEndPoint(IPAddress.Loopback, port), settings.OneWayDelay);
+            await W3Async(mixed, runs, proxy).ConfigureAwait(false);
+        }
+
+        if (settings.Only.Contains("probe")) await ProbeAsync(mixed).ConfigureAwait(false);
+        if (settings.Runs_("W5")) await W5Async(mixed, runs).ConfigureAwait(false);
+        if (settings.Runs_("W4"))
+        {
+            MailboxInfo appendUser = server.AddEmptyUser("appender");
+            await W4Async(appendUser, runs).ConfigureAwait(false);
+        }
+
+        if (settings.Runs_("W6"))
+        {
+            MailboxInfo idler = server.AddEmptyUser("idler");
+            await W6Async(idler).ConfigureAwait(false);
+        }
+
+        if (settings.Runs_("save"))
+        {
+            MailboxInfo large = server.SeedLarge("large", settings.LargeBytes);
+            await SaveLargeAsync(large).ConfigureAwait(false);
+        }
+
+        if (settings.Runs_("idle"))
+        {
+            MailboxInfo sessions = server.AddEmptyUser("sessions");
+            await IdleSessionsAsync(sessions).ConfigureAwait(false);
+        }
+
+        if (settings.Runs_("scale"))
+        {
+            // The mixed mailbox is done with; free its disk before writing the 100k one.
+            MailboxInfo small = server.Seed("scale", MessageProfile.Small, settings.SmallCount, log);
+            await W1Async(small, "W1 100k", runs).ConfigureAwait(false);
+            await ScalePeakAsync(small).ConfigureAwait(false);
+            if (settings.Runs_("cmdlets")) await CmdletsAsync(small, "W1 100k cmdlets").ConfigureAwait(false);
+        }
+
+        log($"Suite finished in {total.Elapsed.TotalSeconds:F0} s");
+    }
+
+    // ------------------------------------------------------------------ W1
+
+    private async Task W1Async(MailboxInfo box, string group, int runs)
+    {
+        log($"{group}: envelope scan of {box.Count:N0} messages");
+        {
+            var raw = await Clients.RawAsync(host, port, box).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                long before = raw.BytesRead;
+                string status = await raw.CommandAsync("UID FETCH 1:* " + W1Items).ConfigureAwait(false);
+                Check(status);
+                return (box.Count, raw.BytesRead - before);
+            })).ConfigureAwait(false);
+            raw.Dispose();
+            results.Add(Results.Row(group, "floor: raw socket, bytes to tagged OK", "floor", samples, floor: true));
+        }
+
+        {
+            var client = await Clients.EngineAsync(host, port, box).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => EngineW1Async(client)).ConfigureAwait(false);
+            Expect(samples, box.Count, group + " engine");
+            await Clients.CloseAsync(client).ConfigureAwait(false);
+            results.Add(Results.Row(group, "engine: FetchEachAsync → FetchData.Parse", "engine", samples));
+        }
+
+        {
+            // The same with the engine's debug ring off, to show what per-response logging costs.
+            var options = new ImapClientOptions { DebugBufferLevel = 0 };
+            var client = await Clients.EngineAsync(host, port, box, options: options).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => EngineW1Async(client)).ConfigureAwait(false);
+            await Clients.CloseAsync(client).ConfigureAwait(false);
+            results.Add(Results.Row(group, "engine, DebugBufferLevel=0", "engine", samples));
+
+            // Framing and dispatch alone: what the engine costs before any decoding.
+            client = await Clients.EngineAsync(host, port, box, options: options).ConfigureAwait(false);
+            samples = await Measure.RunAsync(runs, () => EngineW1Async(client, decode: false)).ConfigureAwait(false);
+            await Clients.CloseAsync(client).ConfigureAwait(false);
+            results.Add(Results.Row(group, "engine, DebugBufferLevel=0, no decoding", "engine", samples));
+        }
+
+        {
+            var client = Clients.MailKit(host, port, box, FolderAccess.ReadOnly);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(() =>
+            {
+                var items = MessageSummaryItems.UniqueId | MessageSummaryItems.Flags | MessageSummaryItems.InternalDate
+                            | MessageSummaryItems.Size | MessageSummaryItems.Envelope;
+                IList<IMessageSummary> summaries = client.Inbox.Fetch(UniqueIdRange.All, items);
+                return Task.FromResult(((long)summaries.Count, 0L));
+            })).ConfigureAwait(false);
+            Expect(samples, box.Count, group + " MailKit");
+            Clients.Close(client);
+            results.Add(Results.Row(group, "MailKit 4.18.2: Fetch(All, Envelope…)", "MailKit", samples, mailKitBaseline: true));
+        }
+
+        if (settings.Runs_("python") && group == "W1")
+        {
+            var py = Python("w1", box, runs);
+            if (py != null) results.Add(Results.Row(group, "imaplib2 3.05: uid FETCH + tokenise envelopes", "imaplib2", py));
+        }
+    }
+
+    private static async Task<RunSample> EngineW1Async(Imap4Client client, bool decode = true)
+    {
+        long count = 0;
+        long firstTicks = 0;
+        long start = Stopwatch.GetTimestamp();
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var response = await client.FetchEachAsync("1:*", W1Items, uid: true, r =>
+        {
+            if (decode)
+            {
+                FetchData summary = FetchData.Parse(r);
+                if (summary.Uid == null || summary.Envelope == null) throw new InvalidOperationException("A FETCH response without UID or ENVELOPE.");
+            }
+
+            if (count++ == 0) firstTicks = Stopwatch.GetTimestamp();
+        }).ConfigureAwait(false);
+        long end = Stopwatch.GetTimestamp();
+        Check(response);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        return new RunSample(Seconds(start, end), count, 0, allocated, Seconds(start, firstTicks));
+    }
+
+    // ------------------------------------------------------------------ W1 through the cmdlets
+
+    private async Task CmdletsAsync(MailboxInfo box, string group)
+    {
+        log($"{group}: W1 through the cmdlets");
+        string? module = settings.ModulePath;
+        if (module == null || !File.Exists(module))
+        {
+            results.Notes.Add($"{group}: PENDING MODULE — the cmdlet workloads (bench/Measure-Cmdlets.ps1) need the built ImapPS module " +
+                              $"({(module == null ? "no --module given" : module + " not found")}).");
+            return;
+        }
+
+        string json = await RunProcessAsync("dotnet", new[]
+        {
+            "pwsh", "-NoProfile", "-NonInteractive", "-File", settings.CmdletScript,
+            "-ModulePath", module, "-Server", host, "-Port", port.ToString(CultureInfo.InvariantCulture),
+            "-User", box.User, "-Password", box.Password, "-Runs", settings.Runs.ToString(CultureInfo.InvariantCulture),
+            "-ExpectedCount", box.Count.ToString(CultureInfo.InvariantCulture),
+        }, TimeSpan.FromMinutes(10), settings.RepoRoot).ConfigureAwait(false);
+        var doc = System.Text.Json.JsonDocument.Parse(LastJsonLine(json)).RootElement;
+        if (doc.TryGetProperty("pending", out var pending))
+        {
+            results.Notes.Add($"{group}: PENDING MODULE — {pending.GetString()}");
+            return;
+        }
+
+        var seconds = doc.GetProperty("seconds").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        long count = doc.GetProperty("count").GetInt64();
+        double first = doc.GetProperty("firstObjectSeconds").GetDouble();
+        double peak = doc.GetProperty("peakWorkingSetBytes").GetDouble();
+        results.Add(new TimingRow
+        {
+            Group = group.Replace(" cmdlets", ""),
+            Label = "cmdlets: Get-ImapMessage -All | Measure-Object",
+            Client = "cmdlets",
+            Seconds = seconds,
+            Count = count,
+            FirstItemSeconds = first,
+            Note = $"pwsh peak working set {peak / 1048576.0:F0} MB",
+        });
+        if (doc.TryGetProperty("searchSeconds", out var search))
+        {
+            results.Add(new TimingRow
+            {
+                Group = group.Replace(" cmdlets", ""),
+                Label = "cmdlets: Search-ImapMessage | Measure-Object",
+                Client = "cmdlets",
+                Seconds = search.EnumerateArray().Select(e => e.GetDouble()).ToList(),
+                Count = count,
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------ W2
+
+    private async Task W2Async(MailboxInfo box, int runs)
+    {
+        int n = Math.Min(settings.W2Count, box.Count);
+        string set = "1:" + n.ToString(CultureInfo.InvariantCulture);
+        log($"W2: BODY.PEEK[] of {n:N0} messages, parsed with MimeKit");
+        {
+            var raw = await Clients.RawAsync(host, port, box).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                long before = raw.BytesRead;
+                Check(await raw.CommandAsync($"UID FETCH {set} (BODY.PEEK[])").ConfigureAwait(false));
+                return (n, raw.BytesRead - before);
+            })).ConfigureAwait(false);
+            raw.Dispose();
+            results.Add(Results.Row("W2", "floor: raw socket, bytes to tagged OK", "floor", samples, floor: true));
+        }
+
+        {
+            var client = await Clients.EngineAsync(host, port, box).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                long count = 0, bytes = 0;
+                Check(await client.FetchEachAsync(set, "(BODY.PEEK[])", uid: true, r =>
+                {
+                    var body = FetchData.Parse(r).FindSection("")!.Value.RawSegment;
+                    using var stream = new MemoryStream(body.Array!, body.Offset, body.Count, writable: false);
+                    MimeMessage.Load(stream);
+                    bytes += body.Count;
+                    count++;
+                }).ConfigureAwait(false));
+                return (count, bytes);
+            })).ConfigureAwait(false);
+            Expect(samples, n, "W2 engine");
+            results.Add(Results.Row("W2", "engine: parse on the reader (inline)", "engine", samples));
+
+            // Parsing on a second thread while the reader keeps reading: what a consumer of
+            // FetchEachAsync (e.g. Get-ImapMessage -Full) can do on a multi-core machine.
+            samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                var channel = Channel.CreateUnbounded<ServerResponse>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+                long count = 0, bytes = 0;
+                var consumer = Task.Run(async () =>
+                {
+                    await foreach (var r in channel.Reader.ReadAllAsync().ConfigureAwait(false))
+                    {
+                        var body = FetchData.Parse(r).FindSection("")!.Value.RawSegment;
+                        using var stream = new MemoryStream(body.Array!, body.Offset, body.Count, writable: false);
+                        MimeMessage.Load(stream);
+                        bytes += body.Count;
+                        count++;
+                    }
+                });
+                var fetch = await client.FetchEachAsync(set, "(BODY.PEEK[])", uid: true, r => channel.Writer.TryWrite(r)).ConfigureAwait(false);
+                channel.Writer.Complete();
+                await consumer.ConfigureAwait(false);
+                Check(fetch);
+                return (count, bytes);
+            })).ConfigureAwait(false);
+            Expect(samples, n, "W2 engine pipelined");
+            await Clients.CloseAsync(client).ConfigureAwait(false);
+            results.Add(Results.Row("W2", "engine: parse on a second thread (channel)", "engine", samples));
+        }
+
+        {
+            var client = Clients.MailKit(host, port, box, FolderAccess.ReadOnly);
+            var uids = Enumerable.Range(1, n).Select(i => new UniqueId((uint)i)).ToList();
+            var folder = (ImapFolder)client.Inbox;
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(() =>
+            {
+                long count = 0, bytes = 0;
+                folder.GetStreams(uids, (f, index, uid, stream) =>
+                {
+                    bytes += stream.Length;
+                    MimeMessage.Load(stream);
+                    count++;
+                });
+                return Task.FromResult((count, bytes));
+            })).ConfigureAwait(false);
+            Expect(samples, n, "W2 MailKit");
+            Clients.Close(client);
+            results.Add(Results.Row("W2", "MailKit: GetStreams + MimeMessage.Load", "MailKit", samples, mailKitBaseline: true));
+        }
+    }
+
+    // ------------------------------------------------------------------ W3
+
+    private async Task W3Async(MailboxInfo box, int runs, DelayProxy? proxy)
+    {
+        int n = Math.Min(settings.W3Count, box.Count);
+        string group = proxy == null ? "W3" : "W3 +10ms";
+        int p = proxy?.Port ?? port;
+        log($"{group}: {n:N0} × UID FETCH <uid> (FLAGS)" + (proxy == null ? "" : $" through a delay proxy ({proxy.OneWayDelay.TotalMilliseconds} ms each way)"));
+        var uids = Enumerable.Range(1, n).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+        if (proxy != null)
+        {
+            // Measure the round trip the proxy really adds (NOOP through it versus direct).
+            var direct = await Clients.RawAsync(host, port, box, select: false).ConfigureAwait(false);
+            var delayed = await Clients.RawAsync(host, p, box, select: false).ConfigureAwait(false);
+            double d = await NoopRttAsync(direct).ConfigureAwait(false), x = await NoopRttAsync(delayed).ConfigureAwait(false);
+            direct.Dispose();
+            delayed.Dispose();
+            results.Notes.Add($"{group}: the delay proxy holds each chunk {proxy.OneWayDelay.TotalMilliseconds} ms in each direction; " +
+                              $"measured NOOP round trip {d * 1000:F2} ms direct, {x * 1000:F2} ms through the proxy (added {(x - d) * 1000:F2} ms).");
+        }
+
+        {
+            var raw = await Clients.RawAsync(host, p, box).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                var batch = new StringBuilder();
+                string last = "";
+                foreach (string uid in uids)
+                {
+                    last = raw.NextTag();
+                    batch.Append(last).Append(" UID FETCH ").Append(uid).Append(" (FLAGS)\r\n");
+                }
+
+                await raw.WriteAsync(Encoding.ASCII.GetBytes(batch.ToString())).ConfigureAwait(false);
+                Check(await raw.ReadToTagAsync(last).ConfigureAwait(false));
+                return (n, 0L);
+            })).ConfigureAwait(false);
+            results.Add(Results.Row(group, "floor: raw socket, all commands pipelined", "floor", samples, floor: true));
+
+            if (proxy == null)
+            {
+                samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+                {
+                    foreach (string uid in uids) Check(await raw.CommandAsync("UID FETCH " + uid + " (FLAGS)").ConfigureAwait(false));
+                    return (n, 0L);
+                })).ConfigureAwait(false);
+                results.Add(Results.Row(group, "floor: raw socket, serial", "floor-serial", samples));
+            }
+
+            raw.Dispose();
+        }
+
+        {
+            var client = await Clients.EngineAsync(host, p, box).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                var tasks = new Task<ImapResponse>[uids.Length];
+                for (int i = 0; i < uids.Length; i++) tasks[i] = client.UidAsync("FETCH", uids[i], "(FLAGS)");
+                var all = await Task.WhenAll(tasks).ConfigureAwait(false);
+                long got = all.Count(r => r.IsOk && r.Untagged.Count == 1);
+                return (got, 0L);
+            })).ConfigureAwait(false);
+            Expect(samples, n, group + " engine parallel");
+            results.Add(Results.Row(group, "engine: all issued at once on one session", "engine", samples));
+
+            samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                long got = 0;
+                foreach (string uid in uids)
+                {
+                    var r = await client.UidAsync("FETCH", uid, "(FLAGS)").ConfigureAwait(false);
+                    if (r.IsOk && r.Untagged.Count == 1) got++;
+                }
+
+                return (got, 0L);
+            })).ConfigureAwait(false);
+            Expect(samples, n, group + " engine serial");
+            await Clients.CloseAsync(client).ConfigureAwait(false);
+            results.Add(Results.Row(group, "engine: serial (await each)", "engine", samples));
+        }
+
+        {
+            var client = Clients.MailKit(host, p, box, FolderAccess.ReadOnly);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(() =>
+            {
+                long got = 0;
+                for (int i = 1; i <= n; i++)
+                {
+                    got += client.Inbox.Fetch(new[] { new UniqueId((uint)i) }, MessageSummaryItems.Flags).Count;
+                }
+
+                return Task.FromResult((got, 0L));
+            })).ConfigureAwait(false);
+            Expect(samples, n, group + " MailKit");
+            Clients.Close(client);
+            results.Add(Results.Row(group, "MailKit: serial loop", "MailKit", samples, mailKitBaseline: true));
+
+            var four = Enumerable.Range(0, 4).Select(_ => Clients.MailKit(host, p, box, FolderAccess.ReadOnly)).ToArray();
+            samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                long got = 0;
+                await Task.WhenAll(four.Select((c, k) => Task.Run(() =>
+                {
+                    long mine = 0;
+                    for (int i = 1 + k; i <= n; i += 4) mine += c.Inbox.Fetch(new[] { new UniqueId((uint)i) }, MessageSummaryItems.Flags).Count;
+                    Interlocked.Add(ref got, mine);
+                }))).ConfigureAwait(false);
+                return (got, 0L);
+            })).ConfigureAwait(false);
+            Expect(samples, n, group + " MailKit ×4");
+            foreach (var c in four) Clients.Close(c);
+            results.Add(Results.Row(group, "MailKit: 4 connections, serial each", "MailKit", samples));
+        }
+
+        if (proxy == null && settings.Runs_("python"))
+        {
+            var py = Python("w3", box, runs, ("--count", n.ToString(CultureInfo.InvariantCulture)));
+            if (py != null) results.Add(Results.Row(group, "imaplib2: serial loop", "imaplib2", py));
+        }
+    }
+
+    private static async Task<double> NoopRttAsync(RawImap raw)
+    {
+        var times = new List<double>();
+        for (int i = 0; i < 20; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Check(await raw.CommandAsync("NOOP").ConfigureAwait(false));
+            times.Add(Seconds(t0, Stopwatch.GetTimestamp()));
+        }
+
+        return Measure.Median(times);
+    }
+
+    // ------------------------------------------------------------------ W4
+
+    private async Task W4Async(MailboxInfo box, int runs)
+    {
+        List<byte[]> messages = AppendMessages(settings.W4Count);
+        double avg = messages.Average(m => m.Length);
+        log($"W4: APPEND {messages.Count:N0} messages of {avg / 1024:F1} KB on average into a fresh mailbox");
+        results.Notes.Add($"W4: {messages.Count:N0} generated `mixed` messages of 4–6 KB (mean {avg / 1024:F1} KB), each run into a new mailbox (created and deleted outside the timing).");
+        int run = 0;
+        var admin = await Clients.EngineAsync(host, port, box, select: false).ConfigureAwait(false);
+        string current = "";
+        Func<Task> fresh = async () =>
+        {
+            if (current.Length > 0) await admin.DeleteAsync(current).ConfigureAwait(false);
+            current = "W4run" + (++run).ToString(CultureInfo.InvariantCulture);
+            Check(await admin.CreateAsync(current).ConfigureAwait(false));
+        };
+        long expectedBytes = messages.Sum(m => (long)m.Length);
+
+        {
+            var raw = await Clients.RawAsync(host, port, box, select: false).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                // All APPENDs with LITERAL+ in one write, read concurrently so neither side blocks.
+                var buffer = new MemoryStream();
+                string last = "";
+                foreach (var m in messages)
+                {
+                    last = raw.NextTag();
+                    var head = Encoding.ASCII.GetBytes($"{last} APPEND {current} {{{m.Length}+}}\r\n");
+                    buffer.Write(head);
+                    buffer.Write(m);
+                    buffer.Write("\r\n"u8);
+                }
+
+                var reading = raw.ReadToTagAsync(last);
+                await raw.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)).ConfigureAwait(false);
+                Check(await reading.ConfigureAwait(false));
+                return (messages.Count, expectedBytes);
+            }), fresh).ConfigureAwait(false);
+            raw.Dispose();
+            results.Add(Results.Row("W4", "floor: raw socket, pipelined APPEND with LITERAL+", "floor", samples, floor: true));
+        }
+
+        {
+            var client = await Clients.EngineAsync(host, port, box, select: false).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                var tasks = messages.Select(m => client.AppendAsync(current, null, null, m)).ToArray();
+                var all = await Task.WhenAll(tasks).ConfigureAwait(false);
+                return (all.Count(r => r.IsOk), expectedBytes);
+            }), fresh).ConfigureAwait(false);
+            Expect(samples, messages.Count, "W4 engine concurrent");
+            results.Add(Results.Row("W4", "engine: concurrent AppendAsync on one session", "engine", samples));
+
+            samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                var r = await client.AppendManyAsync(current, messages.Select(m => ((string?)null, (DateTimeOffset?)null, m))).ConfigureAwait(false);
+                Check(r);
+                return (messages.Count, expectedBytes);
+            }), fresh).ConfigureAwait(false);
+            results.Add(Results.Row("W4", "engine: AppendManyAsync (one MULTIAPPEND)", "engine", samples));
+
+            samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                long ok = 0;
+                foreach (var m in messages) if ((await client.AppendAsync(current, null, null, m).ConfigureAwait(false)).IsOk) ok++;
+                return (ok, expectedBytes);
+            }), fresh).ConfigureAwait(false);
+            Expect(samples, messages.Count, "W4 engine serial");
+            await Clients.CloseAsync(client).ConfigureAwait(false);
+            results.Add(Results.Row("W4", "engine: serial loop (await each)", "engine", samples));
+        }
+
+        {
+            var client = Clients.MailKit(host, port, box, FolderAccess.None);
+            var parsed = messages.Select(m => MimeMessage.Load(new MemoryStream(m))).ToList();
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(() =>
+            {
+                var folder = client.GetFolder(current);
+                var requests = parsed.Select(m => (IAppendRequest)new AppendRequest(m)).ToList();
+                var uids = folder.Append(requests);
+                return Task.FromResult(((long)uids.Count, expectedBytes));
+            }), fresh).ConfigureAwait(false);
+            Expect(samples, messages.Count, "W4 MailKit MULTIAPPEND");
+            results.Add(Results.Row("W4", "MailKit: Append(list) = MULTIAPPEND", "MailKit", samples, mailKitBaseline: true));
+
+            samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(() =>
+            {
+                var folder = client.GetFolder(current);
+                long ok = 0;
+                foreach (var m in parsed) if (folder.Append(new AppendRequest(m)) != null) ok++;
+                return Task.FromResult((ok, expectedBytes));
+            }), fresh).ConfigureAwait(false);
+            Expect(samples, messages.Count, "W4 MailKit loop");
+            Clients.Close(client);
+            results.Add(Results.Row("W4", "MailKit: plain Append loop", "MailKit", samples));
+        }
+
+        if (settings.Runs_("python"))
+        {
+            string folder = Path.Combine(Path.GetTempPath(), "imapps-bench-w4-" + Environment.ProcessId);
+            Directory.CreateDirectory(folder);
+            try
+            {
+                for (int i = 0; i < messages.Count; i++) File.WriteAllBytes(Path.Combine(folder, i.ToString("D5", CultureInfo.InvariantCulture) + ".eml"), messages[i]);
+                await fresh().ConfigureAwait(false);
+                var py = Python("w4", box, runs, ("--messages", folder), ("--mailbox-prefix", "W4py"));
+                if (py != null) results.Add(Results.Row("W4", "imaplib2: append loop", "imaplib2", py));
+            }
+            finally
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        if (current.Length > 0) await admin.DeleteAsync(current).ConfigureAwait(false);
+        await Clients.CloseAsync(admin).ConfigureAwait(false);
+    }
+
+    private static List<byte[]> AppendMessages(int count)
+    {
+        var generator = new MessageGenerator(seed: 4);
+        var result = new List<byte[]>(count);
+        while (result.Count < count)
+        {
+            SeedMessage m = generator.Next(MessageProfile.Mixed);
+            if (m.Size >= 4096 && m.Size <= 6144) result.Add(m.Bytes);
+        }
+
+        return result;
+    }
+
+    // ------------------------------------------------------------------ W5
+
+    private async Task W5Async(MailboxInfo box, int runs)
+    {
+        log("W5: UID SEARCH SUBJECT invoice, UID STORE +FLAGS/-FLAGS (\\Flagged)");
+        {
+            var raw = await Clients.RawAsync(host, port, box).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                var captured = new StringBuilder();
+                Check(await raw.CommandAsync("UID SEARCH SUBJECT invoice", captured).ConfigureAwait(false));
+                var hits = Clients.SearchHits(captured.ToString());
+                string set = Clients.CompactSet(hits);
+                Check(await raw.CommandAsync($"UID STORE {set} +FLAGS (\\Flagged)").ConfigureAwait(false));
+                Check(await raw.CommandAsync($"UID STORE {set} -FLAGS (\\Flagged)").ConfigureAwait(false));
+                return (hits.Count, 0L);
+            })).ConfigureAwait(false);
+            raw.Dispose();
+            results.Add(Results.Row("W5", "floor: raw socket", "floor", samples, floor: true));
+        }
+
+        {
+            var client = await Clients.EngineAsync(host, port, box).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(async () =>
+            {
+                var hits = Clients.SearchHits(await client.UidAsync("SEARCH", "SUBJECT", "invoice").ConfigureAwait(false));
+                string set = Clients.CompactSet(hits);
+                Check(await client.UidAsync("STORE", set, "+FLAGS", "(\\Flagged)").ConfigureAwait(false));
+                Check(await client.UidAsync("STORE", set, "-FLAGS", "(\\Flagged)").ConfigureAwait(false));
+                return (hits.Count, 0L);
+            })).ConfigureAwait(false);
+            await Clients.CloseAsync(client).ConfigureAwait(false);
+            results.Add(Results.Row("W5", "engine", "engine", samples));
+        }
+
+        {
+            var client = Clients.MailKit(host, port, box, FolderAccess.ReadWrite);
+            var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(() =>
+            {
+                var hits = client.Inbox.Search(MailKit.Search.SearchQuery.SubjectContains("invoice"));
+                client.Inbox.AddFlags(hits, MessageFlags.Flagged, silent: false);
+                client.Inbox.RemoveFlags(hits, MessageFlags.Flagged, silent: false);
+                return Task.FromResult(((long)hits.Count, 0L));
+            })).ConfigureAwait(false);
+            Clients.Close(client);
+            results.Add(Results.Row("W5", "MailKit", "MailKit", samples, mailKitBaseline: true));
+        }
+    }
+
+    // ------------------------------------------------------------------ W6
+
+    private async Task W6Async(MailboxInfo box)
+    {
+        int reps = settings.W6Reps;
+        log($"W6: IDLE latency, {reps} repetitions each for the engine and a raw client");
+        byte[] message = Encoding.ASCII.GetBytes("From: b@example.com\r\nTo: a@example.com\r\nSubject: ping\r\n\r\nping\r\n");
+        var appender = await Clients.RawAsync(host, port, box, select: false).ConfigureAwait(false);
+        async Task<long> AppendAsync()
+        {
+            string tag = appender.NextTag();
+            var bytes = new MemoryStream();
+            bytes.Write(Encoding.ASCII.GetBytes($"{tag} APPEND INBOX {{{message.Length}+}}\r\n"));
+            bytes.Write(message);
+            bytes.Write("\r\n"u8);
+            await appender.WriteAsync(bytes.ToArray()).ConfigureAwait(false);
+            Check(await appender.ReadToTagAsync(tag).ConfigureAwait(false));
+            return Stopwatch.GetTimestamp();
+        }
+
+        {
+            var client = await Clients.EngineAsync(host, port, box).ConfigureAwait(false);
+            TaskCompletionSource<long>? seen = null;
+            TaskCompletionSource<bool>? idling = null;
+            client.MailboxChanged += (_, e) =>
+            {
+                if (e.Kind == MailboxChangeKind.Exists) seen?.TrySetResult(Stopwatch.GetTimestamp());
+            };
+            // The engine has no "IDLE accepted" event; its trace line for the server's "+" is the
+            // earliest sign, and only a few lines are traced while idling.
+            client.DebugLine += (level, line) =>
+            {
+                if (line.StartsWith("< +", StringComparison.Ordinal)) idling?.TrySetResult(true);
+            };
+            var latencies = new List<double>();
+            for (int i = 0; i < reps; i++)
+            {
+                seen = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                idling = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var idle = client.IdleAsync(TimeSpan.FromSeconds(30));
+                await idling.Task.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                long ok = await AppendAsync().ConfigureAwait(false);
+                long at = await seen.Task.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                latencies.Add(Seconds(ok, at));
+                await idle.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+
+            await Clients.CloseAsync(client).ConfigureAwait(false);
+            results.Add(new TimingRow
+            {
+                Group = "W6", Label = "engine: MailboxChanged event after B's OK", Client = "engine",
+                Seconds = latencies, Count = reps, Percentiles = true,
+            });
+        }
+
+        {
+            var raw = await Clients.RawAsync(host, port, box).ConfigureAwait(false);
+            var latencies = new List<double>();
+            for (int i = 0; i < reps; i++)
+            {
+                string tag = raw.NextTag();
+                await raw.WriteAsync(Encoding.ASCII.GetBytes(tag + " IDLE\r\n")).ConfigureAwait(false);
+                while (!(await raw.ReadLineAsync().ConfigureAwait(false)).StartsWith('+')) { }
+                var appended = AppendAsync();
+                string line;
+                do line = await raw.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+                while (!line.EndsWith(" EXISTS", StringComparison.Ordinal));
+                long at = Stopwatch.GetTimestamp();
+                long ok = await appended.ConfigureAwait(false);
+                latencies.Add(Seconds(ok, at));
+                await raw.WriteAsync("DONE\r\n"u8.ToArray()).ConfigureAwait(false);
+                Check(await raw.ReadToTagAsync(tag).ConfigureAwait(false));
+            }
+
+            raw.Dispose();
+            results.Add(new TimingRow
+            {
+                Group = "W6", Label = "floor: raw socket in IDLE, EXISTS line read", Client = "floor",
+                Seconds = latencies, Count = reps, Percentiles = true, IsFloor = true,
+            });
+        }
+
+        appender.Dispose();
+    }
+
+    // ------------------------------------------------------------------ memory and scale (child processes)
+
+    private async Task SaveLargeAsync(MailboxInfo box)
+    {
+        log($"Memory: save one {box.TotalBytes / 1048576.0:F0} MB message to disk (child processes)");
+        foreach (string client in new[] { "engine", "mailkit" })
+        {
+            string json = await RunChildAsync("save-large", client, box).ConfigureAwait(false);
+            var doc = System.Text.Json.JsonDocument.Parse(LastJsonLine(json)).RootElement;
+            double delta = doc.GetProperty("peakAboveBaselineBytes").GetDouble();
+            long file = doc.GetProperty("fileBytes").GetInt64();
+            double secs = doc.GetProperty("seconds").GetDouble();
+            string value = $"{delta / 1048576.0:F1} MB above a {doc.GetProperty("baselineBytes").GetDouble() / 1048576.0:F0} MB baseline " +
+                           $"({file / 1048576.0:F0} MB written in {secs:F2} s)";
+            bool engine = client == "engine";
+            results.Facts.Add(new FactRow(
+                $"save {box.TotalBytes / 1048576.0:F0} MB message: {(engine ? "engine, FetchEachAsync literalSink → FileStream" : "MailKit GetStream → FileStream (reference)")}",
+                value, engine ? "< 20 MB" : "–", engine ? (delta < 20 * 1048576.0 ? "met" : "MISSED") : "reference"));
+        }
+    }
+
+    private async Task IdleSessionsAsync(MailboxInfo box)
+    {
+        log($"Scale: {settings.IdleSessions} engine sessions in IDLE in one process (child process)");
+        string json = await RunChildAsync("idle-sessions", settings.IdleSessions.ToString(CultureInfo.InvariantCulture), box).ConfigureAwait(false);
+        var doc = System.Text.Json.JsonDocument.Parse(LastJsonLine(json)).RootElement;
+        int n = doc.GetProperty("sessions").GetInt32();
+        double managed = doc.GetProperty("managedPerSessionBytes").GetDouble();
+        double rss = doc.GetProperty("rssPerSessionBytes").GetDouble();
+        int threadsBefore = doc.GetProperty("threadsBefore").GetInt32();
+        int threadsAfter = doc.GetProperty("threadsAfter").GetInt32();
+        results.Facts.Add(new FactRow($"{n} engine sessions in IDLE: threads", $"{threadsBefore} before, {threadsAfter} with all idling",
+            "bounded (no thread per session)", threadsAfter - threadsBefore < n / 4 ? "met" : "MISSED"));
+        results.Facts.Add(new FactRow($"{n} engine sessions in IDLE: managed memory per session", $"{managed / 1024:F1} KB (RSS {rss / 1024:F0} KB per session)",
+            "≤ 256 KB", managed <= 256 * 1024 ? "met" : "MISSED"));
+    }
+
+    private async Task ScalePeakAsync(MailboxInfo box)
+    {
+        log($"Scale: W1 on {box.Count:N0} messages, peak working set (child processes)");
+        foreach (string client in new[] { "engine", "mailkit" })
+        {
+            string json = await RunChildAsync("w1-peak", client, box).ConfigureAwait(false);
+            var doc = System.Text.Json.JsonDocument.Parse(LastJsonLine(json)).RootElement;
+            double peak = doc.GetProperty("peakBytes").GetDouble();
+            double secs = doc.GetProperty("seconds").GetDouble();
+            long count = doc.GetProperty("count").GetInt64();
+            bool engine = client == "engine";
+            results.Facts.Add(new FactRow(
+                $"W1 on {box.Count:N0} small messages, {(engine ? "engine" : "MailKit (reference)")}: peak working set of the process",
+                $"{peak / 1048576.0:F0} MB ({count:N0} summaries in {secs:F2} s, cold process)",
+                engine ? "≤ 150 MB (cmdlet path)" : "–", engine ? (peak <= 150 * 1048576.0 ? "met (engine path)" : "MISSED") : "reference"));
+        }
+    }
+
+    private Task<string> RunChildAsync(string mode, string arg, MailboxInfo box)
+    {
+        string self = typeof(Suite).Assembly.Location;
+        var args = new List<string> { self, "child", mode, arg, host, port.ToString(CultureInfo.InvariantCulture), box.User, box.Password };
+        // For profiling a child alone, e.g. IMAPPS_BENCH_CHILD_WRAP="strace -f -c -o /tmp/w3.strace".
+        string? wrap = Environment.GetEnvironmentVariable("IMAPPS_BENCH_CHILD_WRAP");
+        if (string.IsNullOrWhiteSpace(wrap)) return RunProcessAsync("dotnet", args, TimeSpan.FromMinutes(5), settings.RepoRoot);
+        string[] parts = wrap.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        args.Insert(0, "dotnet");
+        args.InsertRange(0, parts.Skip(1));
+        return RunProcessAsync(parts[0], args, TimeSpan.FromMinutes(5), settings.RepoRoot);
+    }
+
+    /// <summary>Profiling aid (part "probe"): W3 parallel alone in a child process, 10 runs.</summary>
+    private async Task ProbeAsync(MailboxInfo box)
+    {
+        // IMAPPS_BENCH_PROBE=w1 profiles W1 (engine, one cold run) instead of W3 parallel.
+        string json = Environment.GetEnvironmentVariable("IMAPPS_BENCH_PROBE") == "w1"
+            ? await RunChildAsync("w1-peak", "engine", box).ConfigureAwait(false)
+            : await RunChildAsync("w3-parallel", Math.Min(settings.W3Count, box.Count).ToString(CultureInfo.InvariantCulture), box).ConfigureAwait(false);
+        log("probe: " + LastJsonLine(json));
+    }
+
+    // ------------------------------------------------------------------ imaplib2
+
+    private List<RunSample>? Python(string workload, MailboxInfo box, int runs, params (string Name, string Value)[] extra)
+    {
+        if (!File.Exists(settings.Python))
+        {
+            results.Notes.Add($"imaplib2 {workload}: skipped, {settings.Python} not found (apt-get install python3-imaplib2).");
+            return null;
+        }
+
+        var args = new List<string>
+        {
+            settings.PythonScript, workload, "--host", host, "--port", port.ToString(CultureInfo.InvariantCulture),
+            "--user", box.User, "--password", box.Password, "--runs", runs.ToString(CultureInfo.InvariantCulture),
+        };
+        foreach (var (name, value) in extra)
+        {
+            args.Add(name);
+            args.Add(value);
+        }
+
+        try
+        {
+            string json = RunProcessAsync(settings.Python, args, TimeSpan.FromMinutes(5), settings.RepoRoot).GetAwaiter().GetResult();
+            var doc = System.Text.Json.JsonDocument.Parse(LastJsonLine(json)).RootElement;
+            long count = doc.GetProperty("count").GetInt64();
+            return doc.GetProperty("seconds").EnumerateArray().Select(e => new RunSample(e.GetDouble(), count, 0, 0)).ToList();
+        }
+        catch (Exception ex)
+        {
+            results.Notes.Add($"imaplib2 {workload}: failed: {ex.Message}");
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    public static async Task<string> RunProcessAsync(string file, IEnumerable<string> args, TimeSpan timeout, string workingDirectory)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        foreach (string a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start " + file);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(" ", args)} did not finish within {timeout.TotalSeconds} s.");
+        }
+
+        string output = await stdout.ConfigureAwait(false);
+        string error = await stderr.ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(file)} exited with {process.ExitCode}: {Tail(error + output)}");
+        }
+
+        return output;
+    }
+
+    private static string Tail(string s) => s.Length <= 2000 ? s : s.Substring(s.Length - 2000);
+
+    public static string LastJsonLine(string output)
+        => output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith('{'))
+           ?? throw new InvalidOperationException("No JSON result in: " + Tail(output));
+
+    private static double Seconds(long from, long to) => (to - from) / (double)Stopwatch.Frequency;
+
+    private static void Check(string status)
+    {
+        if (!status.StartsWith("OK", StringComparison.Ordinal)) throw new InvalidOperationException("Server said: " + status);
+    }
+
+    private static void Check(ImapResponse response)
+    {
+        if (!response.IsOk) throw new InvalidOperationException("Server said: " + response.Type + " " + response.Text);
+    }
+
+    private static void Expect(List<RunSample> samples, long expected, string what)
+    {
+        foreach (var s in samples)
+        {
+            if (s.Count != expected) throw new InvalidOperationException($"{what}: counted {s.Count}, expected {expected}.");
+        }
+    }
+}

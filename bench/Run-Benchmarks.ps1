@@ -1,0 +1,79 @@
+<#
+.SYNOPSIS
+    Runs the ImapPS benchmark suite (issue 6, workloads of ../shared/BENCHMARKS.md).
+.DESCRIPTION
+    Builds bench/ImapPS.Bench, which starts its own Dovecot (quota off, mail_fsync=never), seeds the
+    mailboxes, runs W1–W6, the floor, the memory and scale measurements for the ImapPS engine,
+    MailKit 4.18.2, a raw socket and Python's imaplib2, prints the ratio table and writes
+    docs/performance.md (full mode) or bench/out/results-quick.md (-Quick).
+    Full mode takes about 10–15 minutes on a 2-core machine; -Quick is a smoke run of under 2 minutes
+    on tiny mailboxes, one run each.
+.EXAMPLE
+    ./bench/Run-Benchmarks.ps1 -Quick
+.EXAMPLE
+    ./bench/Run-Benchmarks.ps1 -Only W1,W3 -Runs 5 -Output /tmp/w1-w3.md
+#>
+[CmdletBinding()]
+param(
+    # Tiny mailboxes and one run of each workload: a smoke test of the whole suite.
+    [switch]$Quick,
+    # Runs per workload (default 3; 1 with -Quick).
+    [int]$Runs = 0,
+    # Only these parts: W1 W2 W3 W3rtt W4 W5 W6 cmdlets save idle scale python.
+    [string[]]$Only,
+    # Skip these parts.
+    [string[]]$Skip,
+    # The ImapPS module manifest (or .dll) for the cmdlet workloads; found under src/ImapPS/bin when omitted.
+    [string]$ModulePath,
+    [string]$Configuration = 'Release',
+    # Where the Markdown results go (default docs/performance.md, or bench/out/results-quick.md with -Quick).
+    [string]$Output,
+    # Use the existing build of the harness.
+    [switch]$NoBuild
+)
+
+$ErrorActionPreference = 'Stop'
+$root = Split-Path -Parent $PSScriptRoot
+
+function Install-AptPackage([string]$Package) {
+    if (-not $IsLinux -or -not (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        throw "$Package is required; install it with your package manager."
+    }
+    Write-Host "Installing $Package (apt-get)…"
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    & apt-get update -qq | Out-Null
+    & apt-get install -y -qq $Package | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw "apt-get install $Package failed." }
+}
+
+# Prerequisites on a fresh machine: the server and the imaplib2 reference client.
+if (-not (Get-Command dovecot -ErrorAction SilentlyContinue) -and -not (Test-Path /usr/sbin/dovecot)) {
+    Install-AptPackage dovecot-imapd
+}
+if (-not (Test-Path /usr/lib/python3/dist-packages/imaplib2.py)) {
+    Install-AptPackage python3-imaplib2
+}
+
+$project = Join-Path $root 'bench/ImapPS.Bench/ImapPS.Bench.csproj'
+if (-not $NoBuild) {
+    & dotnet build $project -c $Configuration --nologo -v quiet -clp:ErrorsOnly
+    if ($LASTEXITCODE -ne 0) { throw "Building the benchmark harness failed." }
+}
+$dll = Join-Path $root "bench/ImapPS.Bench/bin/$Configuration/net10.0/ImapPS.Bench.dll"
+
+if (-not $ModulePath) {
+    $candidate = Get-ChildItem -Path (Join-Path $root "src/ImapPS/bin/$Configuration") -Recurse -Filter 'ImapPS.psd1' -ErrorAction SilentlyContinue |
+        Select-Object -First 1
+    if ($candidate) { $ModulePath = $candidate.FullName }
+}
+
+$arguments = @('--repo', $root)
+if ($Quick) { $arguments += '--quick' }
+if ($Runs -gt 0) { $arguments += @('--runs', $Runs) }
+if ($Only) { $arguments += @('--only', ($Only -join ',')) }
+if ($Skip) { $arguments += @('--skip', ($Skip -join ',')) }
+if ($ModulePath) { $arguments += @('--module', $ModulePath) }
+if ($Output) { $arguments += @('--output', $Output) }
+
+& dotnet $dll @arguments
+if ($LASTEXITCODE -ne 0) { throw "The benchmark suite failed (exit code $LASTEXITCODE)." }
