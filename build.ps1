@@ -196,7 +196,11 @@ function Build-ModuleHelp {
     $helpBuilder = Join-Path $RepoRoot "tools/HelpBuilder/bin/$Configuration/net10.0/HelpBuilder.dll"
     if (-not (Test-Path $helpBuilder)) { throw "$helpBuilder does not exist; it is built with ImapPS.sln." }
 
-    $arguments = @($helpBuilder, '--docs', $docs, '--assembly', $ModuleAssembly,
+    # The module compiles against PowerShellStandard.Library, which is not shipped: point the
+    # metadata reader at the reference assembly in the NuGet package folder.
+    $sma = Join-Path (Get-NuGetPackagesFolder) 'powershellstandard.library/5.1.1/lib/netstandard2.0/System.Management.Automation.dll'
+    if (-not (Test-Path $sma)) { throw "$sma does not exist; restore src/ImapPS first." }
+    $arguments = @($helpBuilder, '--docs', $docs, '--assembly', $ModuleAssembly, '--reference', $sma,
         '--output', (Join-Path $ModuleDir 'en-US/ImapPS.dll-Help.xml'))
     if ($AllowMissingHelp -or $pages.Count -eq 0) {
         # Until the cmdlet pages land there is nothing to hold the cmdlets to; say so rather than fail.
