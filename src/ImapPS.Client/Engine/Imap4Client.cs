@@ -29,6 +29,8 @@ namespace ImapPS.Client
         private readonly Dictionary<string, PendingCommand> _byTag = new Dictionary<string, PendingCommand>(StringComparer.Ordinal);
         private readonly Dictionary<string, List<ServerResponse>> _pool = new Dictionary<string, List<ServerResponse>>(StringComparer.Ordinal);
         private readonly SemaphoreSlim _writeLock = new SemaphoreSlim(1, 1);
+        private readonly List<KeyValuePair<PendingCommand, ReadOnlyMemory<byte>>> _sendQueue = new List<KeyValuePair<PendingCommand, ReadOnlyMemory<byte>>>();
+        private bool _sendQueueDraining;
         private readonly TaskCompletionSource<ServerResponse> _greeting = new TaskCompletionSource<ServerResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly string _tagPrefix;
         private readonly EventQueue _events;
@@ -350,22 +352,121 @@ namespace ImapPS.Client
         private async Task SendAsync(PendingCommand cmd)
         {
             bool handlerDriven = cmd.Spec.ContinuationHandler != null;
+            if (!handlerDriven && !cmd.Spec.Exclusive)
+            {
+                // Commands that fit in one write are queued and written together: a thousand
+                // parallel commands then cost a few socket writes instead of a thousand.
+                CommandPayload queued = Register(cmd, handlerDriven);
+                if (queued.TryGetBytes(out var bytes))
+                {
+                    await EnqueueWriteAsync(cmd, bytes).ConfigureAwait(false);
+                    return;
+                }
+                await WritePayloadAsync(cmd, queued, handlerDriven).ConfigureAwait(false);
+                return;
+            }
+            await WritePayloadAsync(cmd, null, handlerDriven).ConfigureAwait(false);
+        }
+
+        /// <summary>Gives the command its tag and registers it (before any byte is written: the server may answer at once).</summary>
+        private CommandPayload Register(PendingCommand cmd, bool handlerDriven)
+        {
+            CommandPayload payload;
+            lock (_lock)
+            {
+                ThrowIfUnusable(cmd);
+                cmd.Spec.BeforeSend?.Invoke();
+                cmd.Tag = _tagPrefix + (++_tagNumber).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                _byTag[cmd.Tag] = cmd;
+                cmd.Sent = true;
+                if (handlerDriven) _continuationTarget = cmd;
+                payload = _builder.Build(cmd.Tag, cmd.Spec.Name, cmd.Spec.Arguments);
+            }
+            _debug.Log(2, "> ", payload.TotalLength <= LazyLogLimit ? payload : (object)payload.LogText);
+            return payload;
+        }
+
+        private async Task EnqueueWriteAsync(PendingCommand cmd, ReadOnlyMemory<byte> bytes)
+        {
+            bool drain;
+            lock (_sendQueue)
+            {
+                _sendQueue.Add(new KeyValuePair<PendingCommand, ReadOnlyMemory<byte>>(cmd, bytes));
+                drain = !_sendQueueDraining;
+                _sendQueueDraining = true;
+            }
+            if (drain) await DrainSendQueueAsync().ConfigureAwait(false);
+        }
+
+        /// <summary>Writes every queued command in one write per round, until the queue is empty.</summary>
+        private async Task DrainSendQueueAsync()
+        {
+            await _writeLock.WaitAsync().ConfigureAwait(false);
+            byte[]? buffer = null;
+            try
+            {
+                var batch = new List<KeyValuePair<PendingCommand, ReadOnlyMemory<byte>>>();
+                while (true)
+                {
+                    batch.Clear();
+                    lock (_sendQueue)
+                    {
+                        if (_sendQueue.Count == 0)
+                        {
+                            _sendQueueDraining = false;
+                            return;
+                        }
+                        batch.AddRange(_sendQueue);
+                        _sendQueue.Clear();
+                    }
+                    lock (_lock)
+                        if (_abortError != null) return;
+                    int total = 0;
+                    foreach (var item in batch) total += item.Value.Length;
+                    if (buffer == null || buffer.Length < total)
+                    {
+                        if (buffer != null) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(total);
+                    }
+                    int offset = 0;
+                    foreach (var item in batch)
+                    {
+                        item.Value.Span.CopyTo(new Span<byte>(buffer, offset, item.Value.Length));
+                        offset += item.Value.Length;
+                    }
+                    var stream = new ProgressStream(_transport!.WriteStream, this);
+                    BeginWrite();
+                    try
+                    {
+                        await stream.WriteAsync(buffer, 0, total).ConfigureAwait(false);
+                        await stream.FlushAsync().ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        foreach (var item in batch) EndWrite(item.Key);
+                    }
+                }
+            }
+            catch (Exception e) when (!(e is ImapException))
+            {
+                lock (_sendQueue) _sendQueueDraining = false;
+                var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
+                Abort(error);
+                throw error;
+            }
+            finally
+            {
+                if (buffer != null) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                _writeLock.Release();
+            }
+        }
+
+        private async Task WritePayloadAsync(PendingCommand cmd, CommandPayload? registered, bool handlerDriven)
+        {
             await _writeLock.WaitAsync().ConfigureAwait(false);
             try
             {
-                CommandPayload payload;
-                lock (_lock)
-                {
-                    ThrowIfUnusable(cmd);
-                    cmd.Spec.BeforeSend?.Invoke();
-                    cmd.Tag = _tagPrefix + (++_tagNumber).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    _byTag[cmd.Tag] = cmd;
-                    // Marked before the write: the server may answer before WriteAsync returns.
-                    cmd.Sent = true;
-                    if (handlerDriven) _continuationTarget = cmd;
-                    payload = _builder.Build(cmd.Tag, cmd.Spec.Name, cmd.Spec.Arguments);
-                }
-                if (_debug.Enabled(2)) _debug.Log(2, "> " + payload.LogText);
+                CommandPayload payload = registered ?? Register(cmd, handlerDriven);
                 var stream = new ProgressStream(_transport!.WriteStream, this);
                 for (int s = 0; s < payload.SegmentCount; s++)
                 {
@@ -572,7 +673,8 @@ namespace ImapPS.Client
         /// <summary>Routes one response; returns work the reader must do before reading on (a transport upgrade).</summary>
         private Func<Task>? Dispatch(ServerResponse r)
         {
-            if (_debug.Enabled(3)) _debug.Log(r.Kind == ResponseKind.Untagged ? 3 : 2, "< " + RedactIfAuthenticating(r));
+            int level = r.Kind == ResponseKind.Untagged ? 3 : 2;
+            if (_debug.Enabled(level)) _debug.Log(level, "< ", RedactIfAuthenticating(r));
             if (!_greeting.Task.IsCompleted)
             {
                 if (r.Kind == ResponseKind.Untagged && (r.Status == ResponseStatus.Ok || r.Status == ResponseStatus.PreAuth || r.Status == ResponseStatus.Bye))
@@ -594,11 +696,15 @@ namespace ImapPS.Client
             }
         }
 
-        private string RedactIfAuthenticating(ServerResponse r)
+        /// <summary>Commands and responses up to this size are kept whole in the debug ring and rendered only if it is read; larger ones are rendered at once so the ring never holds a big literal alive.</summary>
+        private const long LazyLogLimit = 4096;
+
+        /// <summary>The response itself (rendered only if the log is read), or a redacted stand-in for SASL challenges.</summary>
+        private object RedactIfAuthenticating(ServerResponse r)
         {
             var target = _continuationTarget;
             if (r.Kind == ResponseKind.Continuation && target != null && target.Spec.Name == "AUTHENTICATE") return "+ ***";
-            return Truncate(r.ToString());
+            return r.TotalSize <= LazyLogLimit ? r : (object)r.ToString();
         }
 
         private static string Truncate(string s) => s.Length <= 400 ? s : s.Substring(0, 400) + "…";
