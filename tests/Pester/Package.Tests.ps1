@@ -88,10 +88,10 @@ Describe 'Packages from build.ps1 -Task Package' -Skip:(-not $moduleBuilt) {
     It 'publishes the module with its help into a folder repository' {
         $modulePackage | Should -Exist
         $entries = Read-ZipEntries $modulePackage
-        foreach ($file in 'ImapPS.psd1', 'ImapPS.dll', 'ImapPS.Client.dll', 'MimeKit.dll', 'en-US/ImapPS.dll-Help.xml', 'en-US/about_ImapPS.help.txt') {
+        foreach ($file in 'ImapPS.psd1', 'ImapPS.dll', 'ImapPS.Client.dll', 'dependencies/MimeKit.dll', 'en-US/ImapPS.dll-Help.xml', 'en-US/about_ImapPS.help.txt') {
             $entries | Should -Contain $file
         }
-        $entries | Should -Not -Contain 'System.Management.Automation.dll'
+        $entries | Where-Object { $_ -like '*System.Management.Automation.dll' } | Should -BeNullOrEmpty
         Find-PSResource -Name ImapPS -Repository $repository | ForEach-Object { "$($_.Version)" } | Should -Be $version
     }
 

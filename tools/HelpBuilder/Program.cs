@@ -75,7 +75,10 @@ public static class Program
         }
 
         var files = Directory.Exists(docs)
-            ? Directory.GetFiles(docs, "*.md").OrderBy(f => f, StringComparer.Ordinal).ToList()
+            ? Directory.GetFiles(docs, "*.md")
+                // The folder's README is the index of the pages, not a cmdlet page.
+                .Where(f => !string.Equals(Path.GetFileName(f), "README.md", StringComparison.OrdinalIgnoreCase))
+                .OrderBy(f => f, StringComparer.Ordinal).ToList()
             : new List<string>();
         var pages = files.Select(MarkdownPageParser.ParseFile).ToList();
 
