@@ -779,6 +779,7 @@ namespace ImapPS.Client
                 foreach (var u in response.Untagged)
                 {
                     if (name != null && u.Name != name) continue;
+                    if (u.Status != ResponseStatus.None) continue; // response codes are read with Response(code)
                     bool first = true;
                     foreach (var part in u.SplitAtLiterals(u.DataOffset))
                     {
@@ -897,7 +898,20 @@ namespace ImapPS.Client
         private void DispatchUntaggedStatus(ServerResponse r)
         {
             if (r.HasCode) HandleCode(r, null);
-            lock (_lock) AddToPool(r.Name, r);
+            lock (_lock)
+            {
+                AddToPool(r.Name, r);
+                // A response code sent during a state-changing command belongs to it (e.g. the
+                // COPYUID of UID MOVE arrives in an untagged OK): nothing else is running then, so
+                // the attribution is certain, and parallel callers never read each other's codes.
+                if (r.HasCode && r.Status != ResponseStatus.Bye)
+                {
+                    PendingCommand? exclusive = null;
+                    foreach (var c in _running)
+                        if (c.Spec.Exclusive && c.Sent) { exclusive = c; break; }
+                    if (exclusive != null && exclusive.Spec.OnData == null) exclusive.Untagged.Add(r);
+                }
+            }
             if (r.Status == ResponseStatus.Bye)
             {
                 bool expected;
@@ -999,7 +1013,8 @@ namespace ImapPS.Client
                     if (!selecting) _events.Enqueue(Change(MailboxChangeKind.MailboxFlags, 0, null, ReadFlagList(r.Data), r));
                     return;
                 case "FETCH":
-                    if (claimant != null) return;
+                    // FETCH data claimed by IDLE is still news from the server (flags changed elsewhere).
+                    if (claimant != null && claimant.Spec.Name != "IDLE") return;
                     string[]? flags = null;
                     var e = r.Data.GetEnumerator();
                     while (e.MoveNext())
