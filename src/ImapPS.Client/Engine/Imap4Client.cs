@@ -580,7 +580,7 @@ namespace ImapPS.Client
         }
 
         /// <summary>Counts every chunk written as progress, so a long upload is not mistaken for a silent server.</summary>
-        private sealed class ProgressStream : Stream
+        private sealed class ProgressStream : Transport.WriteOnlyStream
         {
             private const int Chunk = 64 * 1024;
             private readonly Stream _inner;
@@ -607,14 +607,6 @@ namespace ImapPS.Client
             public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
             public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
             public override void Flush() => _inner.Flush();
-            public override bool CanRead => false;
-            public override bool CanSeek => false;
-            public override bool CanWrite => true;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
         }
 
         // ----------------------------------------------------------------------------------
