@@ -299,6 +299,10 @@ namespace ImapPS.Client
                 throw new ImapException("Command " + spec.Name + " is not allowed in state " + _state + ".");
             if (spec.Modifies && _readOnlyChanged)
                 throw new ImapReadOnlyException("The mailbox " + SelectedMailbox + " became read-only.");
+            // Servers may answer OK and ignore the change ("Store ignored with read-only mailbox"):
+            // refuse before sending, so the caller never mistakes that for success.
+            if (spec.Modifies && IsReadOnly && _state == ImapState.SELECTED)
+                throw new ImapException(spec.Name + " cannot change the mailbox " + SelectedMailbox + ": it is open read-only (EXAMINE or READ-ONLY).");
         }
 
         /// <summary>Admits waiting commands in order, as far as exclusivity and result attribution allow. Caller holds the lock.</summary>
@@ -1087,8 +1091,16 @@ namespace ImapPS.Client
         private void TakeCapabilityCodeLocked(ServerResponse r)
         {
             var caps = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            for (var v = r.CodeArgument; !v.IsNone; v = v.Next()) caps.Add(v.AsString()!.ToUpperInvariant());
+            for (var v = r.CodeArgument; !v.IsNone; v = v.Next()) AddCapability(caps, v);
             SetCapabilitiesLocked(caps);
+        }
+
+        /// <summary>Capabilities are atoms; anything else a broken server puts in the list (NIL, a list) is ignored.</summary>
+        private static void AddCapability(HashSet<string> caps, ImapValue value)
+        {
+            var kind = value.Kind;
+            if (kind != ImapValueKind.Atom && kind != ImapValueKind.Number) return;
+            caps.Add(value.AsString()!.ToUpperInvariant());
         }
 
         private void SetCapabilitiesLocked(HashSet<string> caps)
