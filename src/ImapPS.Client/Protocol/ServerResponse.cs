@@ -220,6 +220,12 @@ namespace ImapPS.Client.Protocol
                         pos++;
                         continue;
                     }
+                    if (FindExternal(dataStart) == null && dataStart + length > Length)
+                    {
+                        // Text that only looks like a literal header (it sits inside another literal's data).
+                        pos++;
+                        continue;
+                    }
                     int headerEnd = pos;
                     while (Buffer[headerEnd] != (byte)'}') headerEnd++;
                     string head = ImapText.Decode(Buffer, textStart, headerEnd + 1 - textStart);
