@@ -131,7 +131,8 @@ namespace ImapPS.Client.Protocol
             {
                 if (_codeStart < 0) return null;
                 var v = new ImapValue(this, _codeStart, true);
-                return v.IsNone ? "" : v.AsString()!.ToUpperInvariant();
+                // A code whose first element is not a string (NIL, a list) has no name; found by the fuzzer.
+                return v.IsNone ? "" : (v.AsString() ?? "").ToUpperInvariant();
             }
         }
 

@@ -62,6 +62,15 @@ namespace ImapPS.Client.Tests.Reliability
             FuzzHarness.Walk(response);
         }
 
+        [Fact]
+        public void A_response_code_that_starts_with_NIL_has_an_empty_name()
+        {
+            // Found by the fuzzer: "[NIL …]" made CodeName throw NullReferenceException.
+            var response = ServerResponse.Parse(Encoding.ASCII.GetBytes("A1 OK [NIL x] done\r\n"));
+            Assert.True(response.HasCode);
+            Assert.Equal("", response.CodeName);
+        }
+
         [CorpusFact]
         public void Every_seed_of_the_fuzzer_passes_the_harness()
         {
