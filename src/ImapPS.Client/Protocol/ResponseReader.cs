@@ -85,7 +85,10 @@ namespace ImapPS.Client.Protocol
             {
                 long remaining = active.Length - active.Filled;
                 if (active.Data != null)
-                    return new ArraySegment<byte>(active.Data, (int)active.Filled, (int)remaining);
+                {
+                    if (active.Filled == active.Data.Length) GrowLiteral(active);
+                    return new ArraySegment<byte>(active.Data, (int)active.Filled, (int)Math.Min(remaining, active.Data.Length - active.Filled));
+                }
                 _scratch ??= new byte[64 * 1024];
                 return new ArraySegment<byte>(_scratch, 0, (int)Math.Min(remaining, _scratch.Length));
             }
@@ -196,9 +199,9 @@ namespace ImapPS.Client.Protocol
         {
             var literal = new ExternalLiteral { FrameOffset = dataStart - _frameStart, Length = length };
             var sink = LiteralSinkSelector?.Invoke(new LiteralRequest(_buf, _frameStart, header, length));
-            if (sink != null) literal.Sink = sink;
-            else literal.Data = new byte[length];
             int have = (int)Math.Min(_end - dataStart, length);
+            if (sink != null) literal.Sink = sink;
+            else literal.Data = new byte[Math.Max(have, Math.Min(length, InitialLiteralCapacity))];
             if (have > 0)
             {
                 if (literal.Data != null) System.Buffer.BlockCopy(_buf, dataStart, literal.Data, 0, have);
@@ -210,6 +213,20 @@ namespace ImapPS.Client.Protocol
             }
             (_externals ??= new List<ExternalLiteral>(1)).Add(literal);
             if (literal.Filled < literal.Length) _active = literal;
+        }
+
+        /// <summary>
+        /// A large literal's array starts at this size and doubles as bytes arrive (ending at exactly
+        /// the announced length), so an announcement alone costs a hostile server's victim nothing.
+        /// </summary>
+        private const int InitialLiteralCapacity = 1024 * 1024;
+
+        private static void GrowLiteral(ExternalLiteral literal)
+        {
+            long size = Math.Min(literal.Length, Math.Max((long)literal.Data!.Length * 2, InitialLiteralCapacity));
+            var bigger = new byte[size];
+            System.Buffer.BlockCopy(literal.Data, 0, bigger, 0, (int)literal.Filled);
+            literal.Data = bigger;
         }
 
         /// <summary>Finds <c>{digits}</c>, <c>{digits+}</c> ending the line's text; returns the offset of '{' or -1.</summary>

@@ -208,6 +208,28 @@ namespace ImapPS.Client.Tests.Protocol
         }
 
         [Fact]
+        public void A_large_literal_grows_as_it_arrives_and_ends_exact()
+        {
+            const int size = 3 * 1024 * 1024 + 17;
+            var payload = new byte[size];
+            for (int i = 0; i < size; i++) payload[i] = (byte)('a' + i % 26);
+            var head = Encoding.ASCII.GetBytes("* 1 FETCH (BODY[] {" + size + "}\r\n");
+            var tail = Encoding.ASCII.GetBytes(")\r\n");
+            var reader = new ResponseReader();
+            reader.Append(head, 0, head.Length);
+            Assert.False(reader.TryReadResponse(out _));
+            Assert.True(reader.InLiteral);
+            // Only the first chunk of the literal is allocated before its bytes arrive.
+            Assert.True(reader.GetReadBuffer().Count <= 1024 * 1024);
+            for (int i = 0; i < size; i += 65536) reader.Append(payload, i, Math.Min(65536, size - i));
+            reader.Append(tail, 0, tail.Length);
+            Assert.True(reader.TryReadResponse(out var r));
+            var bytes = r!.Data[1].AsBytes()!;
+            Assert.Equal(size, bytes.Length);
+            Assert.Equal(payload, bytes);
+        }
+
+        [Fact]
         public void Literal_over_the_limit_fails_before_allocating()
         {
             var reader = new ResponseReader(new ProtocolLimits { MaxLiteralSize = 1000 });

@@ -223,7 +223,7 @@ namespace ImapPS.Client.Tests.Reliability
             client.Logout();
         }
 
-        [Fact(Skip = "engine bug: STORE/EXPUNGE/UID EXPUNGE on a mailbox opened with EXAMINE are sent, and Dovecot answers 'OK Store ignored with read-only mailbox', so the caller sees success")]
+        [Fact]
         public void STORE_on_a_mailbox_opened_with_EXAMINE_fails_clearly()
         {
             var user = _fixture.CreateUser("readonly2");
