@@ -102,7 +102,6 @@ namespace ImapPS.Commands
     [OutputType(typeof(FileInfo))]
     public sealed class SaveImapMessageCommand : ImapSaveCmdlet
     {
-
         private bool? _toDirectory;
         private bool _fileWritten;
         private string _destination = "";
@@ -133,7 +132,7 @@ namespace ImapPS.Commands
             string destination = _destination;
             if (!toDirectory)
             {
-                // A file holds one message: the first one asked for; every other one is refused.
+                // A file holds one message: the lowest UID of the first batch; every other one is refused.
                 var refused = _fileWritten ? uids : uids.Skip(1).ToList();
                 foreach (var uid in refused)
                     WriteError(new ErrorRecord(new IOException("'" + destination + "' names a file, which holds one message; UID " + uid + " in '" + mailbox +
