@@ -8,12 +8,19 @@
     Test     installs missing prerequisites (Dovecot, python3-imaplib2, Pester), builds, runs the
              xunit and Pester suites and ends with the line "tests: N passed, N failed, N skipped".
     Demo     builds, starts a throwaway Dovecot with generated mail and runs demo/Showcase.ps1.
-    Bench    runs the benchmarks (not implemented yet).
+    Bench    builds the module and runs the benchmark suite of ../shared/BENCHMARKS.md (bench/Run-
+             Benchmarks.ps1) against ImapPS's engine and cmdlets, MailKit, imaplib2 and the raw
+             socket floor; writes docs/performance.md. -Quick runs a smoke pass on tiny mailboxes.
+    Fuzz     runs the response-parser fuzzer (tests/ImapPS.Fuzz) for -Minutes minutes (default 10).
     Package  builds, publishes the module as a .nupkg into out/packages (a PSResourceGet folder
              repository) and packs ImapPS.Client as a NuGet package into out/nuget.
 .PARAMETER AllowMissingHelp
     Build help even when cmdlets have no page yet, and treat help warnings as warnings. Used
     automatically while docs/cmdlets has no pages at all; otherwise help is checked strictly.
+.PARAMETER Quick
+    Bench only: one run of each workload on tiny mailboxes (a smoke test of the suite).
+.PARAMETER Minutes
+    Fuzz only: how long the fuzzer runs.
 .PARAMETER NoBuild
     Package only: package what the last Build left in out/ and the Release outputs, without building.
     Clean    removes out/ and every bin/ and obj/ folder.
@@ -22,14 +29,19 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Fuzz', 'Package', 'Clean')]
     [string]$Task = 'Build',
 
     [string]$Configuration = 'Release',
 
     [switch]$AllowMissingHelp,
 
-    [switch]$NoBuild
+    [switch]$NoBuild,
+
+    [switch]$Quick,
+
+    [ValidateRange(1, 1440)]
+    [int]$Minutes = 10
 )
 
 Set-StrictMode -Version 3.0
@@ -384,7 +396,20 @@ function Invoke-DemoTask {
 }
 
 function Invoke-BenchTask {
-    Write-Warning 'Benchmarks are not implemented yet (bench/ will hold them; see ../shared/BENCHMARKS.md for the workloads).'
+    $moduleDir = Invoke-BuildTask
+    $pwsh = @(Get-PwshCommand)
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-File', (Join-Path $RepoRoot 'bench/Run-Benchmarks.ps1'),
+        '-Configuration', $Configuration, '-ModulePath', (Join-Path $moduleDir 'ImapPS.psd1'), '-NoBuild')
+    if ($Quick) { $arguments += '-Quick' }
+    Write-Step "Running the benchmark suite$(if ($Quick) { ' (quick)' })"
+    Invoke-Native -FilePath $pwsh[0] -ArgumentList $arguments -What 'bench/Run-Benchmarks.ps1'
+}
+
+function Invoke-FuzzTask {
+    Write-Step "Fuzzing the response parser for $Minutes minute(s)"
+    $project = Join-Path $RepoRoot 'tests/ImapPS.Fuzz/ImapPS.Fuzz.csproj'
+    if (-not (Test-Path $project)) { throw "$project does not exist." }
+    Invoke-Native dotnet @('run', '-c', $Configuration, '--project', $project, '--', '--minutes', "$Minutes") -What 'the fuzzer'
 }
 
 function Invoke-PackageTask {
@@ -470,6 +495,7 @@ try {
         'Test' { if (-not (Invoke-TestTask)) { exit 1 } }
         'Demo' { Invoke-DemoTask }
         'Bench' { Invoke-BenchTask }
+        'Fuzz' { Invoke-FuzzTask }
         'Package' { Invoke-PackageTask }
         'Clean' { Invoke-CleanTask }
     }

@@ -53,7 +53,7 @@ namespace ImapPS.Client
             {
                 var caps = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
                 foreach (var u in response.Untagged)
-                    foreach (var v in u.DataItems) caps.Add(v.AsString()!.ToUpperInvariant());
+                    foreach (var v in u.DataItems) AddCapability(caps, v);
                 lock (_lock) SetCapabilitiesLocked(caps);
             }
             return response;

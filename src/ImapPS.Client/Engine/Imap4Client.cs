@@ -299,6 +299,10 @@ namespace ImapPS.Client
                 throw new ImapException("Command " + spec.Name + " is not allowed in state " + _state + ".");
             if (spec.Modifies && _readOnlyChanged)
                 throw new ImapReadOnlyException("The mailbox " + SelectedMailbox + " became read-only.");
+            // Servers may answer OK and ignore the change ("Store ignored with read-only mailbox"):
+            // refuse before sending, so the caller never mistakes that for success.
+            if (spec.Modifies && IsReadOnly && _state == ImapState.SELECTED)
+                throw new ImapException(spec.Name + " cannot change the mailbox " + SelectedMailbox + ": it is open read-only (EXAMINE or READ-ONLY).");
         }
 
         /// <summary>Admits waiting commands in order, as far as exclusivity and result attribution allow. Caller holds the lock.</summary>
@@ -580,7 +584,7 @@ namespace ImapPS.Client
         }
 
         /// <summary>Counts every chunk written as progress, so a long upload is not mistaken for a silent server.</summary>
-        private sealed class ProgressStream : Stream
+        private sealed class ProgressStream : Transport.WriteOnlyStream
         {
             private const int Chunk = 64 * 1024;
             private readonly Stream _inner;
@@ -607,14 +611,6 @@ namespace ImapPS.Client
             public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
             public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
             public override void Flush() => _inner.Flush();
-            public override bool CanRead => false;
-            public override bool CanSeek => false;
-            public override bool CanWrite => true;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
         }
 
         // ----------------------------------------------------------------------------------
@@ -779,6 +775,7 @@ namespace ImapPS.Client
                 foreach (var u in response.Untagged)
                 {
                     if (name != null && u.Name != name) continue;
+                    if (u.Status != ResponseStatus.None) continue; // response codes are read with Response(code)
                     bool first = true;
                     foreach (var part in u.SplitAtLiterals(u.DataOffset))
                     {
@@ -897,7 +894,20 @@ namespace ImapPS.Client
         private void DispatchUntaggedStatus(ServerResponse r)
         {
             if (r.HasCode) HandleCode(r, null);
-            lock (_lock) AddToPool(r.Name, r);
+            lock (_lock)
+            {
+                AddToPool(r.Name, r);
+                // A response code sent during a state-changing command belongs to it (e.g. the
+                // COPYUID of UID MOVE arrives in an untagged OK): nothing else is running then, so
+                // the attribution is certain, and parallel callers never read each other's codes.
+                if (r.HasCode && r.Status != ResponseStatus.Bye)
+                {
+                    PendingCommand? exclusive = null;
+                    foreach (var c in _running)
+                        if (c.Spec.Exclusive && c.Sent) { exclusive = c; break; }
+                    if (exclusive != null && exclusive.Spec.OnData == null) exclusive.Untagged.Add(r);
+                }
+            }
             if (r.Status == ResponseStatus.Bye)
             {
                 bool expected;
@@ -999,7 +1009,8 @@ namespace ImapPS.Client
                     if (!selecting) _events.Enqueue(Change(MailboxChangeKind.MailboxFlags, 0, null, ReadFlagList(r.Data), r));
                     return;
                 case "FETCH":
-                    if (claimant != null) return;
+                    // FETCH data claimed by IDLE is still news from the server (flags changed elsewhere).
+                    if (claimant != null && claimant.Spec.Name != "IDLE") return;
                     string[]? flags = null;
                     var e = r.Data.GetEnumerator();
                     while (e.MoveNext())
@@ -1080,8 +1091,16 @@ namespace ImapPS.Client
         private void TakeCapabilityCodeLocked(ServerResponse r)
         {
             var caps = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            for (var v = r.CodeArgument; !v.IsNone; v = v.Next()) caps.Add(v.AsString()!.ToUpperInvariant());
+            for (var v = r.CodeArgument; !v.IsNone; v = v.Next()) AddCapability(caps, v);
             SetCapabilitiesLocked(caps);
+        }
+
+        /// <summary>Capabilities are atoms; anything else a broken server puts in the list (NIL, a list) is ignored.</summary>
+        private static void AddCapability(HashSet<string> caps, ImapValue value)
+        {
+            var kind = value.Kind;
+            if (kind != ImapValueKind.Atom && kind != ImapValueKind.Number) return;
+            caps.Add(value.AsString()!.ToUpperInvariant());
         }
 
         private void SetCapabilitiesLocked(HashSet<string> caps)

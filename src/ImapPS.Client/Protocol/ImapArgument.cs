@@ -151,8 +151,8 @@ namespace ImapPS.Client.Protocol
         /// <summary>
         /// A fragment the engine formats itself (a parenthesised FETCH item list, a flag list, a
         /// search key sequence), sent as is in UTF-8. Throws <see cref="ArgumentException"/> when it
-        /// is empty, contains CR, LF or NUL, or ends like a literal header (<c>{5}</c>), since any of
-        /// those would let the fragment change the framing of the command.
+        /// is empty, contains CR, LF or NUL, or contains a literal header (<c>{5}</c>) anywhere, since
+        /// any of those would let the fragment change the framing of the command.
         /// </summary>
         public static ImapArgument Raw(string fragment)
         {
@@ -160,8 +160,8 @@ namespace ImapPS.Client.Protocol
             if (fragment.Length == 0) throw new ArgumentException("A raw fragment cannot be empty.", nameof(fragment));
             if (ImapSyntax.ContainsLineBreakOrNul(fragment))
                 throw new ArgumentException("A raw fragment cannot contain CR, LF or NUL.", nameof(fragment));
-            if (ImapSyntax.EndsWithLiteralHeader(fragment))
-                throw new ArgumentException("A raw fragment cannot end with a literal header.", nameof(fragment));
+            if (ImapSyntax.EndsWithLiteralHeader(fragment) || ImapSyntax.ContainsLiteralHeader(fragment))
+                throw new ArgumentException("A raw fragment cannot contain a literal header such as {5}.", nameof(fragment));
             return new ImapArgument(ImapArgumentKind.Raw, fragment, 0, default, false);
         }
 

@@ -80,6 +80,23 @@ namespace ImapPS.Client.Protocol
         /// could be read by the server as a literal header (<c>{5}</c>, <c>{5+}</c>, <c>~{5}</c>) and
         /// swallow the next command. Deliberately broader than the exact header grammar.
         /// </summary>
+        /// <summary>
+        /// True when <c>{digits}</c> or <c>{digits+}</c> occurs anywhere: some servers (Dovecot) act on
+        /// a literal header even in the middle of a line, so a raw fragment must not contain one.
+        /// </summary>
+        public static bool ContainsLiteralHeader(string value)
+        {
+            for (int open = value.IndexOf('{'); open >= 0; open = value.IndexOf('{', open + 1))
+            {
+                int i = open + 1;
+                while (i < value.Length && value[i] >= '0' && value[i] <= '9') i++;
+                if (i == open + 1) continue;
+                if (i < value.Length && value[i] == '+') i++;
+                if (i < value.Length && value[i] == '}') return true;
+            }
+            return false;
+        }
+
         public static bool EndsWithLiteralHeader(string value)
             => value.Length > 0 && value[value.Length - 1] == '}' && value.IndexOf('{') >= 0;
 

@@ -215,6 +215,8 @@ namespace ImapPS.Client.Protocol
             var external = _response.FindExternal(dataStart);
             if (external != null)
                 return external.Data != null ? new ArraySegment<byte>(external.Data) : new ArraySegment<byte>(Array.Empty<byte>());
+            // A '{n}' found by a caller scanning text (not the reader's framing) may announce more than the response holds.
+            if (dataStart + length > _response.Length) throw Tokenizer.Error(_response, "literal runs past the response", headerPos);
             return new ArraySegment<byte>(_response.Buffer, dataStart, (int)length);
         }
 

@@ -131,7 +131,8 @@ namespace ImapPS.Client.Protocol
             {
                 if (_codeStart < 0) return null;
                 var v = new ImapValue(this, _codeStart, true);
-                return v.IsNone ? "" : v.AsString()!.ToUpperInvariant();
+                // A code whose first element is not a string (NIL, a list) has no name; found by the fuzzer.
+                return v.IsNone ? "" : (v.AsString() ?? "").ToUpperInvariant();
             }
         }
 
@@ -217,6 +218,12 @@ namespace ImapPS.Client.Protocol
                     }
                     catch (ImapProtocolException)
                     {
+                        pos++;
+                        continue;
+                    }
+                    if (FindExternal(dataStart) == null && dataStart + length > Length)
+                    {
+                        // Text that only looks like a literal header (it sits inside another literal's data).
                         pos++;
                         continue;
                     }

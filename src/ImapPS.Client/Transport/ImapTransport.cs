@@ -120,7 +120,7 @@ namespace ImapPS.Client.Transport
     /// A compressing write stream whose Flush emits a sync flush, so every command reaches the
     /// server whole (DEFLATE would otherwise hold bytes back waiting for more input).
     /// </summary>
-    internal sealed class FlushingDeflateStream : Stream
+    internal sealed class FlushingDeflateStream : WriteOnlyStream
     {
         private readonly Stream _inner;
         private readonly DeflateStream _deflate;
@@ -156,7 +156,11 @@ namespace ImapPS.Client.Transport
             }
             base.Dispose(disposing);
         }
+    }
 
+    /// <summary>The members every write-only, non-seekable stream wrapper refuses.</summary>
+    internal abstract class WriteOnlyStream : Stream
+    {
         public override bool CanRead => false;
         public override bool CanSeek => false;
         public override bool CanWrite => true;

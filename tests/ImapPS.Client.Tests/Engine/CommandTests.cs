@@ -341,6 +341,11 @@ namespace ImapPS.Client.Tests.Engine
 
             var uidMove = client.Uid("MOVE", "2", "Target");
             Assert.Equal(new[] { "1" }, uidMove.Data.Select(d => d.Text).ToArray());
+            // The untagged OK [COPYUID …] of the MOVE is part of the MOVE's own response.
+            var copyUid = uidMove.Untagged.Single(u => u.CodeName == "COPYUID");
+            Assert.True(ImapPS.Client.Protocol.ResponseCodes.TryGetCopyUid(copyUid, out _, out var source, out var destination));
+            Assert.Equal(new uint[] { 2 }, source);
+            Assert.Equal(new uint[] { 2 }, destination);
             var uidCopy = client.Uid("COPY", "3:4", "Target");
             Assert.Equal("OK", uidCopy.Type);
             Assert.Equal("Target (MESSAGES 4)", client.Status("Target", "(MESSAGES)").FirstText);

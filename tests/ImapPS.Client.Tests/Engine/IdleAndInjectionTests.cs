@@ -53,6 +53,30 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
+        public void A_flag_change_by_another_session_during_idle_raises_MailboxChanged()
+        {
+            var (watcher, writer) = TwoSessions();
+            using (watcher)
+            using (writer)
+            {
+                writer.Append("INBOX", null, null, Mail);
+                watcher.Noop();
+                var flagged = new TaskCompletionSource<MailboxChangedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+                watcher.MailboxChanged += (_, e) => { if (e.Kind == MailboxChangeKind.Flags) flagged.TrySetResult(e); };
+                var idling = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                watcher.DebugLine += (_, line) => { if (line.StartsWith("< +", StringComparison.Ordinal)) idling.TrySetResult(true); };
+                var idle = watcher.IdleAsync(TimeSpan.FromMinutes(5));
+                Assert.True(idling.Task.Wait(Patience));
+                writer.Select();
+                writer.Store("1", "+FLAGS", @"(\Flagged)");
+                Assert.True(idle.Wait(Patience), "IDLE did not return after the flag change");
+                Assert.True(flagged.Task.Wait(Patience), "no MailboxChanged event for the flag change");
+                Assert.Equal(1u, flagged.Task.Result.Number);
+                Assert.Contains(@"\Flagged", flagged.Task.Result.Flags!);
+            }
+        }
+
+        [Fact]
         public void Any_command_ends_idle_and_proceeds()
         {
             using var client = LoggedIn(out _);

@@ -9,6 +9,8 @@ using System.Security.Authentication;
 using System.Text.RegularExpressions;
 using ImapPS.Testing;
 
+using ImapPS.Client.Tests.Support;
+
 namespace ImapPS.Client.Tests.Fixture
 {
     /// <summary>
@@ -196,13 +198,13 @@ namespace ImapPS.Client.Tests.Fixture
             Assert.Throws<ArgumentException>(() => Server.SeedMaildir(user.Name, "INBOX", new[] { message }));
         }
 
-        [SharedCorpusFact]
+        [CorpusFact]
         public void SeedMaildir_RealWorldMessagesWithBareLineFeeds_GetConsistentSizes()
         {
             // The ruby-mail fixtures mix LF and CRLF files: the W= size SeedMaildir writes into each
             // maildir name must equal the CRLF size Dovecot then serves, or Dovecot reports a
             // broken size and the client sees a literal that does not match RFC822.SIZE.
-            string folder = Path.Combine(SharedCorpusFactAttribute.CorpusDirectory, "messages", "ruby-mail");
+            string folder = Path.Combine(SharedCorpus.CorpusDir!, "messages", "ruby-mail");
             List<string> files = Directory.GetFiles(folder, "*.eml", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal).ToList();
             Assert.NotEmpty(files);
             Assert.Contains(files, f => HasBareLineFeed(File.ReadAllBytes(f)));

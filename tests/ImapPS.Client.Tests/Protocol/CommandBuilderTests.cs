@@ -224,6 +224,7 @@ namespace ImapPS.Client.Tests.Protocol
         [InlineData("(FLAGS BODY.PEEK[HEADER.FIELDS (FROM TO)]<0.100>)")]
         [InlineData("1:5,7")]
         [InlineData("(\\Seen $Label1)")]
+        [InlineData("(X-{abc} {} {12x})")]
         public void RawFragmentsAreSentAsIs(string fragment)
         {
             Assert.Equal(fragment, ArgumentOnWire(Sync, ImapArgument.Raw(fragment)));
@@ -236,6 +237,8 @@ namespace ImapPS.Client.Tests.Protocol
         [InlineData("a\0")]
         [InlineData("x {5}")]
         [InlineData("{5+}")]
+        [InlineData("(x {123} y)")]
+        [InlineData("(BODY.PEEK[HEADER.FIELDS ({12+})])")]
         public void RawFragmentsThatCouldInjectAreRejected(string fragment)
         {
             Assert.Throws<ArgumentException>(() => ImapArgument.Raw(fragment));

@@ -9,6 +9,8 @@ using ImapPS.Client;
 using ImapPS.Client.Protocol;
 using ImapPS.Client.Tests.Fixture;
 
+using ImapPS.Client.Tests.Support;
+
 namespace ImapPS.Client.Tests.Protocol
 {
     /// <summary>Loading the shared corpus's server replies the way MailKit replays them, and decoding them with the typed decoders.</summary>
@@ -22,7 +24,7 @@ namespace ImapPS.Client.Tests.Protocol
         /// </summary>
         internal const string LiteralLengthMismatch = "gmail/headers.1+unsolicited-info.txt";
 
-        internal static string TranscriptDirectory => Path.Combine(SharedCorpusFactAttribute.CorpusDirectory, "imap-transcripts");
+        internal static string TranscriptDirectory => Path.Combine(SharedCorpus.CorpusDir!, "imap-transcripts");
 
         /// <summary>Every reply file, as a path relative to the transcript folder with '/' separators.</summary>
         internal static IEnumerable<string> ReplyFiles()
@@ -112,7 +114,7 @@ namespace ImapPS.Client.Tests.Protocol
             "LISTRIGHTS", "MYRIGHTS", "NAMESPACE", "ID", "ENABLED", "CAPABILITY", "METADATA", "ANNOTATION", "VANISHED",
         };
 
-        [SharedCorpusFact]
+        [CorpusFact]
         public void Every_reply_file_parses_and_decodes()
         {
             var failures = new List<string>();
@@ -148,7 +150,7 @@ namespace ImapPS.Client.Tests.Protocol
                 Assert.True(names.ContainsKey(name), "no " + name + " response decoded; decoded: " + string.Join(", ", names.Keys));
         }
 
-        [SharedCorpusFact]
+        [CorpusFact]
         public void Reply_with_a_wrong_literal_length_is_rejected()
         {
             var bytes = ReplyCorpus.LoadReply(ReplyCorpus.LiteralLengthMismatch);
@@ -156,7 +158,7 @@ namespace ImapPS.Client.Tests.Protocol
             Assert.NotEmpty(ex.Excerpt);
         }
 
-        [SharedCorpusFact]
+        [CorpusFact]
         public void Reply_files_parse_the_same_whatever_the_chunk_size()
         {
             foreach (var file in new[] { "dovecot/fetch-bodystructure.txt", "gmail/fetch-previewtext-bodystructure.txt", "dovecot/getbodypart.txt" })
@@ -180,7 +182,7 @@ namespace ImapPS.Client.Tests.Protocol
         /// the typed results against what a plain text scan of the same reply sees: how many FETCH
         /// responses, which sequence numbers, UIDs and flags, and which SEARCH numbers.
         /// </summary>
-        [SharedCorpusFact]
+        [CorpusFact]
         public void Session_replies_decode_to_what_the_transcripts_say()
         {
             var sessions = Directory.EnumerateFiles(ReplyCorpus.TranscriptDirectory, "session*.json", SearchOption.AllDirectories)
@@ -267,7 +269,7 @@ namespace ImapPS.Client.Tests.Protocol
 
         private static List<RubyCase> RubyCases()
         {
-            var path = Path.Combine(SharedCorpusFactAttribute.CorpusDirectory, "imap-responses", "ruby-net-imap", "responses.json");
+            var path = Path.Combine(SharedCorpus.CorpusDir!, "imap-responses", "ruby-net-imap", "responses.json");
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
             return doc.RootElement.EnumerateArray().Select(e => new RubyCase
             {
@@ -285,7 +287,7 @@ namespace ImapPS.Client.Tests.Protocol
         /// difference: net-imap rejects an unknown FETCH item (<c>UNKNOWN 92285</c>); this client keeps
         /// it in <see cref="FetchData.Extensions"/> because servers do add vendor items (XAOL-*, X-GM-*).
         /// </summary>
-        [SharedCorpusFact]
+        [CorpusFact]
         public void Ruby_net_imap_responses()
         {
             var cases = RubyCases();

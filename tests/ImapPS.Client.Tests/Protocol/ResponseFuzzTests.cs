@@ -9,6 +9,8 @@ using ImapPS.Client;
 using ImapPS.Client.Protocol;
 using ImapPS.Client.Tests.Fixture;
 
+using ImapPS.Client.Tests.Support;
+
 namespace ImapPS.Client.Tests.Protocol
 {
     /// <summary>
@@ -43,7 +45,7 @@ namespace ImapPS.Client.Tests.Protocol
             Assert.True(task.Wait(timeout), "did not finish within " + timeout + " (a hang?)");
         }
 
-        [SharedCorpusFact]
+        [CorpusFact]
         public void Every_prefix_of_a_corpus_response_waits_for_more_bytes()
         {
             RunWithin(Budget, () =>
@@ -108,7 +110,7 @@ namespace ImapPS.Client.Tests.Protocol
         /// IMAP syntax characters. Whatever comes out, the reader, the typed decoders and the value
         /// accessors either work or throw <see cref="ImapProtocolException"/>.
         /// </summary>
-        [SharedCorpusFact]
+        [CorpusFact]
         public void Mutated_corpus_responses_fail_only_with_protocol_exceptions()
         {
             RunWithin(Budget, () =>

@@ -398,6 +398,14 @@ namespace ImapPS.Client.Tests.Support
                     connection.StartCompression();
                     return true;
 
+                case StepKind.HoldWrites:
+                    connection.HoldWrites();
+                    return true;
+
+                case StepKind.ReleaseWrites:
+                    await connection.WithTimeoutAsync(step.Description, connection.ReleaseWritesAsync).ConfigureAwait(false);
+                    return true;
+
                 case StepKind.Checkpoint:
                     Checkpoint(step.Name!).TrySetResult(true);
                     return true;

@@ -27,6 +27,7 @@ namespace ImapPS.Client.Tests.Support
 
         private readonly Socket _socket;
         private readonly NetworkStream _network;
+        private readonly HoldableStream _transport;
         private readonly CancellationToken _disposeToken;
         private readonly object _logLock = new object();
         private readonly MemoryStream _received = new MemoryStream();
@@ -51,8 +52,9 @@ namespace ImapPS.Client.Tests.Support
             Index = index;
             _socket = socket;
             _network = new NetworkStream(socket, ownsSocket: false);
-            _readStream = _network;
-            _writeStream = _network;
+            _transport = new HoldableStream(_network);
+            _readStream = _transport;
+            _writeStream = _transport;
             StepTimeout = stepTimeout;
             _disposeToken = disposeToken;
             RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
@@ -297,7 +299,9 @@ namespace ImapPS.Client.Tests.Support
             if (_ssl != null) throw new InvalidOperationException("TLS is already active.");
             if (BufferedCount > 0)
                 throw new InvalidOperationException($"Client sent {BufferedCount} bytes after STARTTLS before the TLS handshake (command injection window).");
-            var ssl = new SslStream(_network, leaveInnerStreamOpen: true);
+            if (_transport.IsHolding)
+                throw new InvalidOperationException("A TLS handshake cannot run while writes are held.");
+            var ssl = new SslStream(_transport, leaveInnerStreamOpen: true);
             await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
                 ServerCertificate = certificate,
@@ -314,11 +318,24 @@ namespace ImapPS.Client.Tests.Support
             if (IsCompressed) throw new InvalidOperationException("Compression is already active.");
             if (BufferedCount > 0)
                 throw new InvalidOperationException($"Client sent {BufferedCount} bytes after COMPRESS before the server's reply.");
-            var transport = (Stream?)_ssl ?? _network;
+            var transport = (Stream?)_ssl ?? _transport;
             _readStream = new DeflateStream(transport, CompressionMode.Decompress, leaveOpen: true);
             _writeStream = new DeflateStream(transport, CompressionLevel.Fastest, leaveOpen: true);
             IsCompressed = true;
         }
+
+        /// <summary>True between <see cref="HoldWrites"/> and <see cref="ReleaseWritesAsync"/>.</summary>
+        public bool WritesHeld => _transport.IsHolding;
+
+        /// <summary>
+        /// From now on nothing reaches the socket: every write (plain, TLS or DEFLATE bytes) is kept until
+        /// <see cref="ReleaseWritesAsync"/> sends it all in one socket write, e.g. so that compressed data arrives in
+        /// the same read as COMPRESS's OK.
+        /// </summary>
+        public void HoldWrites() => _transport.Hold();
+
+        /// <summary>Sends everything kept since <see cref="HoldWrites"/> in one socket write and stops holding.</summary>
+        public Task ReleaseWritesAsync(CancellationToken cancellationToken) => _transport.ReleaseAsync(cancellationToken);
 
         /// <summary>
         /// Waits for the client's end of stream, reading (and logging) whatever it still sends, until
@@ -347,7 +364,10 @@ namespace ImapPS.Client.Tests.Support
             return drained;
         }
 
-        /// <summary>Closes the connection: gracefully (TLS close_notify, FIN) or with an RST when <paramref name="reset"/>.</summary>
+        /// <summary>
+        /// Closes the connection: gracefully (held writes first, then TLS close_notify, FIN) or with an RST when
+        /// <paramref name="reset"/> (held writes are lost).
+        /// </summary>
         public async Task CloseAsync(bool reset, CancellationToken cancellationToken)
         {
             if (_closed || (_sendClosed && !reset)) return;
@@ -361,6 +381,10 @@ namespace ImapPS.Client.Tests.Support
             if (IsCompressed)
             {
                 try { await _writeStream.FlushAsync(cancellationToken).ConfigureAwait(false); } catch (IOException) { }
+            }
+            if (_transport.IsHolding)
+            {
+                try { await _transport.ReleaseAsync(cancellationToken).ConfigureAwait(false); } catch (IOException) { }
             }
             if (_ssl != null)
             {
@@ -396,7 +420,7 @@ namespace ImapPS.Client.Tests.Support
             // and are of no interest.
             foreach (var stream in new[] { _readStream, _writeStream, _ssl })
             {
-                if (stream == null || ReferenceEquals(stream, _network)) continue;
+                if (stream == null || ReferenceEquals(stream, _transport)) continue;
                 try { stream.Dispose(); } catch (Exception ex) when (ex is IOException || ex is ObjectDisposedException || ex is InvalidOperationException) { }
             }
             _network.Dispose();
@@ -443,6 +467,76 @@ namespace ImapPS.Client.Tests.Support
             _end += read;
             return true;
         }
+    }
+
+    /// <summary>
+    /// The socket stream as the connection's layers see it: reads and writes pass straight through, except that
+    /// while held, writes are kept and later go out in a single write. Does not own the socket stream.
+    /// </summary>
+    internal sealed class HoldableStream : Stream
+    {
+        private readonly Stream _inner;
+        private MemoryStream? _held;
+
+        public HoldableStream(Stream inner) => _inner = inner;
+
+        public bool IsHolding => _held != null;
+
+        public void Hold()
+        {
+            if (_held != null) throw new InvalidOperationException("Writes are already held.");
+            _held = new MemoryStream();
+        }
+
+        public async Task ReleaseAsync(CancellationToken cancellationToken)
+        {
+            var held = _held ?? throw new InvalidOperationException("Writes are not held.");
+            _held = null;
+            if (held.Length > 0)
+                await _inner.WriteAsync(held.GetBuffer().AsMemory(0, (int)held.Length), cancellationToken).ConfigureAwait(false);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanWrite => true;
+        public override bool CanSeek => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+        public override int Read(Span<byte> buffer) => _inner.Read(buffer);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => _inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            => _inner.ReadAsync(buffer, cancellationToken);
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (_held != null) _held.Write(buffer);
+            else _inner.Write(buffer);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_held == null)
+                return _inner.WriteAsync(buffer, cancellationToken);
+            _held.Write(buffer.Span);
+            return default;
+        }
+
+        public override void Flush()
+        {
+            if (_held == null) _inner.Flush();
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken)
+            => _held == null ? _inner.FlushAsync(cancellationToken) : Task.CompletedTask;
     }
 
     /// <summary>One command as read by the scripted server.</summary>

@@ -24,6 +24,7 @@ namespace ImapPS.Client.Tests.Support
         private readonly List<ScriptStep> _steps = new List<ScriptStep>();
         private SendModifier? _pendingModifier;
         private bool _terminated;
+        private bool _writesHeld;
 
         /// <summary>The steps built so far.</summary>
         internal IReadOnlyList<ScriptStep> Steps
@@ -32,6 +33,8 @@ namespace ImapPS.Client.Tests.Support
             {
                 if (_pendingModifier != null)
                     throw new InvalidOperationException($"{_pendingModifier.Description} must be followed by a Send step.");
+                if (_writesHeld)
+                    throw new InvalidOperationException("HoldWrites must be followed by ReleaseWrites.");
                 return _steps;
             }
         }
@@ -181,11 +184,39 @@ namespace ImapPS.Client.Tests.Support
         /// <see cref="ScriptedServerOptions.Certificate"/>. Fails if the client sent bytes after STARTTLS before the handshake.
         /// </summary>
         public ServerScript StartTls()
-            => Add(new ScriptStep(StepKind.StartTls, "StartTls"));
+        {
+            if (_writesHeld)
+                throw new InvalidOperationException("StartTls cannot run while writes are held: release them first.");
+            return Add(new ScriptStep(StepKind.StartTls, "StartTls"));
+        }
 
         /// <summary>From now on both directions are raw DEFLATE (RFC 4978), as after a successful COMPRESS DEFLATE.</summary>
         public ServerScript StartCompression()
             => Add(new ScriptStep(StepKind.StartCompression, "StartCompression"));
+
+        /// <summary>
+        /// From now on the steps' output (plain, or DEFLATE after <see cref="StartCompression"/>) is kept instead of
+        /// sent, until <see cref="ReleaseWrites"/> sends it all in one socket write: for data that must arrive in the
+        /// same read as an earlier response, such as compressed bytes right behind COMPRESS's OK.
+        /// </summary>
+        public ServerScript HoldWrites()
+        {
+            if (_writesHeld)
+                throw new InvalidOperationException("Writes are already held.");
+            Add(new ScriptStep(StepKind.HoldWrites, "HoldWrites"));
+            _writesHeld = true;
+            return this;
+        }
+
+        /// <summary>Sends everything kept since <see cref="HoldWrites"/> in one socket write.</summary>
+        public ServerScript ReleaseWrites()
+        {
+            if (!_writesHeld)
+                throw new InvalidOperationException("ReleaseWrites needs an earlier HoldWrites.");
+            Add(new ScriptStep(StepKind.ReleaseWrites, "ReleaseWrites"));
+            _writesHeld = false;
+            return this;
+        }
 
         /// <summary>Signals <see cref="ScriptedImapServer.WaitForCheckpointAsync"/> for <paramref name="name"/> when reached.</summary>
         public ServerScript Checkpoint(string name)
@@ -248,6 +279,8 @@ namespace ImapPS.Client.Tests.Support
 
         private ServerScript AddTerminal(ScriptStep step)
         {
+            if (_writesHeld)
+                throw new InvalidOperationException($"{step.Description} would end the script while writes are held: ReleaseWrites first.");
             Add(step);
             _terminated = true;
             return this;
@@ -279,6 +312,8 @@ namespace ImapPS.Client.Tests.Support
         TlsHandshakeStall,
         StartTls,
         StartCompression,
+        HoldWrites,
+        ReleaseWrites,
         Checkpoint,
         WaitFor,
         Do,

@@ -12,7 +12,7 @@ namespace ImapPS.Client.Tests.Support
     public static class SharedCorpus
     {
         /// <summary>Environment variable that overrides the location of the shared folder.</summary>
-        public const string EnvironmentVariable = "IMAPPS_SHARED";
+        public const string EnvironmentVariable = ImapPS.Testing.RepositoryLayout.SharedVariable;
 
         /// <summary>The skip reason used by the corpus attributes when the corpus is absent.</summary>
         public const string SkipReason = "needs ../shared/corpus (set IMAPPS_SHARED): not present in this clone";
@@ -54,34 +54,13 @@ namespace ImapPS.Client.Tests.Support
             return Path.Combine(all);
         }
 
+        // One locator for every test runner: ImapPS.Testing also serves the Pester tests and benchmarks.
         private static string? Locate()
-        {
-            var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
-            if (!string.IsNullOrWhiteSpace(fromEnvironment))
-                return HasCorpus(fromEnvironment!) ? Path.GetFullPath(fromEnvironment!) : null;
-
-            var repoRoot = FindRepositoryRoot(AppContext.BaseDirectory);
-            if (repoRoot == null)
-                return null;
-            var parent = Directory.GetParent(repoRoot);
-            if (parent == null)
-                return null;
-            var candidate = Path.Combine(parent.FullName, "shared");
-            return HasCorpus(candidate) ? candidate : null;
-        }
+            => ImapPS.Testing.RepositoryLayout.FindCorpusDirectory() is string corpus ? Path.GetDirectoryName(corpus) : null;
 
         /// <summary>Walks up from <paramref name="start"/> to the first folder holding <c>ImapPS.sln</c>.</summary>
-        public static string? FindRepositoryRoot(string start)
-        {
-            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "ImapPS.sln")))
-                    return dir.FullName;
-            }
-            return null;
-        }
+        public static string? FindRepositoryRoot(string start) => ImapPS.Testing.RepositoryLayout.FindRepositoryRoot(start);
 
-        private static bool HasCorpus(string root) => Directory.Exists(Path.Combine(root, "corpus"));
     }
 
     /// <summary>A fact that skips, with <see cref="SharedCorpus.SkipReason"/>, when the shared corpus is absent.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.IO.Compression;
 using System.Linq;
 using System.Net.Sockets;
 using System.Text;
@@ -303,6 +304,41 @@ namespace ImapPS.Client.Tests.SupportTests
         }
 
         [Fact]
+        public async Task Held_writes_go_out_together_in_one_socket_write_on_release()
+        {
+            var gate = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            await using var server = ScriptedImapServer.Start(new ServerScript()
+                .ExpectLine("COMPRESS")
+                .HoldWrites()
+                .ReplyTagged("OK DEFLATE active")
+                .StartCompression()
+                .Send("* OK compressed hello\r\n")
+                .Checkpoint("held")
+                .WaitFor(gate.Task)
+                .ReleaseWrites());
+            await using var client = await RawImapClient.ConnectAsync(server);
+
+            await client.WriteAsync("c1 COMPRESS DEFLATE\r\n");
+            await server.WaitForCheckpointAsync("held");
+            // Loopback delivers a write into the peer's receive buffer before the write returns: nothing was written.
+            Assert.Equal(0, client.Socket.Available);
+            gate.SetResult(true);
+            await server.WaitForCompletionAsync();
+
+            // Everything is there now; one read takes the plain OK and the compressed bytes behind it.
+            Assert.True(await client.ReadOnceAsync() > 0);
+            var data = client.TakeBuffered();
+            var ok = Encoding.ASCII.GetBytes("c1 OK DEFLATE active\r\n");
+            Assert.Equal(ok, data.Take(ok.Length).ToArray());
+            using var inflater = new DeflateStream(new MemoryStream(data, ok.Length, data.Length - ok.Length), CompressionMode.Decompress);
+            var expected = "* OK compressed hello\r\n";
+            var inflated = new byte[expected.Length];
+            inflater.ReadExactly(inflated);
+            Assert.Equal(expected, Encoding.ASCII.GetString(inflated));
+            Assert.Equal("c1 OK DEFLATE active\r\n" + expected, Encoding.ASCII.GetString(server.Connections[0].Sent));
+        }
+
+        [Fact]
         public async Task A_mismatch_is_recorded_and_the_client_sees_the_connection_close()
         {
             await using var server = ScriptedImapServer.Start(new ServerScript()
@@ -424,6 +460,11 @@ namespace ImapPS.Client.Tests.SupportTests
             Assert.Throws<InvalidOperationException>(() => new ServerScript().Trickle().ExpectLine("NOOP"));
             Assert.Throws<InvalidOperationException>(() => new ServerScript().Send("x").TlsHandshakeStall());
             Assert.Throws<InvalidOperationException>(() => ScriptedImapServer.Start(new ServerScript().Trickle()));
+            Assert.Throws<InvalidOperationException>(() => new ServerScript().ReleaseWrites());
+            Assert.Throws<InvalidOperationException>(() => new ServerScript().HoldWrites().HoldWrites());
+            Assert.Throws<InvalidOperationException>(() => new ServerScript().HoldWrites().Drop());
+            Assert.Throws<InvalidOperationException>(() => new ServerScript().HoldWrites().StartTls());
+            Assert.Throws<InvalidOperationException>(() => ScriptedImapServer.Start(new ServerScript().HoldWrites().Send("x")));
         }
     }
 }
