@@ -37,9 +37,14 @@ namespace ImapPS.Commands
         [Alias("PSPath", "FullName")]
         public string[] LiteralPath { get; set; } = Array.Empty<string>();
 
-        /// <summary>A message: a byte array (sent as given), a MimeKit MimeMessage, or a string holding the message text.</summary>
+        /// <summary>
+        /// A message: a byte array (sent as given), a MimeKit MimeMessage, or a string holding the
+        /// message text. From the pipeline only byte arrays and MimeMessage objects bind here:
+        /// piped strings are paths (-Path) and piped files bind to -LiteralPath.
+        /// </summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = MessageSet)]
-        public object? Message { get; set; }
+        [MessageContentTransformation]
+        public byte[] Message { get; set; } = Array.Empty<byte>();
 
         /// <summary>Flags for the new message (Seen, Flagged, keywords, …).</summary>
         [Parameter]
@@ -60,27 +65,37 @@ namespace ImapPS.Commands
 
             if (ParameterSetName == MessageSet)
             {
-                byte[]? bytes = ToBytes(Message);
-                if (bytes == null)
-                {
-                    WriteError(new ErrorRecord(new ArgumentException("-Message takes a byte array, a MimeKit.MimeMessage or a string; got " + (Message == null ? "null" : Message.GetType().FullName) + "."),
-                        "UnsupportedMessageType", ErrorCategory.InvalidArgument, Message));
-                    return;
-                }
-                Append(session, bytes, flags, "message of " + bytes.Length + " bytes", null);
+                if (!ShouldProcess("message of " + Message.Length + " bytes", "Append to '" + Mailbox + "'")) return;
+                var bytes = Message;
+                long size;
+                using (var measure = new MemoryStream(bytes, false)) size = bytes.Length + CrlfNormalisingStream.CountInsertions(measure);
+                Append(session, () => session.Client.AppendAsync(Mailbox, flags, InternalDate, bytes), size, "message of " + bytes.Length + " bytes", Mailbox);
                 return;
             }
             var paths = ParameterSetName == PathSet ? ResolvePaths(Path, false) : ResolvePaths(LiteralPath, true);
             foreach (var path in paths)
             {
-                byte[] bytes;
-                try { bytes = File.ReadAllBytes(path); }
+                if (!ShouldProcess(path, "Append to '" + Mailbox + "'")) continue;
+                FileStream? file = null;
+                Stream content;
+                long length;
+                try
+                {
+                    // FileShare.Read: the length announced in the literal must stay true while it is sent.
+                    file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 65536);
+                    long extra = CrlfNormalisingStream.CountInsertions(file);
+                    file.Position = 0;
+                    length = file.Length + extra;
+                    content = extra == 0 ? (Stream)file : new CrlfNormalisingStream(file);
+                }
                 catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                 {
+                    file?.Dispose();
                     WriteError(new ErrorRecord(ex, "FileReadFailed", ErrorCategory.ReadError, path));
                     continue;
                 }
-                Append(session, bytes, flags, path, path);
+                using (content)
+                    Append(session, () => session.Client.AppendAsync(Mailbox, flags, InternalDate, content, length), length, path, path);
             }
         }
 
@@ -107,38 +122,15 @@ namespace ImapPS.Commands
             }
         }
 
-        private static byte[]? ToBytes(object? message)
+        private void Append(ImapSession session, Func<System.Threading.Tasks.Task<ImapResponse>> append, long size, string what, object target)
         {
-            var value = message is PSObject pso ? pso.BaseObject : message;
-            switch (value)
-            {
-                case byte[] bytes:
-                    return bytes;
-                case string text:
-                    return Encoding.UTF8.GetBytes(text);
-                case MimeKit.MimeMessage mime:
-                    using (var stream = new MemoryStream())
-                    {
-                        mime.WriteTo(MimeKit.FormatOptions.Default, stream);
-                        return stream.ToArray();
-                    }
-                case object[] array when array.All(o => (o is PSObject p ? p.BaseObject : o) is byte):
-                    return array.Select(o => (byte)(o is PSObject p ? p.BaseObject : o)).ToArray();
-                default:
-                    return null;
-            }
-        }
-
-        private void Append(ImapSession session, byte[] bytes, string? flags, string what, string? path)
-        {
-            if (!ShouldProcess(what, "Append to '" + Mailbox + "'")) return;
-            if (!TryCommand(() => session.Client.AppendAsync(Mailbox, flags, InternalDate, bytes), "APPEND", path ?? (object)Mailbox, out var response)) return;
+            if (!TryCommand(append, "APPEND", target, out var response)) return;
             _count++;
             if (response.Tagged != null && ResponseCodes.TryGetAppendUid(response.Tagged, out var uidValidity, out var uids) && uids.Count > 0)
             {
                 var message = new ImapMessage(session, Mailbox, uidValidity, uids[0])
                 {
-                    Size = Imap4Client.NormaliseLineEnds(bytes).Length,
+                    Size = size,
                     Flags = Flag?.Select(FlagNames.ToImap).ToArray() ?? Array.Empty<string>(),
                     InternalDate = InternalDate,
                 };

@@ -16,8 +16,9 @@ namespace ImapPS.Commands
         private const string UidSet = "Uid";
         private const string AllSet = "All";
 
-        /// <summary>The mailbox: by default the selected one, else INBOX.</summary>
+        /// <summary>The mailbox: by default the selected one, else INBOX. Binds the Mailbox of piped messages and the Name of piped mailboxes.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Alias("Name")]
         [ArgumentCompleter(typeof(MailboxNameCompleter))]
         public string? Mailbox { get; set; }
 

@@ -53,6 +53,44 @@ namespace ImapPS.Commands
             return lease;
         }
 
+        /// <summary>At most this many UIDs go into one batch of piped messages.</summary>
+        internal const int MaxBatch = 500;
+        private readonly List<uint> _batch = new List<uint>();
+        private readonly HashSet<uint> _batchSet = new HashSet<uint>();
+        private ImapSession? _batchSession;
+        private string? _batchMailbox;
+        private uint? _batchUidValidity;
+
+        /// <summary>
+        /// Collects UIDs from consecutive input records that name the same session, mailbox and
+        /// UIDVALIDITY, so piped messages cost one command per batch instead of one per message.
+        /// A record for another mailbox (or UIDVALIDITY) first flushes the batch collected so far.
+        /// </summary>
+        internal void Collect(ImapSession session, string mailbox, uint? uidValidity, IEnumerable<uint> uids)
+        {
+            if (_batch.Count > 0 && (!ReferenceEquals(session, _batchSession) || !string.Equals(mailbox, _batchMailbox, StringComparison.Ordinal) || uidValidity != _batchUidValidity))
+                FlushBatch();
+            _batchSession = session;
+            _batchMailbox = mailbox;
+            _batchUidValidity = uidValidity;
+            foreach (var uid in uids)
+                if (_batchSet.Add(uid)) _batch.Add(uid);
+            if (_batch.Count >= MaxBatch) FlushBatch();
+        }
+
+        /// <summary>Hands the collected UIDs (sorted) to <see cref="ProcessBatch"/>.</summary>
+        internal void FlushBatch()
+        {
+            if (_batch.Count == 0) return;
+            var uids = _batch.OrderBy(u => u).ToList();
+            _batch.Clear();
+            _batchSet.Clear();
+            ProcessBatch(_batchSession!, _batchMailbox!, _batchUidValidity, uids);
+        }
+
+        /// <summary>Works on one batch of UIDs of one mailbox (see <see cref="Collect"/>).</summary>
+        internal virtual void ProcessBatch(ImapSession session, string mailbox, uint? uidValidity, List<uint> uids) { }
+
         internal static ErrorRecord UidValidityError(string mailbox, uint expected, uint actual, object? target)
             => new ErrorRecord(new InvalidOperationException("The mailbox '" + mailbox + "' has UIDVALIDITY " + actual + ", but the message was read with " + expected +
                     ": the mailbox was recreated and the UID may now name another message. Read the messages again."),

@@ -46,9 +46,9 @@ namespace ImapPS.Commands
         {
             var session = ResolveSession();
             string name = Command.Trim().ToUpperInvariant();
-            if (name == "LOGOUT" || name == "SELECT" || name == "EXAMINE" || name == "CLOSE" || name == "UNSELECT" || name == "STARTTLS" || name == "COMPRESS" || name == "IDLE" || name == "AUTHENTICATE" || name == "LOGIN")
+            if (name == "LOGOUT" || name == "SELECT" || name == "EXAMINE" || name == "CLOSE" || name == "UNSELECT" || name == "STARTTLS" || name == "COMPRESS" || name == "IDLE" || name == "AUTHENTICATE" || name == "LOGIN" || name == "ENABLE")
             {
-                WriteError(new ErrorRecord(new InvalidOperationException(name + " changes the session's state behind the module's back; use the cmdlet for it (Connect-Imap, Disconnect-Imap, Select-ImapMailbox, Close-ImapMailbox, Invoke-ImapIdle)."),
+                WriteError(new ErrorRecord(new InvalidOperationException(name + " changes the session's state behind the module's back; use the cmdlet for it (Connect-Imap, Disconnect-Imap, Select-ImapMailbox, Close-ImapMailbox, Invoke-ImapIdle). ENABLE is refused because it changes how the session encodes and decodes (UTF8=ACCEPT, QRESYNC) for every later command."),
                     "CommandNotAllowed", ErrorCategory.InvalidOperation, name));
                 return;
             }

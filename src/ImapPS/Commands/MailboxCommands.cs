@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading;
 using System.Threading.Tasks;
 using ImapPS.Client;
 using ImapPS.Client.Protocol;
@@ -15,10 +16,13 @@ namespace ImapPS.Commands
     [OutputType(typeof(ImapMailbox))]
     public sealed class GetImapMailboxCommand : ImapSessionCmdlet
     {
-        /// <summary>Names or IMAP patterns (* matches across levels, % within one level). Default: every mailbox.</summary>
+        /// <summary>
+        /// Names or IMAP LIST patterns, evaluated by the server: * matches any characters including
+        /// the hierarchy delimiter, % matches within one level. PowerShell wildcards (? and [ ])
+        /// are not patterns here. Default: every mailbox.
+        /// </summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(MailboxNameCompleter))]
-        [SupportsWildcards]
         public string[]? Name { get; set; }
 
         /// <summary>Only subscribed mailboxes.</summary>
@@ -215,7 +219,7 @@ namespace ImapPS.Commands
             Func<Task<ImapResponse>> rename = () => session.Client.RenameAsync(Name, NewName);
             if (selected)
             {
-                if (!TryRun(() => Check(session.WithNoMailbox(async () => { await Deselect(session).ConfigureAwait(false); return await rename().ConfigureAwait(false); }, Stopping), "RENAME"), Name, out _)) return;
+                if (!TryRun(() => Check(AfterDeselect(session, session.SelectedMailbox ?? Name, rename, Stopping), "RENAME"), Name, out _)) return;
             }
             else if (!TryCommand(rename, "RENAME " + Name, Name, out _)) return;
             session.MailboxNameCache = Array.Empty<string>();
@@ -223,9 +227,29 @@ namespace ImapPS.Commands
                 foreach (var m in renamed) WriteObject(m);
         }
 
-        internal static Task Deselect(ImapSession session)
-            => session.Client.State != ImapState.SELECTED ? Task.CompletedTask
-             : session.HasCapability("UNSELECT") ? (Task)session.Client.UnselectAsync() : session.Client.CloseAsync();
+        /// <summary>
+        /// Leaves the selected state without expunging: UNSELECT where offered, else RFC 3691's
+        /// advice, EXAMINE the mailbox (read-only) and then CLOSE, which expunges nothing. A bare
+        /// CLOSE would silently remove every message marked \Deleted.
+        /// </summary>
+        internal static async Task<ImapResponse?> DeselectWithoutExpunge(ImapSession session, string selected)
+        {
+            var client = session.Client;
+            if (client.State != ImapState.SELECTED) return null;
+            if (client.HasCapability("UNSELECT")) return await client.UnselectAsync().ConfigureAwait(false);
+            var examine = await client.ExamineAsync(selected).ConfigureAwait(false);
+            if (!examine.IsOk) return examine;
+            return await client.CloseAsync().ConfigureAwait(false);
+        }
+
+        /// <summary>Deselects (without expunging) and then runs <paramref name="command"/>, with no other mailbox command in between.</summary>
+        internal static ImapResponse AfterDeselect(ImapSession session, string selected, Func<Task<ImapResponse>> command, CancellationToken cancellationToken)
+            => session.WithNoMailbox(async () =>
+            {
+                var deselect = await DeselectWithoutExpunge(session, selected).ConfigureAwait(false);
+                if (deselect != null && !deselect.IsOk) return deselect;
+                return await command().ConfigureAwait(false);
+            }, cancellationToken);
     }
 
     /// <summary>
@@ -235,8 +259,8 @@ namespace ImapPS.Commands
     [OutputType(typeof(void))]
     public sealed class RemoveImapMailboxCommand : ImapSessionCmdlet
     {
-        /// <summary>The mailboxes to delete.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The mailboxes to delete. Takes names and mailbox objects from the pipeline.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(MailboxNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; } = Array.Empty<string>();
@@ -250,7 +274,7 @@ namespace ImapPS.Commands
                 if (!ShouldProcess(name, "Delete mailbox and all its messages")) continue;
                 Func<Task<ImapResponse>> delete = () => session.Client.DeleteAsync(name);
                 if (ImapSession.SameMailbox(session.SelectedMailbox, name))
-                    TryRun(() => Check(session.WithNoMailbox(async () => { await RenameImapMailboxCommand.Deselect(session).ConfigureAwait(false); return await delete().ConfigureAwait(false); }, Stopping), "DELETE " + name), name, out _);
+                    TryRun(() => Check(RenameImapMailboxCommand.AfterDeselect(session, session.SelectedMailbox ?? name, delete, Stopping), "DELETE " + name), name, out _);
                 else
                     TryCommand(delete, "DELETE " + name, name, out _);
             }
@@ -305,8 +329,8 @@ namespace ImapPS.Commands
     [OutputType(typeof(void))]
     public sealed class AddImapSubscriptionCommand : ImapSessionCmdlet
     {
-        /// <summary>The mailboxes to subscribe to.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The mailboxes to subscribe to. Takes names and mailbox objects from the pipeline.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(MailboxNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; } = Array.Empty<string>();
@@ -328,8 +352,8 @@ namespace ImapPS.Commands
     [OutputType(typeof(void))]
     public sealed class RemoveImapSubscriptionCommand : ImapSessionCmdlet
     {
-        /// <summary>The mailboxes to unsubscribe from.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The mailboxes to unsubscribe from. Takes names and mailbox objects from the pipeline.</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(MailboxNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; } = Array.Empty<string>();

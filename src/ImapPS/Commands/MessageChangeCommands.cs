@@ -10,7 +10,9 @@ namespace ImapPS.Commands
 {
     /// <summary>
     /// A cmdlet that changes messages named by mailbox, UID and UIDVALIDITY (all bindable from
-    /// piped ImapMessage objects). Each input record becomes one command on the UIDs it names.
+    /// piped ImapMessage objects, or UIDs piped with -Mailbox). Consecutive input records of the
+    /// same mailbox are collected and changed together, one command per batch of up to
+    /// <see cref="ImapMessageCmdlet.MaxBatch"/> UIDs, when the mailbox changes or the input ends.
     /// </summary>
     public abstract class ImapMessageChangeCmdlet : ImapMessageCmdlet
     {
@@ -19,8 +21,8 @@ namespace ImapPS.Commands
         [ArgumentCompleter(typeof(MailboxNameCompleter))]
         public string? Mailbox { get; set; }
 
-        /// <summary>The UIDs of the messages.</summary>
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The UIDs of the messages: piped UIDs, or the Uid of piped messages.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         public uint[] Uid { get; set; } = Array.Empty<uint>();
 
         /// <summary>The UIDVALIDITY the UIDs belong to (bound from piped objects); a mismatch refuses the messages.</summary>
@@ -35,13 +37,22 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
-            var mailbox = ResolveMailbox(session, Mailbox);
-            var uids = Uid.Distinct().OrderBy(u => u).ToList();
-            if (uids.Count == 0) return;
+            Collect(session, ResolveMailbox(session, Mailbox), UidValidity, Uid);
+        }
+
+        /// <inheritdoc />
+        protected override void EndProcessing()
+        {
+            FlushBatch();
+            base.EndProcessing();
+        }
+
+        internal override void ProcessBatch(ImapSession session, string mailbox, uint? expectedUidValidity, List<uint> uids)
+        {
             if (!ShouldProcess(Describe(mailbox, uids), Action)) return;
             uint uidValidity;
             bool ok;
-            using (var lease = UseMessages(session, mailbox, UidValidity, false, uids))
+            using (var lease = UseMessages(session, mailbox, expectedUidValidity, false, uids))
             {
                 if (lease == null) return;
                 if (lease.ReadOnly)
@@ -232,10 +243,24 @@ namespace ImapPS.Commands
             {
                 if (client.HasCapability("MOVE"))
                 {
+                    // Empty the shared pool first, so the fallback below cannot pick up a COPYUID of an earlier move.
                     client.Response("COPYUID");
-                    if (!TryCommand(() => client.UidAsync("MOVE", chunk, Destination), "UID MOVE", mailbox, out _)) return false;
-                    // MOVE reports COPYUID in an untagged OK, which the engine keeps with the response codes.
-                    foreach (var r in client.Response("COPYUID").Untagged)
+                    if (!TryCommand(() => client.UidAsync("MOVE", chunk, Destination), "UID MOVE", mailbox, out var move)) return false;
+                    // MOVE reports COPYUID in an untagged OK before its tagged OK. The engine attaches
+                    // it to this command's own responses (MOVE is exclusive), so parallel moves on one
+                    // session never read each other's; the shared pool is only a fallback for engines
+                    // that do not.
+                    var reported = move.Untagged.Where(r => ResponseCodes.TryGetCopyUid(r, out _, out _, out _)).ToList();
+                    if (reported.Count == 0 && move.Tagged != null && ResponseCodes.TryGetCopyUid(move.Tagged, out _, out _, out _)) reported.Add(move.Tagged);
+                    if (reported.Count == 0)
+                    {
+                        // Only a report about exactly these UIDs can be this MOVE's.
+                        var mine = new HashSet<uint>(NumberSet.Expand(chunk));
+                        var last = client.Response("COPYUID").Untagged.LastOrDefault(r =>
+                            ResponseCodes.TryGetCopyUid(r, out _, out var from, out _) && from.Count > 0 && from.All(mine.Contains));
+                        if (last != null) reported.Add(last);
+                    }
+                    foreach (var r in reported)
                         _moved.AddRange(Copies(session, Destination, r, set));
                 }
                 else

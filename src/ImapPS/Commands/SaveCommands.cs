@@ -19,8 +19,8 @@ namespace ImapPS.Commands
         [ArgumentCompleter(typeof(MailboxNameCompleter))]
         public string? Mailbox { get; set; }
 
-        /// <summary>The UIDs of the messages.</summary>
-        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        /// <summary>The UIDs of the messages: piped UIDs, or the Uid of piped messages.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         public uint[] Uid { get; set; } = Array.Empty<uint>();
 
         /// <summary>The UIDVALIDITY the UIDs belong to (bound from piped objects); a mismatch refuses the messages.</summary>
@@ -34,6 +34,32 @@ namespace ImapPS.Commands
         /// <summary>Returns a FileInfo for each file written.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
+
+        /// <summary>Collects the record's UIDs; consecutive records of one mailbox are saved together (one FETCH per batch).</summary>
+        protected override void ProcessRecord()
+        {
+            var session = ResolveSession();
+            BeforeCollect();
+            Collect(session, ResolveMailbox(session, Mailbox), UidValidity, Uid);
+        }
+
+        /// <summary>Runs on each input record before its UIDs are collected.</summary>
+        internal virtual void BeforeCollect() { }
+
+        /// <inheritdoc />
+        protected override void EndProcessing()
+        {
+            FlushBatch();
+            base.EndProcessing();
+        }
+
+        /// <summary>A mailbox name as part of a file name: every character a file name cannot hold (and the hierarchy delimiters) becomes _.</summary>
+        internal static string FileNamePart(string mailbox)
+        {
+            var invalid = Path.GetInvalidFileNameChars();
+            var chars = mailbox.Select(c => invalid.Contains(c) || c < ' ' || c == '/' || c == '\\' || c == ':' ? '_' : c).ToArray();
+            return new string(chars);
+        }
 
         internal static string SafeFileName(string? name, string fallback)
         {
@@ -76,33 +102,58 @@ namespace ImapPS.Commands
     [OutputType(typeof(FileInfo))]
     public sealed class SaveImapMessageCommand : ImapSaveCmdlet
     {
-        private int _saved;
+        private bool? _toDirectory;
+        private bool _fileWritten;
+        private string _destination = "";
 
-        /// <summary>A folder (files are named UID.eml) or, for a single message, a file path.</summary>
+        /// <summary>
+        /// A folder, or a file for a single message. It is a folder when it exists as one, when it
+        /// ends with a path separator, or when -Uid names several messages on the command line;
+        /// messages saved into a folder are named &lt;Mailbox&gt;_&lt;UidValidity&gt;_&lt;Uid&gt;.eml.
+        /// </summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string Destination { get; set; } = "";
 
-        /// <inheritdoc />
-        protected override void ProcessRecord()
+        internal override void BeforeCollect()
         {
-            var session = ResolveSession();
-            var mailbox = ResolveMailbox(session, Mailbox);
-            var uids = Uid.Distinct().OrderBy(u => u).ToList();
-            if (uids.Count == 0) return;
-            string destination = GetUnresolvedProviderPathFromPSPath(Destination);
-            bool toDirectory = Directory.Exists(destination) || uids.Count > 1 || MyInvocation.ExpectingInput ||
-                Destination.EndsWith("/", StringComparison.Ordinal) || Destination.EndsWith("\\", StringComparison.Ordinal);
+            if (_toDirectory.HasValue) return;
+            _destination = GetUnresolvedProviderPathFromPSPath(Destination);
+            // Piped input never turns a file name into a folder: only an existing folder, a trailing
+            // separator, or several UIDs given on the command line do.
+            _toDirectory = Directory.Exists(_destination) ||
+                Destination.EndsWith("/", StringComparison.Ordinal) || Destination.EndsWith("\\", StringComparison.Ordinal) ||
+                (!MyInvocation.ExpectingInput && Uid.Distinct().Count() > 1);
+        }
+
+        internal override void ProcessBatch(ImapSession session, string mailbox, uint? expectedUidValidity, List<uint> uids)
+        {
+            bool toDirectory = _toDirectory == true;
+            string destination = _destination;
+            if (!toDirectory)
+            {
+                // A file holds one message: the lowest UID of the first batch; every other one is refused.
+                var refused = _fileWritten ? uids : uids.Skip(1).ToList();
+                foreach (var uid in refused)
+                    WriteError(new ErrorRecord(new IOException("'" + destination + "' names a file, which holds one message; UID " + uid + " in '" + mailbox +
+                        "' was not saved. Give a folder (an existing one, or a path that ends with a separator) to save several messages."),
+                        "DestinationIsFile", ErrorCategory.InvalidArgument, uid));
+                if (_fileWritten) return;
+                uids = uids.Take(1).ToList();
+            }
             string directory = toDirectory ? destination : Path.GetDirectoryName(Path.GetFullPath(destination))!;
             if (!ShouldProcess(mailbox + " UID " + SequenceSet.Build(uids), "Save to '" + destination + "'")) return;
             Directory.CreateDirectory(directory);
+            if (!toDirectory) _fileWritten = true;
 
             var responses = new BlockingCollection<object>();
             var opened = new ConcurrentQueue<(string Path, FileStream Stream)>();
             Task<ImapResponse> fetch;
-            using (var lease = UseMessages(session, mailbox, UidValidity, true, uids))
+            uint uidValidity;
+            using (var lease = UseMessages(session, mailbox, expectedUidValidity, true, uids))
             {
                 if (lease == null) return;
+                uidValidity = lease.UidValidity;
                 fetch = session.Client.FetchEachAsync(SequenceSet.Build(uids), "(UID BODY.PEEK[])", true, r => responses.Add(r), request =>
                 {
                     // Runs on the engine's reader for literals too large to keep in memory.
@@ -129,7 +180,7 @@ namespace ImapPS.Commands
                     var data = FetchData.Parse((ServerResponse)item);
                     var section = data.FindSection("");
                     if (data.Uid is not uint uid || section == null) continue;
-                    string target = toDirectory ? Path.Combine(directory, uid + ".eml") : destination;
+                    string target = toDirectory ? Path.Combine(directory, FileNamePart(mailbox) + "_" + uidValidity + "_" + uid + ".eml") : destination;
                     string temp;
                     if (section.IsStreamed)
                     {
@@ -143,7 +194,7 @@ namespace ImapPS.Commands
                         File.WriteAllBytes(temp, section.GetBytes() ?? Array.Empty<byte>());
                     }
                     seen.Add(uid);
-                    if (Commit(temp, target, uid)) _saved++;
+                    Commit(temp, target, uid);
                     if (progress != null)
                     {
                         progress.PercentComplete = (int)(100L * seen.Count / uids.Count);
@@ -184,20 +235,28 @@ namespace ImapPS.Commands
         [SupportsWildcards]
         public string[]? Filter { get; set; }
 
-        /// <inheritdoc />
-        protected override void ProcessRecord()
+        // Every target path this run has used (written or refused), so a second attachment of the
+        // same name gets a numbered name instead of overwriting the first, even with -Force.
+        private readonly HashSet<string> _claimed = new HashSet<string>(Path.DirectorySeparatorChar == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+
+        /// <summary>The first free name for <paramref name="fileName"/> in <paramref name="directory"/>: "name.ext", then "name (2).ext", "name (3).ext", …</summary>
+        internal string Claim(string directory, string fileName)
         {
-            var session = ResolveSession();
-            var mailbox = ResolveMailbox(session, Mailbox);
-            var uids = Uid.Distinct().OrderBy(u => u).ToList();
-            if (uids.Count == 0) return;
+            string stem = Path.GetFileNameWithoutExtension(fileName), extension = Path.GetExtension(fileName);
+            string candidate = fileName;
+            for (int n = 2; !_claimed.Add(Path.Combine(directory, candidate)); n++)
+                candidate = stem + " (" + n + ")" + extension;
+            return candidate;
+        }
+
+        internal override void ProcessBatch(ImapSession session, string mailbox, uint? expectedUidValidity, List<uint> uids)
+        {
             string directory = GetUnresolvedProviderPathFromPSPath(Destination);
             var patterns = Filter?.Select(f => new WildcardPattern(f, WildcardOptions.IgnoreCase)).ToArray();
 
             // First the structure only, to learn which parts are attachments.
-            var structures = new List<ImapMessage>();
             uint uidValidity;
-            using (var lease = UseMessages(session, mailbox, UidValidity, true, uids))
+            using (var lease = UseMessages(session, mailbox, expectedUidValidity, true, uids))
             {
                 if (lease == null) return;
                 uidValidity = lease.UidValidity;
@@ -210,7 +269,7 @@ namespace ImapPS.Commands
                 {
                     var name = SafeFileName(part.FileName, "attachment-" + m.Uid + "-" + part.PartSpecifier.Replace('.', '_'));
                     if (patterns != null && !patterns.Any(p => p.IsMatch(name))) continue;
-                    wanted.Add((m.Uid, part, name));
+                    wanted.Add((m.Uid, part, Claim(directory, name)));
                 }
             }
             if (wanted.Count == 0) return;

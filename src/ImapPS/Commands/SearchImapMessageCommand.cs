@@ -37,7 +37,7 @@ namespace ImapPS.Commands
     /// <para type="synopsis">Searches a mailbox on the server and streams summaries of the messages found.</para>
     /// </summary>
     [Cmdlet(VerbsCommon.Search, "ImapMessage", DefaultParameterSetName = "Criteria")]
-    [OutputType(typeof(ImapMessage))]
+    [OutputType(typeof(ImapMessage), typeof(uint))]
     public sealed class SearchImapMessageCommand : ImapMessageCmdlet
     {
         /// <summary>The mailbox to search: by default the selected one, else INBOX.</summary>
@@ -96,8 +96,25 @@ namespace ImapPS.Commands
         [Parameter] public SwitchParameter Descending { get; set; }
         /// <summary>At most this many messages (the first in the result's order).</summary>
         [Parameter] [ValidateRange(1, int.MaxValue)] public int? First { get; set; }
-        /// <summary>Only the matching UIDs (no FETCH): returns numbers.</summary>
+        /// <summary>Only the matching UIDs (no FETCH): returns numbers (UInt32).</summary>
         [Parameter] public SwitchParameter UidOnly { get; set; }
+
+        /// <inheritdoc />
+        protected override void BeginProcessing()
+        {
+            foreach (var k in Keyword ?? Array.Empty<string>())
+            {
+                try
+                {
+                    if (FlagNames.ToImap(k).StartsWith("\\", StringComparison.Ordinal))
+                        throw new ArgumentException("'" + k + "' is a system flag, not a keyword; use the switch for it (-Seen, -Answered, -Flagged, -Deleted, -Draft).");
+                }
+                catch (ArgumentException ex)
+                {
+                    ThrowTerminatingError(new ErrorRecord(ex, "InvalidKeyword", ErrorCategory.InvalidArgument, k));
+                }
+            }
+        }
 
         /// <inheritdoc />
         protected override void ProcessRecord()

@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
@@ -76,15 +77,56 @@ namespace ImapPS.Commands
         /// <summary>Other resources: @{ RESOURCE = limit }.</summary>
         [Parameter] public Hashtable? Limit { get; set; }
 
+        private string _limits = "()";
+
+        /// <inheritdoc />
+        protected override void BeginProcessing()
+        {
+            var items = new List<string>();
+            if (StorageKB.HasValue) items.Add("STORAGE " + StorageKB.Value);
+            if (MessageCount.HasValue) items.Add("MESSAGE " + MessageCount.Value);
+            if (Limit != null)
+                foreach (DictionaryEntry e in Limit)
+                {
+                    string resource = Convert.ToString(e.Key, CultureInfo.InvariantCulture)?.Trim().ToUpperInvariant() ?? "";
+                    // The resource name is sent as an atom and the limit as a number: anything else is refused here, not by the server.
+                    if (resource.Length == 0 || resource.Any(ch => ch <= ' ' || ch > '~' || "(){%*\"\\]".IndexOf(ch) >= 0))
+                        ThrowTerminatingError(new ErrorRecord(new ArgumentException("'" + resource + "' is not a quota resource name (an atom such as STORAGE or MESSAGE)."),
+                            "InvalidQuotaLimit", ErrorCategory.InvalidArgument, e.Key));
+                    var value = e.Value is PSObject pso ? pso.BaseObject : e.Value;
+                    if (!TryGetLimit(value, out ulong limit))
+                        ThrowTerminatingError(new ErrorRecord(new ArgumentException("The limit of " + resource + " must be a whole number from 0 to " + ulong.MaxValue + "; got '" + value + "'."),
+                            "InvalidQuotaLimit", ErrorCategory.InvalidArgument, e.Value));
+                    items.Add(resource + " " + limit.ToString(CultureInfo.InvariantCulture));
+                }
+            _limits = "(" + string.Join(" ", items) + ")";
+        }
+
+        private static bool TryGetLimit(object? value, out ulong limit)
+        {
+            limit = 0;
+            switch (value)
+            {
+                case null: return false;
+                case string text: return ulong.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out limit);
+                case float _: case double _: case decimal _:
+                    decimal d;
+                    try { d = Convert.ToDecimal(value, CultureInfo.InvariantCulture); } catch (OverflowException) { return false; }
+                    if (d < 0 || d != decimal.Truncate(d) || d > ulong.MaxValue) return false;
+                    limit = (ulong)d;
+                    return true;
+                case IConvertible _ when value.GetType().IsPrimitive && !(value is bool) && !(value is char):
+                    try { limit = Convert.ToUInt64(value, CultureInfo.InvariantCulture); return true; }
+                    catch (OverflowException) { return false; }
+                default: return false;
+            }
+        }
+
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
-            var items = new List<string>();
-            if (StorageKB.HasValue) items.Add("STORAGE " + StorageKB.Value);
-            if (MessageCount.HasValue) items.Add("MESSAGE " + MessageCount.Value);
-            if (Limit != null) foreach (DictionaryEntry e in Limit) items.Add(Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture)!.ToUpperInvariant() + " " + Convert.ToUInt64(e.Value, System.Globalization.CultureInfo.InvariantCulture));
-            string limits = "(" + string.Join(" ", items) + ")";
+            string limits = _limits;
             if (!Require(session, "QUOTA", "quotas") || !ShouldProcess(Root, "Set quota " + limits)) return;
             if (!TryCommand(() => session.Client.SetQuotaAsync(Root, limits), "SETQUOTA", Root, out var response)) return;
             foreach (var r in response.Untagged.Where(u => u.Name == "QUOTA"))
@@ -268,12 +310,12 @@ namespace ImapPS.Commands
     [OutputType(typeof(ImapMetadataEntry))]
     public sealed class GetImapMetadataCommand : ImapCapabilityCmdlet
     {
-        /// <summary>The mailbox ("" for server entries).</summary>
+        /// <summary>The mailbox ("" for server entries). Binds the Mailbox of piped entries and the Name of piped mailboxes.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("Mailbox")]
+        [Alias("Name")]
         [AllowEmptyString]
         [ArgumentCompleter(typeof(MailboxNameCompleter))]
-        public string Name { get; set; } = "";
+        public string Mailbox { get; set; } = "";
 
         /// <summary>Entry names, e.g. /private/comment, /shared/vendor/x.</summary>
         [Parameter(Position = 1)]
@@ -287,7 +329,7 @@ namespace ImapPS.Commands
         {
             var session = ResolveSession();
             if (!session.HasCapability("METADATA") && !session.HasCapability("METADATA-SERVER") && !Require(session, "METADATA", "metadata")) return;
-            if (!TryCommand(() => session.Client.GetMetadataAsync(Name, Entry, Recurse ? "(DEPTH infinity)" : null), "GETMETADATA", Name, out var response)) return;
+            if (!TryCommand(() => session.Client.GetMetadataAsync(Mailbox, Entry, Recurse ? "(DEPTH infinity)" : null), "GETMETADATA", Mailbox, out var response)) return;
             foreach (var r in response.Untagged.Where(u => u.Name == "METADATA"))
             {
                 var md = MetadataData.Parse(r);
@@ -303,12 +345,12 @@ namespace ImapPS.Commands
     [OutputType(typeof(void))]
     public sealed class SetImapMetadataCommand : ImapCapabilityCmdlet
     {
-        /// <summary>The mailbox ("" for server entries).</summary>
+        /// <summary>The mailbox ("" for server entries). Binds the Mailbox of piped entries (Get-ImapMetadata) and the Name of piped mailboxes.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-        [Alias("Mailbox")]
+        [Alias("Name")]
         [AllowEmptyString]
         [ArgumentCompleter(typeof(MailboxNameCompleter))]
-        public string Name { get; set; } = "";
+        public string Mailbox { get; set; } = "";
 
         /// <summary>The entry name, e.g. /private/comment.</summary>
         [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
@@ -325,8 +367,8 @@ namespace ImapPS.Commands
         {
             var session = ResolveSession();
             if (!session.HasCapability("METADATA") && !session.HasCapability("METADATA-SERVER") && !Require(session, "METADATA", "metadata")) return;
-            if (!ShouldProcess((Name.Length == 0 ? "(server)" : Name) + " " + Entry, Value == null ? "Remove metadata" : "Set metadata")) return;
-            TryCommand(() => session.Client.SetMetadataAsync(Name, new Dictionary<string, string?> { [Entry] = Value }), "SETMETADATA", Name, out _);
+            if (!ShouldProcess((Mailbox.Length == 0 ? "(server)" : Mailbox) + " " + Entry, Value == null ? "Remove metadata" : "Set metadata")) return;
+            TryCommand(() => session.Client.SetMetadataAsync(Mailbox, new Dictionary<string, string?> { [Entry] = Value }), "SETMETADATA", Mailbox, out _);
         }
     }
 

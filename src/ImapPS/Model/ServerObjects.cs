@@ -67,11 +67,11 @@ namespace ImapPS
     /// <summary>A METADATA entry (RFC 5464) of a mailbox or of the server (Mailbox "").</summary>
     public sealed class ImapMetadataEntry
     {
-        internal ImapMetadataEntry(string mailbox, string name, string? value) { Mailbox = mailbox; Name = name; Value = value; }
+        internal ImapMetadataEntry(string mailbox, string entry, string? value) { Mailbox = mailbox; Entry = entry; Value = value; }
         /// <summary>The mailbox ("" for server entries).</summary>
         public string Mailbox { get; }
-        /// <summary>The entry name, e.g. /private/comment.</summary>
-        public string Name { get; }
+        /// <summary>The entry name, e.g. /private/comment (named like Set-ImapMetadata's -Entry, so entries can be piped into it).</summary>
+        public string Entry { get; }
         /// <summary>The value (null: not set).</summary>
         public string? Value { get; }
     }
