@@ -29,6 +29,12 @@ namespace ImapPS.Client
         private readonly Dictionary<string, PendingCommand> _byTag = new Dictionary<string, PendingCommand>(StringComparer.Ordinal);
         private readonly Dictionary<string, List<ServerResponse>> _pool = new Dictionary<string, List<ServerResponse>>(StringComparer.Ordinal);
         private readonly SemaphoreSlim _writeLock = new SemaphoreSlim(1, 1);
+        // Running FETCH/STORE commands on small UID sets, by UID: with hundreds of such commands in
+        // flight, admission and attribution become lookups instead of scans over every command.
+        private readonly Dictionary<uint, PendingCommand> _fetchByUid = new Dictionary<uint, PendingCommand>();
+        private int _unindexedFetchCollectors;
+        private int _exclusiveRunning;
+        private const int IndexedSetLimit = 64;
         private readonly List<KeyValuePair<PendingCommand, ReadOnlyMemory<byte>>> _sendQueue = new List<KeyValuePair<PendingCommand, ReadOnlyMemory<byte>>>();
         private bool _sendQueueDraining;
         private readonly TaskCompletionSource<ServerResponse> _greeting = new TaskCompletionSource<ServerResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -270,7 +276,7 @@ namespace ImapPS.Client
                 lock (_lock)
                 {
                     _waiting.Remove(cmd);
-                    _running.Remove(cmd);
+                    if (_running.Remove(cmd)) TrackRunning(cmd, add: false);
                     if (cmd.Tag.Length > 0) _byTag.Remove(cmd.Tag);
                     if (ReferenceEquals(_continuationTarget, cmd)) _continuationTarget = null;
                     if (ReferenceEquals(_idle, cmd)) { _idle = null; _idleTimer?.Dispose(); _idleTimer = null; }
@@ -308,9 +314,7 @@ namespace ImapPS.Client
         /// <summary>Admits waiting commands in order, as far as exclusivity and result attribution allow. Caller holds the lock.</summary>
         private void TryAdmitLocked()
         {
-            bool exclusiveRunning = false;
-            foreach (var r in _running)
-                if (r.Spec.Exclusive) { exclusiveRunning = true; break; }
+            bool exclusiveRunning = _exclusiveRunning > 0;
             for (int i = 0; i < _waiting.Count; i++)
             {
                 var w = _waiting[i];
@@ -331,19 +335,62 @@ namespace ImapPS.Client
                     EndIdleIfAny();
                     return;
                 }
-                bool blocked = false;
-                foreach (var r in _running)
-                    if (w.Conflicts(r)) { blocked = true; break; }
+                bool blocked = ConflictsWithRunning(w);
                 for (int j = 0; j < i && !blocked; j++)
                     if (w.Conflicts(_waiting[j])) blocked = true;
                 if (!blocked) Admit(w, i--);
             }
         }
 
+        private bool ConflictsWithRunning(PendingCommand w)
+        {
+            var uids = IndexableUids(w);
+            if (uids != null && _unindexedFetchCollectors == 0)
+            {
+                // Only FETCH collectors can conflict with it, and they are all in the index.
+                foreach (var uid in uids)
+                    if (_fetchByUid.ContainsKey(uid)) return true;
+                return false;
+            }
+            foreach (var r in _running)
+                if (w.Conflicts(r)) return true;
+            return false;
+        }
+
+        /// <summary>The UIDs of a command that collects only FETCH data for a small UID set, or null.</summary>
+        private static uint[]? IndexableUids(PendingCommand cmd)
+        {
+            var collects = cmd.Spec.Collects;
+            var filter = cmd.Spec.MessageFilter;
+            if (collects == null || collects.Length != 1 || collects[0] != "FETCH" || filter == null || !filter.ByUid) return null;
+            return filter.SmallMembers(IndexedSetLimit);
+        }
+
+        private void TrackRunning(PendingCommand cmd, bool add)
+        {
+            if (cmd.Spec.Exclusive) _exclusiveRunning += add ? 1 : -1;
+            if (!cmd.Spec.Collects_("FETCH")) return;
+            if (add)
+            {
+                var uids = IndexableUids(cmd);
+                if (uids == null) { _unindexedFetchCollectors++; return; }
+                cmd.IndexedUids = uids;
+                foreach (var uid in uids) _fetchByUid[uid] = cmd;
+            }
+            else if (cmd.IndexedUids != null)
+            {
+                foreach (var uid in cmd.IndexedUids)
+                    if (_fetchByUid.TryGetValue(uid, out var c) && ReferenceEquals(c, cmd)) _fetchByUid.Remove(uid);
+                cmd.IndexedUids = null;
+            }
+            else _unindexedFetchCollectors--;
+        }
+
         private void Admit(PendingCommand cmd, int waitingIndex)
         {
             _waiting.RemoveAt(waitingIndex);
             _running.Add(cmd);
+            TrackRunning(cmd, add: true);
             cmd.Admitted.TrySetResult(true);
         }
 
@@ -845,6 +892,14 @@ namespace ImapPS.Client
             PendingCommand? best = null;
             uint? uid = null;
             bool uidLooked = false;
+            if (name == "FETCH" && _fetchByUid.Count > 0)
+            {
+                uid = FetchUid(r);
+                uidLooked = true;
+                if (uid != null && _fetchByUid.TryGetValue(uid.Value, out var indexed) && indexed.Sent) best = indexed;
+                // With every FETCH collector indexed, the lookup is the whole answer.
+                if (_unindexedFetchCollectors == 0) return best;
+            }
             foreach (var c in _running)
             {
                 if (!c.Sent || !c.Spec.Collects_(name)) continue;

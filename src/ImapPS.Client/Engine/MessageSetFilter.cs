@@ -105,6 +105,26 @@ namespace ImapPS.Client
             return false;
         }
 
+        /// <summary>
+        /// The numbers of a small set (at most <paramref name="max"/> of them, no <c>*</c>), for
+        /// indexing; null for larger sets.
+        /// </summary>
+        public uint[]? SmallMembers(int max)
+        {
+            long count = 0;
+            for (int i = 0; i < _ranges.Length; i += 2)
+            {
+                if (_ranges[i + 1] == uint.MaxValue) return null;
+                count += (long)_ranges[i + 1] - _ranges[i] + 1;
+                if (count > max) return null;
+            }
+            var members = new uint[count];
+            int n = 0;
+            for (int i = 0; i < _ranges.Length; i += 2)
+                for (ulong v = _ranges[i]; v <= _ranges[i + 1]; v++) members[n++] = (uint)v;
+            return members;
+        }
+
         /// <summary>True when the two sets share a number (sets of different kinds always may).</summary>
         public bool Overlaps(MessageSetFilter other)
         {

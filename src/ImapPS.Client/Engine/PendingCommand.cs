@@ -99,6 +99,9 @@ namespace ImapPS.Client
 
         public List<ServerResponse> Untagged { get; } = new List<ServerResponse>();
 
+        /// <summary>The UIDs under which this running FETCH/STORE is indexed (small UID sets only), or null.</summary>
+        public uint[]? IndexedUids { get; set; }
+
         /// <summary>When this command's last bytes were written (Stopwatch ticks; 0: not yet). The watchdog measures server silence from it.</summary>
         public long LastWriteTicks;
 
