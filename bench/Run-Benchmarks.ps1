@@ -23,7 +23,7 @@ param(
     [string[]]$Only,
     # Skip these parts.
     [string[]]$Skip,
-    # The ImapPS module manifest (or .dll) for the cmdlet workloads; found under src/ImapPS/bin when omitted.
+    # The ImapPS module manifest (or .dll) for the cmdlet workloads; the module build.ps1 assembled in out/ImapPS when omitted.
     [string]$ModulePath,
     [string]$Configuration = 'Release',
     # Where the Markdown results go (default docs/performance.md, or bench/out/results-quick.md with -Quick).
@@ -62,7 +62,7 @@ if (-not $NoBuild) {
 $dll = Join-Path $root "bench/ImapPS.Bench/bin/$Configuration/net10.0/ImapPS.Bench.dll"
 
 if (-not $ModulePath) {
-    $candidate = Get-ChildItem -Path (Join-Path $root "src/ImapPS/bin/$Configuration") -Recurse -Filter 'ImapPS.psd1' -ErrorAction SilentlyContinue |
+    $candidate = Get-ChildItem -Path (Join-Path $root 'out/ImapPS') -Recurse -Filter 'ImapPS.psd1' -ErrorAction SilentlyContinue |
         Select-Object -First 1
     if ($candidate) { $ModulePath = $candidate.FullName }
 }
