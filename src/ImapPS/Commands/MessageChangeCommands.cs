@@ -156,24 +156,28 @@ namespace ImapPS.Commands
         }
     }
 
-    /// <summary>
-    /// <para type="synopsis">Copies messages to another mailbox.</para>
-    /// </summary>
-    [Cmdlet(VerbsCommon.Copy, "ImapMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-    [OutputType(typeof(ImapMessage))]
-    public sealed class CopyImapMessageCommand : ImapMessageChangeCmdlet
+    /// <summary>The parameters Copy-ImapMessage and Move-ImapMessage share: where the messages go.</summary>
+    public abstract class ImapMessageTransferCmdlet : ImapMessageChangeCmdlet
     {
-        private readonly List<ImapMessage> _copies = new List<ImapMessage>();
-
-        /// <summary>The mailbox to copy to.</summary>
+        /// <summary>The mailbox the messages go to.</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ArgumentCompleter(typeof(MailboxNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string Destination { get; set; } = "";
 
-        /// <summary>Returns the copies (Mailbox, UidValidity, Uid) when the server reports them (UIDPLUS).</summary>
+        /// <summary>Returns the messages in the destination (Mailbox, UidValidity, Uid) when the server reports them (UIDPLUS).</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Copies messages to another mailbox.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Copy, "ImapMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(ImapMessage))]
+    public sealed class CopyImapMessageCommand : ImapMessageTransferCmdlet
+    {
+        private readonly List<ImapMessage> _copies = new List<ImapMessage>();
 
         /// <inheritdoc />
         protected override string Action => "Copy to '" + Destination + "'";
@@ -201,19 +205,9 @@ namespace ImapPS.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Move, "ImapMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(ImapMessage))]
-    public sealed class MoveImapMessageCommand : ImapMessageChangeCmdlet
+    public sealed class MoveImapMessageCommand : ImapMessageTransferCmdlet
     {
         private readonly List<ImapMessage> _moved = new List<ImapMessage>();
-
-        /// <summary>The mailbox to move to.</summary>
-        [Parameter(Mandatory = true, Position = 0)]
-        [ArgumentCompleter(typeof(MailboxNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string Destination { get; set; } = "";
-
-        /// <summary>Returns the moved messages (Mailbox, UidValidity, Uid in the destination) when the server reports them (UIDPLUS).</summary>
-        [Parameter]
-        public SwitchParameter PassThru { get; set; }
 
         /// <inheritdoc />
         protected override string Action => "Move to '" + Destination + "'";
