@@ -11,6 +11,7 @@
     Bench    builds the module and runs the benchmark suite of ../shared/BENCHMARKS.md (bench/Run-
              Benchmarks.ps1) against ImapPS's engine and cmdlets, MailKit, imaplib2 and the raw
              socket floor; writes docs/performance.md. -Quick runs a smoke pass on tiny mailboxes.
+             Then runs the parser micro-benchmark (bench/ImapPS.Bench.Parser, BenchmarkDotNet).
     Fuzz     runs the response-parser fuzzer (tests/ImapPS.Fuzz) for -Minutes minutes (default 10).
     Package  builds, publishes the module as a .nupkg into out/packages (a PSResourceGet folder
              repository) and packs ImapPS.Client as a NuGet package into out/nuget.
@@ -403,6 +404,10 @@ function Invoke-BenchTask {
     if ($Quick) { $arguments += '-Quick' }
     Write-Step "Running the benchmark suite$(if ($Quick) { ' (quick)' })"
     Invoke-Native -FilePath $pwsh[0] -ArgumentList $arguments -What 'bench/Run-Benchmarks.ps1'
+
+    # The parser micro-benchmark (BenchmarkDotNet, in memory); its short job takes about a minute.
+    Write-Step 'Running the parser micro-benchmark (bench/ImapPS.Bench.Parser)'
+    Invoke-Native dotnet @('run', '-c', $Configuration, '--no-build', '--project', (Join-Path $RepoRoot 'bench/ImapPS.Bench.Parser'), '--', '--quick') -What 'the parser benchmark'
 }
 
 function Invoke-FuzzTask {
