@@ -25,19 +25,11 @@ namespace ImapPS.Client
         private static ImapArgument SetArgument(string set)
             => SequenceSet.IsValid(set) ? ImapArgument.FromSequenceSet(set) : (ImapArgument)set;
 
-        private static ImapArgument[] Args(params ImapArgument[] args) => args;
-
         private static ImapArgument[] Concat(ImapArgument[] head, IEnumerable<string> tail)
         {
             var list = new List<ImapArgument>(head);
             foreach (var t in tail) list.Add(t);
             return list.ToArray();
-        }
-
-        private async Task<ImapResponse> Checked(CommandSpec spec)
-        {
-            var response = await RunAsync(spec).ConfigureAwait(false);
-            return response;
         }
 
         // ---------------------------------------------------------------- any state
@@ -664,14 +656,8 @@ namespace ImapPS.Client
         public Task<ImapResponse> FetchAsync(string messageSet, string messageParts) => RunAsync(FetchSpec(false, messageSet, messageParts));
 
         private static CommandSpec FetchSpec(bool uid, string set, string parts)
-            => new CommandSpec(uid ? "UID FETCH" : "FETCH", SetArgument(set), ParenOrAtom(parts))
+            => new CommandSpec(uid ? "UID FETCH" : "FETCH", SetArgument(set), ImapArgument.Raw(parts.Trim()))
             { Collects = new[] { "FETCH" }, MessageFilter = MessageSetFilter.TryParse(set, uid), ValidStates = Selected };
-
-        private static ImapArgument ParenOrAtom(string parts)
-        {
-            parts = parts.Trim();
-            return ImapArgument.Raw(parts);
-        }
 
         /// <summary>
         /// FETCH (or UID FETCH) handing each response to <paramref name="onResponse"/> as it arrives

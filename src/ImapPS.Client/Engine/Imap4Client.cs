@@ -854,8 +854,7 @@ namespace ImapPS.Client
                 claimant = FindClaimant(r);
                 if (claimant == null)
                 {
-                    if (IsMailboxData(name)) AddToPool(name, r);
-                    else AddToPool(name, r);
+                    AddToPool(name, r);
                 }
                 else if (claimant.Spec.OnData == null)
                 {
@@ -925,19 +924,8 @@ namespace ImapPS.Client
 
         private string DecodeMailbox(string wire) => _utf8Enabled ? wire : (ModifiedUtf7.TryDecode(wire, out var d) ? d! : wire);
 
-        internal static uint? FetchUid(ServerResponse r)
-        {
-            var list = r.Data;
-            if (!list.IsList) return null;
-            var e = list.GetEnumerator();
-            while (e.MoveNext())
-            {
-                var key = e.Current;
-                if (!e.MoveNext()) break;
-                if (key.IsAtom("UID") && e.Current.TryGetUInt32(out var uid)) return uid;
-            }
-            return null;
-        }
+        /// <summary>The UID of a FETCH response, found by the decoders' allocation-free scan.</summary>
+        internal static uint? FetchUid(ServerResponse r) => FetchData.TryGetUid(r, out var uid) ? uid : (uint?)null;
 
         private void AddToPool(string name, ServerResponse r)
         {
