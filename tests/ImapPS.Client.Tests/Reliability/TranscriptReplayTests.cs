@@ -122,6 +122,9 @@ namespace ImapPS.Client.Tests.Reliability
                 client?.Dispose();
             }
             var connection = server.Connections.FirstOrDefault();
+            // The server counts a step once its reply is written, which can be after the client has read it:
+            // wait for the connection's script to finish (or fail) before counting.
+            if (connection != null) await Task.WhenAny(connection.Completion, Task.Delay(TimeSpan.FromSeconds(5)));
             int done = connection?.StepsCompleted ?? 0;
             string last = done > 0 && done <= session.Steps.Count ? Encoding.Latin1.GetString(session.Steps[done - 1].ServerBytes) : "";
             _output.WriteLine($"{relativePath}: {done}/{session.Steps.Count} steps, {issued} commands issued, {(error == null ? "no error" : error.GetType().Name + ": " + error.Message)}");
