@@ -246,3 +246,23 @@ Describe 'Invoke-ImapCommand and state-changing commands' {
         Disconnect-Imap -Session $s
     }
 }
+
+Describe 'A message with MIME parts nested 2,000 levels deep' {
+    It 'is parsed by Get-ImapMessage -Full with the nesting bounded, so writing it back cannot overflow the stack' {
+        $depth = 2000
+        $text = [System.Text.StringBuilder]::new("From: a@example.com`r`nTo: b@example.com`r`nSubject: deep`r`nMIME-Version: 1.0`r`n")
+        foreach ($i in 0..($depth - 1)) { $null = $text.Append("Content-Type: multipart/mixed; boundary=`"b$i`"`r`n`r`n--b$i`r`n") }
+        $null = $text.Append("Content-Type: text/plain`r`n`r`nhello`r`n")
+        foreach ($i in ($depth - 1)..0) { $null = $text.Append("--b$i--`r`n") }
+        $s = Connect-ImapTest -Server $Server -Credential (New-ImapTestUser -Server $Server)
+        Add-ImapMessage -Session $s -Mailbox INBOX -Message ([System.Text.Encoding]::ASCII.GetBytes($text.ToString())) | Out-Null
+        $m = Get-ImapMessage -Session $s -Mailbox INBOX -All -Full
+        $levels = 0
+        $entity = $m.Message.Body
+        while ($entity -is [MimeKit.Multipart] -and $entity.Count -gt 0) { $levels++; $entity = $entity[0] }
+        $levels | Should -BeGreaterThan 50
+        $levels | Should -BeLessOrEqual 101
+        $m.Message.ToString().Length | Should -BeGreaterThan $text.Length / 2
+        Disconnect-Imap -Session $s
+    }
+}

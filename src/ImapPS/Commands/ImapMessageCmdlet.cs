@@ -213,6 +213,20 @@ namespace ImapPS.Commands
             }
         }
 
+        /// <summary>
+        /// MimeKit's parser with MIME nesting bounded like BODYSTRUCTURE's (100 levels): deeper parts stay
+        /// opaque. A sender controls the nesting, and MimeKit writes a message back (Add-ImapMessage of a
+        /// fetched message, ToString) recursively: its default of 1,024 levels overflows a 1 MB stack.
+        /// </summary>
+        private static readonly ParserOptions BoundedParser = CreateBoundedParser();
+
+        private static ParserOptions CreateBoundedParser()
+        {
+            var options = ParserOptions.Default.Clone();
+            options.MaxMimeDepth = 100;
+            return options;
+        }
+
         internal static ImapMessage BuildMessage(ImapSession session, string mailbox, uint uidValidity, FetchData data, FetchExtras extras)
         {
             var message = new ImapMessage(session, mailbox, uidValidity, data.Uid ?? 0);
@@ -225,7 +239,7 @@ namespace ImapPS.Commands
             if ((extras & FetchExtras.Full) != 0 && data.FindSection("")?.GetBytes() is byte[] body)
             {
                 using (var stream = new MemoryStream(body, false))
-                    message.ApplyFull(MimeMessage.Load(stream));
+                    message.ApplyFull(MimeMessage.Load(BoundedParser, stream));
             }
             return message;
         }
