@@ -259,7 +259,7 @@ Describe 'A message with MIME parts nested 2,000 levels deep' {
         $m = Get-ImapMessage -Session $s -Mailbox INBOX -All -Full
         $levels = 0
         $entity = $m.Message.Body
-        while ($entity -is [MimeKit.Multipart] -and $entity.Count -gt 0) { $levels++; $entity = $entity[0] }
+        while ($null -ne $entity -and $entity.GetType().FullName -eq 'MimeKit.Multipart' -and $entity.Count -gt 0) { $levels++; $entity = $entity[0] }
         $levels | Should -BeGreaterThan 50
         $levels | Should -BeLessOrEqual 101
         $m.Message.ToString().Length | Should -BeGreaterThan $text.Length / 2
