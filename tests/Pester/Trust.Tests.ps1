@@ -118,13 +118,12 @@ Describe 'A PREAUTH greeting on a plain connection' {
 
 Describe 'A THREAD reply of one chain of 1,000,000 messages' -Tag Thread {
     It 'becomes one thread without overflowing the stack, in the cmdlet, the model and the format view' {
-        $chain = '(' + [string]::Join(' ', [System.Linq.Enumerable]::Range(1, 1000000)) + ')'
-        $responder = [scriptblock]::Create(@'
-param($tag, $line)
-if ($line -match '^(SELECT|EXAMINE) ') { return "* 1000000 EXISTS`r`n* OK [UIDVALIDITY 7] ok`r`n* OK [UIDNEXT 1000001] ok`r`n{tag} OK [READ-ONLY] done`r`n" }
-if ($line -match '^UID THREAD ') { return "* THREAD CHAIN`r`n{tag} OK done`r`n" }
-"{tag} OK done`r`n"
-'@.Replace('CHAIN', $chain))
+        $responder = {
+            param($tag, $line)
+            if ($line -match '^(SELECT|EXAMINE) ') { return "* 1000000 EXISTS`r`n* OK [UIDVALIDITY 7] ok`r`n* OK [UIDNEXT 1000001] ok`r`n{tag} OK [READ-ONLY] done`r`n" }
+            if ($line -match '^UID THREAD ') { return '* THREAD (' + [string]::Join(' ', [System.Linq.Enumerable]::Range(1, 1000000)) + ")`r`n{tag} OK done`r`n" }
+            "{tag} OK done`r`n"
+        }
         $server = Start-LoopbackImapServer -Greeting '* PREAUTH [CAPABILITY IMAP4rev1 THREAD=REFERENCES] hi' -Responder $responder
         $session = Connect-Imap -Server 127.0.0.1 -Port $server.Port -Security None
         $threads = @(Get-ImapThread -Session $session -Mailbox INBOX)
@@ -262,7 +261,7 @@ Describe 'A message with MIME parts nested 2,000 levels deep' {
         while ($null -ne $entity -and $entity.GetType().FullName -eq 'MimeKit.Multipart' -and $entity.Count -gt 0) { $levels++; $entity = $entity[0] }
         $levels | Should -BeGreaterThan 50
         $levels | Should -BeLessOrEqual 101
-        $m.Message.ToString().Length | Should -BeGreaterThan $text.Length / 2
+        $m.Message.ToString().Length | Should -BeGreaterThan ($text.Length / 2)
         Disconnect-Imap -Session $s
     }
 }

@@ -84,13 +84,13 @@ namespace ImapPS
     /// </remarks>
     public sealed class ImapThread
     {
-        private readonly List<ImapThread> _children;
+        private readonly ImapThread[] _children;
         private int _messageCount = -1;
 
         private ImapThread(string mailbox, uint uidValidity, uint? uid, int childCapacity, int depth)
         {
             Mailbox = mailbox; UidValidity = uidValidity; Uid = uid; Depth = depth;
-            _children = new List<ImapThread>(childCapacity);
+            _children = childCapacity == 0 ? Array.Empty<ImapThread>() : new ImapThread[childCapacity];
         }
 
         /// <summary>Converts a decoded THREAD tree, iteratively.</summary>
@@ -102,10 +102,12 @@ namespace ImapPS
             while (pending.Count > 0)
             {
                 var item = pending.Pop();
-                foreach (var child in item.Key.Children)
+                var children = item.Key.Children;
+                for (int i = 0; i < children.Count; i++)
                 {
+                    var child = children[i];
                     var converted = new ImapThread(mailbox, uidValidity, child.Number, child.Children.Count, item.Value.Depth + 1);
-                    item.Value._children.Add(converted);
+                    item.Value._children[i] = converted;
                     pending.Push(new KeyValuePair<ThreadNode, ImapThread>(child, converted));
                 }
             }
@@ -131,7 +133,7 @@ namespace ImapPS
             {
                 var node = pending.Pop();
                 if (node.Uid.HasValue) yield return node.Uid.Value;
-                for (int i = node._children.Count - 1; i >= 0; i--) pending.Push(node._children[i]);
+                for (int i = node._children.Length - 1; i >= 0; i--) pending.Push(node._children[i]);
             }
         }
         /// <summary>The number of messages in this subtree.</summary>

@@ -228,8 +228,11 @@ namespace ImapPS.Client.Protocol
 
         private void AddChild(ThreadNode child)
         {
-            if (!(Children is List<ThreadNode> list)) Children = list = new List<ThreadNode>(1);
-            list.Add(child);
+            // Most nodes have one child (a chain of replies): a one-element array is the cheapest
+            // holder, and a chain of a million messages is a million nodes.
+            if (Children is List<ThreadNode> list) list.Add(child);
+            else if (Children.Count == 0) Children = new[] { child };
+            else Children = new List<ThreadNode>(4) { Children[0], child };
         }
 
         /// <summary>Decodes a THREAD response into its thread roots.</summary>
