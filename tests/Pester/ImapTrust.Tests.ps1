@@ -68,6 +68,12 @@ Describe 'The default session never falls back to another account' {
         $err.Exception.Message | Should -Not -BeLike '*disposed*'
     }
 
+    It 'keeps a session as the default when the pipeline downstream stops after taking it' {
+        $s = Connect-ImapTest -Server $Server -Credential $AliceCred | Select-Object -First 1
+        Get-ImapSession -Default | Should -Be $s
+        (Get-ImapMailbox -Name INBOX).Name | Should -Be 'INBOX'
+    }
+
     It 'fails with SessionClosed and the server''s BYE after the server drops the default session' {
         $alice = Connect-ImapTest -Server $Server -Credential $AliceCred
         $bob = Connect-ImapTest -Server $Server -Credential $BobCred
@@ -223,6 +229,22 @@ Describe 'Partial states after a cut are told' {
         if ($Present -eq $true) { $inSource.Count | Should -Be 2 }
         if ($Deleted -eq $false) { $inSource | ForEach-Object { $_.IsDeleted | Should -BeFalse } }
         if ($Deleted -eq $true) { @(Search-ImapMessage -Session $Check -Mailbox $source -Subject $subject -Deleted).Count | Should -Be 2 }
+    }
+
+    It 'says that a UID MOVE cut before its reply has an unknown outcome, and where the messages may be' {
+        $source = 'Src' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $dest = 'Dst' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        New-ImapMailbox -Session $Check -Name $source, $dest | Out-Null
+        $m = @(1..2 | ForEach-Object { Add-ImapMessage -Session $Check -Mailbox $source -Message (New-ImapTestMessage -Subject 'cut at UID MOVE') })
+        $script:Proxy = [ImapPS.Testing.CuttingProxy]::Start($Server.Host, $Server.ImapPort, ' UID MOVE ', 1, 'BeforeReply')
+        $s = Connect-ThroughProxy $Proxy $Cred @{ Identifier = 'cut' }
+
+        $err = Get-Error { $m | Move-ImapMessage -Session $s -Destination $dest }
+        $Proxy.HasCut | Should -BeTrue
+        $err.FullyQualifiedErrorId | Should -Be 'ConnectionLost,ImapPS.Commands.MoveImapMessageCommand'
+        $err.Exception.Message | Should -BeLike "*UID MOVE of UIDs * from '$source' to '$dest' was sent, outcome unknown: each message is in one of the two mailboxes. Check both before retrying.*"
+        # The server did move them.
+        @(Search-ImapMessage -Session $Check -Mailbox $dest).Count | Should -Be 2
     }
 
     It 'tags appended messages with their file and tells that the APPEND in flight may have been stored' {

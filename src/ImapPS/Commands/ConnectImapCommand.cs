@@ -106,20 +106,20 @@ namespace ImapPS.Commands
         {
             // Whatever happens, the previous default session stops being the default: a script
             // that goes on after a failed Connect-Imap must not act on the previous account.
-            bool connected = false;
             try
             {
                 Connect();
-                connected = true;
             }
             finally
             {
-                if (!connected && !_failureRecorded)
+                // Registered but then stopped downstream (Select-Object -First 1) still counts as connected.
+                if (!_registered && !_failureRecorded)
                     SessionRegistry.ConnectFailed("The last Connect-Imap (" + TargetDescription + ") was stopped before it connected, so there is no default session.");
             }
         }
 
         private bool _failureRecorded;
+        private bool _registered;
 
         private string TargetDescription
         {
@@ -214,6 +214,7 @@ namespace ImapPS.Commands
             string? user = ParameterSetName == TokenSet ? UserName : Credential?.UserName;
             var session = new ImapSession(client!, ParameterSetName == CommandSet ? Command : Server, client!.Port, user, securityUsed, Identifier);
             SessionRegistry.Add(session);
+            _registered = true;
             WriteObject(session);
         }
 

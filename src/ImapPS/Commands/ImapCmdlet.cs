@@ -175,14 +175,19 @@ namespace ImapPS.Commands
             // later for a record came from that record.
             _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
             _pipelineDefaults = new Dictionary<PropertyInfo, object?>();
-            foreach (var property in GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
-            {
-                if (property.Name == nameof(Session) || property.Name == nameof(InputSession) || _commandLine.Contains(property.Name)) continue;
-                if (property.GetCustomAttributes(typeof(ParameterAttribute), true).Cast<ParameterAttribute>().Any(p => p.ValueFromPipeline || p.ValueFromPipelineByPropertyName))
-                    _pipelineDefaults[property] = property.GetValue(this);
-            }
+            foreach (var property in PipelineParameters(GetType()))
+                if (!_commandLine.Contains(property.Name)) _pipelineDefaults[property] = property.GetValue(this);
             BeginInput();
         }
+
+        private static readonly ConcurrentDictionary<Type, PropertyInfo[]> s_pipelineParameters = new ConcurrentDictionary<Type, PropertyInfo[]>();
+
+        /// <summary>The parameters of a cmdlet type, other than the session ones, that take pipeline input.</summary>
+        private static PropertyInfo[] PipelineParameters(Type type) => s_pipelineParameters.GetOrAdd(type, t => t
+            .GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.Name != nameof(Session) && p.Name != nameof(InputSession) &&
+                p.GetCustomAttributes(typeof(ParameterAttribute), true).Cast<ParameterAttribute>().Any(a => a.ValueFromPipeline || a.ValueFromPipelineByPropertyName))
+            .ToArray());
 
         /// <summary>Checks the command-line parameters before any input (BeginProcessing).</summary>
         protected virtual void BeginInput() { }
@@ -229,7 +234,7 @@ namespace ImapPS.Commands
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("A session was piped in ('" + piped.Name + "') and -Session names another ('" + given.Name +
                     "'). Give one session only."), "SessionConflict", ErrorCategory.InvalidArgument, piped));
             Session = piped;
-            _sessionFromPipe = !_commandLine.Contains(nameof(Session));
+            _sessionFromPipe = !_commandLine!.Contains(nameof(Session));
             foreach (var pair in _pipelineDefaults!)
             {
                 var name = pair.Key.Name;
