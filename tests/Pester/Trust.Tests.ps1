@@ -208,7 +208,7 @@ Describe 'Invoke-ImapCommand and state-changing commands' {
         Disconnect-Imap -Session $s
     }
 
-    It 'refuses <Command> (Uid: <Uid>) and the session still has dst the mailbox it selected' -TestCases @(
+    It 'refuses <Command> (Uid: <Uid>) and dst stays selected, in the module and on the server' -TestCases @(
         foreach ($c in 'SELECT INBOX', 'select INBOX', '  Select   INBOX', 'EXAMINE INBOX', 'examine', 'CLOSE', 'close', 'UNSELECT', 'Unselect',
             'LOGOUT', 'logout', 'LOGIN a b', 'AUTHENTICATE PLAIN', 'STARTTLS', 'COMPRESS DEFLATE', 'IDLE', 'idle', 'ENABLE UTF8=ACCEPT',
             'enable QRESYNC', 'UNAUTHENTICATE', 'PROXYAUTH bob', 'NOTIFY NONE', 'LANGUAGE DE', 'COMPARATOR i;octet', 'UID SELECT INBOX', 'uid examine INBOX') {

@@ -22,7 +22,7 @@ namespace ImapPS.Client.Tests.Reliability
         }
 
         [Fact]
-        public void Requiring_tls_still_allows_starttls_then_login_and_preauth_over_the_stream_transport()
+        public async Task Requiring_tls_still_allows_starttls_then_login_and_preauth_over_the_stream_transport()
         {
             var user = Fixture.CreateUser("tls");
             using (var client = new Imap4Client("localhost", Server.ImapPort, RequiringTls()))
@@ -31,8 +31,8 @@ namespace ImapPS.Client.Tests.Reliability
                 // Issued back to back: the LOGIN queued behind STARTTLS is checked when it is sent, over TLS.
                 var tls = client.StartTlsAsync();
                 var login = client.LoginAsync(user.Name, user.Password);
-                Assert.True(tls.Result.IsOk);
-                Assert.True(login.Result.IsOk);
+                Assert.True((await tls.WaitAsync(Patience)).IsOk);
+                Assert.True((await login.WaitAsync(Patience)).IsOk);
                 Assert.True(client.IsEncrypted);
                 Assert.Equal(ImapState.AUTH, client.State);
                 client.Logout();
