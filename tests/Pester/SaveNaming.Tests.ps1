@@ -114,6 +114,16 @@ Describe 'Save-ImapAttachment file names' {
         Get-Listing $target | Should -Be @("foreign (uid $($f.Uid)).pdf=from the server", 'foreign.pdf=not written by ImapPS', "statement (uid $($b.Uid)).pdf=other", 'statement.pdf=mine')
     }
 
+    It 'cuts a long name and still qualifies it with the UID when another message took it' {
+        $long = ('ü' * 150) + '.pdf'
+        $a = Add-AttachmentMessage -Attachment (New-Attachment $long 'one')
+        $b = Add-AttachmentMessage -Attachment (New-Attachment $long 'two')
+        $target = Join-Path $Dir 'long'
+        $files = @($a, $b | Save-ImapAttachment -Destination $target -PassThru -ErrorAction Stop)
+        $files.Name | Should -Be @((('ü' * 70) + '.pdf'), (('ü' * 70) + " (uid $($b.Uid)).pdf"))
+        @($a, $b | Save-ImapAttachment -Destination $target -PassThru -ErrorAction Stop) | Should -BeNullOrEmpty
+    }
+
     It 'never writes outside the destination, whatever the sender names a file' {
         $names = @('../../escape.txt', '/etc/abs.txt', '..\..\win.txt', 'C:\Windows\drive.txt', '..', '.imapps-attachments', 'CON.txt', 'a<b>c:d|e?f*.txt', "evil$([char]0x202E)fdp.exe")
         $parts = @($names | ForEach-Object { New-Attachment $_ ($_ + ' content') })

@@ -73,7 +73,7 @@ namespace ImapPS.Commands
                 var fields = line.Split('\t');
                 if (fields.Length != 5) continue;
                 var file = Unescape(fields[0]);
-                if (SafeFileName(file, "") != file) continue;
+                if (!IsPlainFileName(file)) continue;
                 if (!uint.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out var uidValidity)) continue;
                 if (!uint.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var uid)) continue;
                 folder.Record(Key(Unescape(fields[1]), uidValidity, uid, Unescape(fields[4])), file);
@@ -109,7 +109,7 @@ namespace ImapPS.Commands
         internal string PathOf(string fileName)
         {
             var path = Path.GetFullPath(Path.Combine(_fullDirectory, fileName));
-            if (!string.Equals(Path.GetDirectoryName(path), _fullDirectory, StringComparison.Ordinal) || SafeFileName(fileName, "") != fileName)
+            if (!string.Equals(Path.GetDirectoryName(path), _fullDirectory, StringComparison.Ordinal) || !IsPlainFileName(fileName))
                 throw new InvalidOperationException("The attachment file name '" + fileName + "' would leave the folder '" + Directory + "'.");
             return path;
         }
@@ -209,6 +209,11 @@ namespace ImapPS.Commands
                 stem = "_" + stem;
             return Truncate(stem, 140).TrimEnd('.', ' ') + extension;
         }
+
+        /// <summary>True for a name that stays in its folder: no separator, no character invalid anywhere, no leading dot, not empty.</summary>
+        internal static bool IsPlainFileName(string name)
+            => name.Length > 0 && name[0] != '.' && name.IndexOfAny(new[] { '/', '\\', '<', '>', ':', '"', '|', '?', '*' }) < 0 && !name.Any(c => c < ' ') &&
+               name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0;
 
         /// <summary>Whether the file holds exactly the bytes of <paramref name="content"/>.</summary>
         internal static bool SameContent(string content, string file)
