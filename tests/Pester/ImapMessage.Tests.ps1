@@ -224,6 +224,8 @@ Describe 'Add, Save, flags and moves' {
             $file | Should -Not -BeNullOrEmpty
             [IO.File]::ReadAllBytes($file.FullName) | Should -Be $stream.ToArray()
         }
-        { $m | Save-ImapAttachment -Destination $target -ErrorAction Stop } | Should -Throw -ErrorId 'FileExists,ImapPS.Commands.SaveImapAttachmentCommand'
+        # Saving again finds every file already saved: no error, nothing written.
+        @($m | Save-ImapAttachment -Destination $target -PassThru -ErrorAction Stop) | Should -BeNullOrEmpty
+        @(Get-ChildItem $target -File).Count | Should -Be $withAttachment.AttachmentCount
     }
 }
