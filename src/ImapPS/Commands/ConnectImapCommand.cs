@@ -116,6 +116,10 @@ namespace ImapPS.Commands
                 options.ConnectTimeout = Timeout.Value;
             }
             if (IgnoreCapability != null) foreach (var c in IgnoreCapability) options.IgnoredCapabilities.Add(c);
+            if (Security == ImapSecurity.None && ParameterSetName != CommandSet && (Credential != null || ParameterSetName == TokenSet))
+                WriteWarning("-Security None: the " + (ParameterSetName == TokenSet ? "access token" : "password") + " of '" +
+                    (ParameterSetName == TokenSet ? UserName : Credential!.UserName) + "' and all mail cross the network to " + Server +
+                    " in clear, readable by anyone on the way. Use -Security Auto, StartTls or Ssl unless the network is trusted.");
             if (SkipCertificateCheck)
             {
                 WriteWarning("The server's certificate will not be checked: anyone between you and " + Server + " can read and change this session.");

@@ -97,7 +97,16 @@ namespace ImapPS.Commands
                 {
                     throw new PipelineStoppedException();
                 }
-                catch (ImapException ex) when (!(ex is ImapAbortException))
+                catch (ImapAbortException ex)
+                {
+                    FlushTrace();
+                    var lost = ErrorFor(ex, mailbox);
+                    lost.ErrorDetails = new ErrorDetails("The connection to " + session.Server + " was lost while watching '" + mailbox + "': " + ex.Message +
+                        " The events before this were all delivered. Connect again with Connect-Imap and restart Invoke-ImapIdle.");
+                    ThrowTerminatingError(lost);
+                    return;
+                }
+                catch (ImapException ex)
                 {
                     WriteError(ErrorFor(ex, mailbox));
                     return;

@@ -39,6 +39,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Uid) || !ValidUids(Uid)) return;
             BeforeCollect();
             Collect(session, ResolveMailbox(session, Mailbox), UidValidity, Uid);
         }
@@ -306,7 +307,7 @@ namespace ImapPS.Commands
             }
         }
 
-        private static ContentEncoding ContentEncodingOf(string? name)
+        internal static ContentEncoding ContentEncodingOf(string? name)
         {
             switch ((name ?? "").Trim().ToLowerInvariant())
             {

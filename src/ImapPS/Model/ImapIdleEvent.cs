@@ -55,6 +55,9 @@ namespace ImapPS
         /// <summary>The session.</summary>
         public ImapSession Session { get; }
 
+        /// <summary>The Id of <see cref="Session"/>: cmdlets refuse an object piped to them with another session's -Session.</summary>
+        public int SessionId => Session.Id;
+
         /// <inheritdoc />
         public override string ToString() => Kind + " " + Mailbox + (Uid.HasValue ? " UID " + Uid : SequenceNumber.HasValue ? " #" + SequenceNumber : "");
     }
