@@ -253,6 +253,22 @@ namespace ImapPS.Commands
             catch (Exception ex) when (!(ex is PipelineStoppedException))
             {
                 if (ex is OperationCanceledException) throw new PipelineStoppedException();
+                switch (ex)
+                {
+                    case ImapGreetingException greeting when greeting.ServerSpeaksTls:
+                        ThrowTerminatingError(new ErrorRecord(new ImapGreetingException(ex.Message + " Connect with -Security Ssl.", true, ex),
+                            "ImplicitTlsPort", ErrorCategory.ConnectionError, target));
+                        break;
+                    case ImapGreetingException _:
+                        ThrowTerminatingError(new ErrorRecord(new ImapGreetingException(ex.Message + " If this is an implicit-TLS (IMAPS) port, which waits for the client to start TLS, " +
+                                "connect with -Security Ssl; otherwise check the host and port.", false, ex),
+                            "GreetingTimeout", ErrorCategory.ConnectionError, target));
+                        break;
+                    case ImapTlsException tls when tls.Kind == TlsFailureKind.PlainImapPort:
+                        ThrowTerminatingError(new ErrorRecord(new ImapTlsException(ex.Message + ". Connect with -Security StartTls (or Auto) to this port.", tls.Kind, ex),
+                            "TlsFailed", ErrorCategory.SecurityError, target));
+                        break;
+                }
                 bool security = ex is ImapSecurityException || ex is System.Security.Authentication.AuthenticationException;
                 ThrowTerminatingError(new ErrorRecord(ex, security ? "TlsFailed" : "ConnectionFailed",
                     security ? ErrorCategory.SecurityError : ErrorCategory.ConnectionError, target));
