@@ -39,6 +39,13 @@ namespace ImapPS.Client
 
         /// <summary>Creates an exception with a message and the error that caused it.</summary>
         public ImapSecurityException(string message, Exception? innerException) : base(message, innerException) { }
+
+        /// <summary>Creates an exception for a failed TLS handshake, with the reason as far as the client can tell.</summary>
+        public ImapSecurityException(string message, TlsFailureKind tlsFailure, Exception? innerException) : base(message, innerException)
+            => TlsFailure = tlsFailure;
+
+        /// <summary>Why a TLS handshake failed (<see cref="TlsFailureKind.Other"/> for other security failures).</summary>
+        public TlsFailureKind TlsFailure { get; }
     }
 
     /// <summary>Why a TLS handshake failed, as far as the client can tell.</summary>
@@ -56,16 +63,6 @@ namespace ImapPS.Client
         PlainImapPort,
         /// <summary>The server answered with bytes that are neither TLS nor IMAP.</summary>
         NotTls,
-    }
-
-    /// <summary>A TLS handshake failed; <see cref="Kind"/> says why.</summary>
-    public class ImapTlsException : ImapSecurityException
-    {
-        /// <summary>Creates an exception with a message, the reason and the error that caused it.</summary>
-        public ImapTlsException(string message, TlsFailureKind kind, Exception? innerException) : base(message, innerException) => Kind = kind;
-
-        /// <summary>Why the handshake failed.</summary>
-        public TlsFailureKind Kind { get; }
     }
 
     /// <summary>

@@ -82,10 +82,10 @@ namespace ImapPS.Client.Transport
             {
                 tls.Dispose();
                 if (rejection != null)
-                    throw new ImapTlsException("TLS with " + host + " failed: " + rejection, TlsFailureKind.Certificate, e);
+                    throw new ImapSecurityException("TLS with " + host + " failed: " + rejection, TlsFailureKind.Certificate, e);
                 var kind = TlsDiagnosis.Diagnose(recorder.FirstBytes, out string reason);
                 if (kind == TlsFailureKind.Other) reason = TlsDiagnosis.Describe(e, options);
-                throw new ImapTlsException("TLS with " + host + " failed: " + reason, kind, e);
+                throw new ImapSecurityException("TLS with " + host + " failed: " + reason, kind, e);
             }
             catch (Exception)
             {

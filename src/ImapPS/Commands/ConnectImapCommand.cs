@@ -264,8 +264,8 @@ namespace ImapPS.Commands
                                 "connect with -Security Ssl; otherwise check the host and port.", false, ex),
                             "GreetingTimeout", ErrorCategory.ConnectionError, target));
                         break;
-                    case ImapTlsException tls when tls.Kind == TlsFailureKind.PlainImapPort:
-                        ThrowTerminatingError(new ErrorRecord(new ImapTlsException(ex.Message + ". Connect with -Security StartTls (or Auto) to this port.", tls.Kind, ex),
+                    case ImapSecurityException tls when tls.TlsFailure == TlsFailureKind.PlainImapPort:
+                        ThrowTerminatingError(new ErrorRecord(new ImapSecurityException(ex.Message + ". Connect with -Security StartTls (or Auto) to this port.", tls.TlsFailure, ex),
                             "TlsFailed", ErrorCategory.SecurityError, target));
                         break;
                 }
