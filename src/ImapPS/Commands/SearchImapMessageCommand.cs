@@ -94,7 +94,7 @@ namespace ImapPS.Commands
         [Parameter] public Hashtable? Not { get; set; }
         /// <summary>Keeps messages that match at least one of these groups of criteria (hashtables with the names of this cmdlet's parameters; within a group every entry must match).</summary>
         [Parameter] public Hashtable[]? Any { get; set; }
-        /// <summary>Only these UIDs: ranges such as "1:100", "200,300:*".</summary>
+        /// <summary>Only these UIDs: numbers or ranges such as "1:100", "200,300:*"; several values mean any of them.</summary>
         [Parameter] public string[]? Uid { get; set; }
         /// <summary>Raw IMAP search criteria, added to the others (e.g. 'OR FROM alice FROM bob'); one line.</summary>
         [Parameter] public string? Query { get; set; }
@@ -108,7 +108,7 @@ namespace ImapPS.Commands
         [Parameter] public SwitchParameter UidOnly { get; set; }
 
         /// <inheritdoc />
-        protected override void BeginProcessing()
+        protected override void BeginInput()
         {
             foreach (var k in Keyword ?? Array.Empty<string>())
             {
@@ -228,14 +228,16 @@ namespace ImapPS.Commands
                 c.AddRange(program.ToArguments());
                 nonAscii = program.RequiresUtf8;
             }
-            if (Uid != null)
+            if (Uid != null && Uid.Length > 0)
+            {
                 foreach (var set in Uid)
-                {
                     if (!SequenceSet.IsValid(set))
                         ThrowTerminatingError(new ErrorRecord(new ArgumentException("'" + set + "' is not a UID set (e.g. 1:100,200,300:*)."), "InvalidUidSet", ErrorCategory.InvalidArgument, set));
-                    c.Add(ImapArgument.Atom("UID"));
-                    c.Add(ImapArgument.FromSequenceSet(set));
-                }
+                // A list of UIDs means any of them (as in Get-ImapMessage): one UID criterion with
+                // the union of the sets, not one criterion per value, which IMAP would AND.
+                c.Add(ImapArgument.Atom("UID"));
+                c.Add(ImapArgument.FromSequenceSet(string.Join(",", Uid)));
+            }
             if (!string.IsNullOrWhiteSpace(Query))
             {
                 SearchKey raw = null!;
