@@ -39,6 +39,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Uid) || !ValidUids(Uid)) return;
             BeforeCollect();
             Collect(session, ResolveMailbox(session, Mailbox), UidValidity, Uid);
         }
@@ -332,7 +333,7 @@ namespace ImapPS.Commands
             if (PassThru) WriteObject(new FileInfo(target));
         }
 
-        private static ContentEncoding ContentEncodingOf(string? name)
+        internal static ContentEncoding ContentEncodingOf(string? name)
         {
             switch ((name ?? "").Trim().ToLowerInvariant())
             {

@@ -28,6 +28,9 @@ namespace ImapPS
         /// <summary>The session the message was read on.</summary>
         public ImapSession Session { get; }
 
+        /// <summary>The Id of <see cref="Session"/>: cmdlets refuse an object piped to them with another session's -Session.</summary>
+        public int SessionId => Session.Id;
+
         /// <summary>The mailbox that holds the message.</summary>
         public string Mailbox { get; }
 
@@ -79,10 +82,10 @@ namespace ImapPS
         /// <summary>The parsed message (Get-ImapMessage -Full).</summary>
         public MimeMessage? Message { get; internal set; }
 
-        /// <summary>The plain-text body (-Full).</summary>
+        /// <summary>The plain-text body (-Full, or -TextBody: from the HTML part when there is no plain one).</summary>
         public string? TextBody { get; internal set; }
 
-        /// <summary>The HTML body (-Full).</summary>
+        /// <summary>The HTML body (-Full; -TextBody when the text came from the HTML part).</summary>
         public string? HtmlBody { get; internal set; }
 
         /// <summary>The attachments (-Full).</summary>
