@@ -239,7 +239,8 @@ Describe 'Partial states after a cut are told' {
         $script:Proxy = [ImapPS.Testing.CuttingProxy]::Start($Server.Host, $Server.ImapPort, ' UID MOVE ', 1, 'BeforeReply')
         $s = Connect-ThroughProxy $Proxy $Cred @{ Identifier = 'cut' }
 
-        $err = Get-Error { $m | Move-ImapMessage -Session $s -Destination $dest }
+        # UIDs, not the objects: messages read on $Check are refused by another session (SessionMismatch).
+        $err = Get-Error { Move-ImapMessage -Session $s -Mailbox $source -Uid $m.Uid -Destination $dest }
         $Proxy.HasCut | Should -BeTrue
         $err.FullyQualifiedErrorId | Should -Be 'ConnectionLost,ImapPS.Commands.MoveImapMessageCommand'
         $err.Exception.Message | Should -BeLike "*UID MOVE of UIDs * from '$source' to '$dest' was sent, outcome unknown: each message is in one of the two mailboxes. Check both before retrying.*"
