@@ -50,6 +50,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox);
             var mailbox = ResolveMailbox(session, Mailbox);
             var extras = (Full ? FetchExtras.Full : 0) | (Headers ? FetchExtras.Headers : 0) | (BodyStructure ? FetchExtras.BodyStructure : 0);
             uint uidValidity;

@@ -45,6 +45,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox);
             string name = Command.Trim().ToUpperInvariant();
             if (name == "LOGOUT" || name == "SELECT" || name == "EXAMINE" || name == "CLOSE" || name == "UNSELECT" || name == "STARTTLS" || name == "COMPRESS" || name == "IDLE" || name == "AUTHENTICATE" || name == "LOGIN" || name == "ENABLE")
             {

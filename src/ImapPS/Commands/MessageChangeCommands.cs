@@ -37,6 +37,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox);
             Collect(session, ResolveMailbox(session, Mailbox), UidValidity, Uid);
         }
 
@@ -168,6 +169,9 @@ namespace ImapPS.Commands
         /// <summary>Returns the messages in the destination (Mailbox, UidValidity, Uid) when the server reports them (UIDPLUS).</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
+
+        /// <summary>The server's name of <see cref="Destination"/> on <paramref name="session"/> (piped messages may come from several sessions).</summary>
+        internal string DestinationFor(ImapSession session) => MailboxPath(session, Destination)!;
     }
 
     /// <summary>
@@ -184,12 +188,13 @@ namespace ImapPS.Commands
 
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {
+            var destination = DestinationFor(session);
             _copies.Clear();
             var set = new HashSet<uint>(uids);
             foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
             {
-                if (!TryCommand(() => session.Client.UidAsync("COPY", chunk, Destination), "UID COPY", mailbox, out var response)) return false;
-                _copies.AddRange(Copies(session, Destination, response.Tagged, set));
+                if (!TryCommand(() => session.Client.UidAsync("COPY", chunk, destination), "UID COPY", mailbox, out var response)) return false;
+                _copies.AddRange(Copies(session, destination, response.Tagged, set));
             }
             return true;
         }
@@ -214,12 +219,13 @@ namespace ImapPS.Commands
 
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {
+            var destination = DestinationFor(session);
             _moved.Clear();
             var client = session.Client;
             var set = new HashSet<uint>(uids);
-            if (ImapSession.SameMailbox(mailbox, Destination))
+            if (ImapSession.SameMailbox(mailbox, destination))
             {
-                WriteError(new ErrorRecord(new ArgumentException("The messages are already in '" + Destination + "'."), "SameMailbox", ErrorCategory.InvalidArgument, Destination));
+                WriteError(new ErrorRecord(new ArgumentException("The messages are already in '" + destination + "'."), "SameMailbox", ErrorCategory.InvalidArgument, destination));
                 return false;
             }
             if (!client.HasCapability("MOVE") && !client.HasCapability("UIDPLUS"))
@@ -232,14 +238,14 @@ namespace ImapPS.Commands
             }
             int done = 0;
             var chunks = SequenceSet.BuildChunks(uids, 4000);
-            var progress = uids.Count > 500 ? new ProgressRecord(31, "Move-ImapMessage", "Moving " + uids.Count + " messages to " + Destination) : null;
+            var progress = uids.Count > 500 ? new ProgressRecord(31, "Move-ImapMessage", "Moving " + uids.Count + " messages to " + destination) : null;
             foreach (var chunk in chunks)
             {
                 if (client.HasCapability("MOVE"))
                 {
                     // Empty the shared pool first, so the fallback below cannot pick up a COPYUID of an earlier move.
                     client.Response("COPYUID");
-                    if (!TryCommand(() => client.UidAsync("MOVE", chunk, Destination), "UID MOVE", mailbox, out var move)) return false;
+                    if (!TryCommand(() => client.UidAsync("MOVE", chunk, destination), "UID MOVE", mailbox, out var move)) return false;
                     // MOVE reports COPYUID in an untagged OK before its tagged OK. The engine attaches
                     // it to this command's own responses (MOVE is exclusive), so parallel moves on one
                     // session never read each other's; the shared pool is only a fallback for engines
@@ -255,12 +261,12 @@ namespace ImapPS.Commands
                         if (last != null) reported.Add(last);
                     }
                     foreach (var r in reported)
-                        _moved.AddRange(Copies(session, Destination, r, set));
+                        _moved.AddRange(Copies(session, destination, r, set));
                 }
                 else
                 {
-                    if (!TryCommand(() => client.UidAsync("COPY", chunk, Destination), "UID COPY", mailbox, out var copy)) return false;
-                    _moved.AddRange(Copies(session, Destination, copy.Tagged, set));
+                    if (!TryCommand(() => client.UidAsync("COPY", chunk, destination), "UID COPY", mailbox, out var copy)) return false;
+                    _moved.AddRange(Copies(session, destination, copy.Tagged, set));
                     if (!TryCommand(() => client.UidAsync("STORE", chunk, "+FLAGS.SILENT", "(\\Deleted)"), "UID STORE", mailbox, out _)) return false;
                     if (!TryCommand(() => client.UidAsync("EXPUNGE", chunk), "UID EXPUNGE", mailbox, out _)) return false;
                 }

@@ -39,6 +39,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox);
             BeforeCollect();
             Collect(session, ResolveMailbox(session, Mailbox), UidValidity, Uid);
         }

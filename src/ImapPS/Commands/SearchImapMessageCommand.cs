@@ -120,6 +120,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox);
             var mailbox = ResolveMailbox(session, Mailbox);
             var criteria = BuildCriteria(out bool utf8);
             var client = session.Client;
