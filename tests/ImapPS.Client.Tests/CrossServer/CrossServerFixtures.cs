@@ -117,6 +117,8 @@ namespace ImapPS.Client.Tests.CrossServer
     [AttributeUsage(AttributeTargets.Method)]
     public sealed class CrossServerFactAttribute : FactAttribute
     {
+        /// <summary>The test reads ../shared/corpus: skipped, with the reason, where it is absent.</summary>
+        public bool RequiresCorpus { get; set; }
     }
 
     public sealed class CrossServerFactDiscoverer : IXunitTestCaseDiscoverer
@@ -148,6 +150,8 @@ namespace ImapPS.Client.Tests.CrossServer
             : base(sink, display, options, testMethod) { }
 
         protected override string GetSkipReason(IAttributeInfo factAttribute)
-            => CrossServerFactDiscoverer.SkipReasonFor(TestMethod) ?? base.GetSkipReason(factAttribute);
+            => CrossServerFactDiscoverer.SkipReasonFor(TestMethod)
+               ?? (factAttribute.GetNamedArgument<bool>(nameof(CrossServerFactAttribute.RequiresCorpus)) && !Support.SharedCorpus.Available ? Support.SharedCorpus.SkipReason : null)
+               ?? base.GetSkipReason(factAttribute);
     }
 }
