@@ -37,6 +37,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Uid) || !ValidUids(Uid)) return;
             Mailbox = MailboxPath(session, Mailbox);
             Collect(session, ResolveMailbox(session, Mailbox), UidValidity, Uid);
         }

@@ -16,6 +16,9 @@ namespace ImapPS
         /// <summary>The session the mailbox was listed on.</summary>
         public ImapSession Session { get; }
 
+        /// <summary>The Id of <see cref="Session"/>: cmdlets refuse an object piped to them with another session's -Session.</summary>
+        public int SessionId => Session.Id;
+
         /// <summary>The server's full name, decoded from modified UTF-7 (e.g. "Archive/2025", or "INBOX.Archive.2025" on Courier).</summary>
         public string Name { get; }
 
