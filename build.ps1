@@ -5,7 +5,8 @@
 .DESCRIPTION
     Build    compiles the solution, assembles the module in out/ImapPS/<version> and builds its help
              (en-US/ImapPS.dll-Help.xml from docs/cmdlets/*.md, checked against the cmdlets).
-    Test     installs missing prerequisites (Dovecot, python3-imaplib2, Pester), builds, runs the
+    Test     installs missing prerequisites (Dovecot, python3-imaplib2, Pester; Cyrus and Courier through
+             ../shared/servers when present), builds, runs the
              xunit and Pester suites and ends with the line "tests: N passed, N failed, N skipped".
     Demo     installs missing prerequisites (Dovecot, openssl), builds, starts a throwaway Dovecot
              with generated mail and runs demo/Showcase.ps1.
@@ -285,6 +286,51 @@ function Install-Prerequisites {
     }
 }
 
+function Initialize-CrossServers {
+    <#
+    The cross-server tests (xunit CrossServer/*, Pester CrossServer.Tests.ps1) start private Cyrus and
+    Courier instances through ../shared/servers/<kind>/up.sh, which installs the packages it needs
+    with apt. Each is started and stopped once here, one after the other, so the installs happen
+    before the test runners start them in parallel (two apt runs at once would fight over apt's
+    locks), and so a server that cannot start is reported here, clearly, with up.sh's output.
+    Without ../shared (or IMAPPS_SHARED) the tests skip with that reason and nothing is done here.
+    #>
+    $shared = if ($env:IMAPPS_SHARED) { $env:IMAPPS_SHARED } else { Join-Path (Split-Path $RepoRoot) 'shared' }
+    foreach ($kind in 'cyrus', 'courier') {
+        $scripts = Join-Path $shared "servers/$kind"
+        if (-not (Test-Path (Join-Path $scripts 'up.sh'))) {
+            Write-Step "No $scripts/up.sh: the $kind tests will be skipped"
+            continue
+        }
+        if (-not $IsLinux -or -not (Test-IsRoot)) {
+            Write-Step "The $kind starter needs root on Linux: the $kind tests will be skipped"
+            continue
+        }
+        # Once the packages are in, the tests' own starts take 2-5 s each: no need to warm up.
+        $marker = @{ cyrus = 'libical3', 'sasl2-bin', 'libzephyr4'; courier = 'courier-base', 'courier-authdaemon', 'gamin' }[$kind]
+        $status = @(& dpkg-query -W -f='${Status}\n' @marker 2>$null)
+        $installed = $LASTEXITCODE -eq 0 -and @($status | Where-Object { $_ -match 'install ok installed' }).Count -eq $marker.Count
+        if ($installed) { continue }
+        $dir = Join-Path ([IO.Path]::GetTempPath()) "imapps-prepare-$kind-$PID"
+        $listeners = 1..2 | ForEach-Object { $l = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $l.Start(); $l }
+        $ports = $listeners | ForEach-Object { $_.LocalEndpoint.Port }
+        $listeners | ForEach-Object { $_.Stop() }
+        Write-Step "Preparing $kind for the cross-server tests ($scripts/up.sh, packages installed once)"
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        try {
+            $env:DEBIAN_FRONTEND = 'noninteractive'
+            $output = & bash (Join-Path $scripts 'up.sh') $dir $ports[0] $ports[1] 2>&1
+            if ($LASTEXITCODE -ne 0) {
+                throw "Starting $kind with $scripts/up.sh failed (exit code $LASTEXITCODE):`n$($output -join "`n")"
+            }
+        }
+        finally {
+            & bash (Join-Path $scripts 'down.sh') $dir --purge 2>&1 | Out-Null
+        }
+        Write-Host ("    {0} ready in {1:N1} s" -f $kind, $clock.Elapsed.TotalSeconds)
+    }
+}
+
 function Restore-Pester {
     <# Restores Pester from NuGet through tools/pester and returns the path of Pester.psd1. #>
     $project = Join-Path $RepoRoot 'tools/pester/Pester.Restore.csproj'
@@ -370,6 +416,7 @@ function Invoke-TestTask {
     $problem = $null
     try {
         Install-Prerequisites
+        Initialize-CrossServers
         $pester = Restore-Pester
         Invoke-BuildTask | Out-Null
         $results.Add((Invoke-XunitTests))

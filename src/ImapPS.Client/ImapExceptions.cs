@@ -16,6 +16,28 @@ namespace ImapPS.Client
     }
 
     /// <summary>
+    /// The command belongs to an extension the server did not offer, so it was not sent. The
+    /// connection remains usable.
+    /// </summary>
+    public class ImapCapabilityException : ImapException
+    {
+        /// <summary>Creates the exception for <paramref name="command"/>, which needs one of <paramref name="capabilities"/>.</summary>
+        public ImapCapabilityException(string command, params string[] capabilities)
+            : base("The server does not offer " + string.Join(" or ", capabilities) +
+                   (capabilities.Length == 1 && capabilities[0] == command ? "." : " (needed for " + command + ")."))
+        {
+            Command = command;
+            Capabilities = capabilities;
+        }
+
+        /// <summary>The command that was not sent.</summary>
+        public string Command { get; }
+
+        /// <summary>The capabilities of which the server would have had to offer one.</summary>
+        public System.Collections.Generic.IReadOnlyList<string> Capabilities { get; }
+    }
+
+    /// <summary>
     /// A server or connection failure (dropped socket, timeout, BYE, unparseable reply). The client
     /// that raised it has been shut down and cannot be used again.
     /// </summary>

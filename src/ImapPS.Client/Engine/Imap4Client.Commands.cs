@@ -19,6 +19,23 @@ namespace ImapPS.Client
         private static readonly ImapState[] Selected = { ImapState.SELECTED };
         private static readonly ImapState[] AnyState = { ImapState.NONAUTH, ImapState.AUTH, ImapState.SELECTED };
 
+        /// <summary>
+        /// Refuses, before anything is sent, a command of an extension the server did not offer: a
+        /// server that does not know it answers NO or BAD at best (Courier: NO), or stalls.
+        /// </summary>
+        private void RequireCapability(string command, params string[] anyOf)
+        {
+            foreach (var capability in anyOf)
+                if (HasCapability(capability)) return;
+            throw new ImapCapabilityException(command, anyOf);
+        }
+
+        private Task<ImapResponse> RunExtension(CommandSpec spec, params string[] anyOf)
+        {
+            RequireCapability(spec.Name, anyOf);
+            return RunAsync(spec);
+        }
+
         private ImapResponse Call(Task<ImapResponse> task, ImapCallback? callback, object? argument)
             => WithCallback(task, callback, argument) ?? ImapResponse.Deferred;
 
@@ -114,6 +131,7 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Id"/>
         public Task<ImapResponse> IdAsync(IDictionary<string, string?>? fields = null)
         {
+            RequireCapability("ID", "ID");
             ImapArgument arg;
             if (fields == null || fields.Count == 0) arg = ImapArgument.Raw("NIL");
             else
@@ -122,7 +140,9 @@ namespace ImapPS.Client
                 foreach (var kv in fields)
                 {
                     items.Add(ImapArgument.Quoted(kv.Key));
-                    items.Add(kv.Value == null ? ImapArgument.Raw("NIL") : ImapArgument.AString(kv.Value));
+                    // RFC 2971: id-params-list = "(" *(string SP nstring) ")": a value is a string,
+                    // never an atom (Cyrus answers BAD to ("name" smoke)).
+                    items.Add(kv.Value == null ? ImapArgument.Raw("NIL") : ImapArgument.Quoted(kv.Value));
                 }
                 arg = ImapArgument.List(items.ToArray());
             }
@@ -170,6 +190,7 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Authenticate(SaslMechanism, ImapCallback, object)"/>
         public async Task<ImapResponse> AuthenticateAsync(SaslMechanism mechanism)
         {
+            RequireCapability("AUTHENTICATE " + mechanism.Name.ToUpperInvariant(), "AUTH=" + mechanism.Name.ToUpperInvariant());
             var initial = HasCapability("SASL-IR") ? mechanism.InitialResponse : null;
             var args = new List<ImapArgument> { ImapArgument.Atom(mechanism.Name.ToUpperInvariant()) };
             if (initial != null) args.Add(ImapArgument.Sensitive(ImapArgument.Atom(initial.Length == 0 ? "=" : Convert.ToBase64String(initial))));
@@ -260,6 +281,7 @@ namespace ImapPS.Client
                 {
                     _pool.Clear();
                     _readOnlyChanged = false;
+                    _selectGeneration++;
                     Exists = 0; RecentCount = 0; UidValidity = 0; UidNext = 0; HighestModSeq = 0;
                     MailboxFlags = Array.Empty<string>(); PermanentFlags = Array.Empty<string>();
                 },
@@ -283,6 +305,51 @@ namespace ImapPS.Client
             if (!response.IsOk) return response;
             return new ImapResponse("OK", response.Tagged, response.Untagged, null,
                 new[] { new ImapDataItem(response.Untagged.LastOrDefault(u => u.Name == "EXISTS")?.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Exists.ToString(System.Globalization.CultureInfo.InvariantCulture)) });
+        }
+
+        /// <summary>
+        /// The selected mailbox's UIDNEXT, learnt when the server did not report it. RFC 3501 6.3.1
+        /// requires <c>OK [UIDNEXT]</c> in the reply to SELECT, but some servers leave it out
+        /// (Courier-IMAP 5), so <see cref="UidNext"/> stays 0 there. This asks STATUS (UIDNEXT) or,
+        /// where STATUS fails, takes the last message's UID + 1 (a lower bound when the newest
+        /// messages were expunged), and keeps the value as <see cref="UidNext"/> for as long as the
+        /// same SELECT is current. Returns 0 when no mailbox is selected or nothing could be learnt.
+        /// </summary>
+        public async Task<uint> EnsureUidNextAsync()
+        {
+            string mailbox;
+            int generation;
+            lock (_lock)
+            {
+                if (UidNext != 0 || _state != ImapState.SELECTED || SelectedMailbox == null) return UidNext;
+                mailbox = SelectedMailbox;
+                generation = _selectGeneration;
+            }
+            uint learnt = 0;
+            try
+            {
+                var status = await StatusAsync(mailbox, "(UIDNEXT)").ConfigureAwait(false);
+                if (status.IsOk)
+                    foreach (var u in status.Untagged)
+                        if (u.Name == "STATUS" && StatusData.Parse(u, _utf8Enabled).UidNext is uint n) learnt = n;
+                if (learnt == 0 && Exists > 0)
+                {
+                    var last = await RunAsync(FetchSpec(false, "*", "(UID)")).ConfigureAwait(false);
+                    if (last.IsOk)
+                        foreach (var u in last.Untagged)
+                            if (u.Name == "FETCH" && FetchUid(u) is uint uid && uid < uint.MaxValue && uid + 1 > learnt) learnt = uid + 1;
+                }
+            }
+            catch (ImapException e) when (!(e is ImapAbortException))
+            {
+                _debug.Log(1, "could not learn UIDNEXT of " + mailbox + ": " + e.Message);
+            }
+            lock (_lock)
+            {
+                if (_selectGeneration != generation) return learnt;
+                if (UidNext == 0 && _state == ImapState.SELECTED) UidNext = learnt;
+                return UidNext;
+            }
         }
 
         /// <summary>EXAMINE: selects a mailbox read-only.</summary>
@@ -335,6 +402,7 @@ namespace ImapPS.Client
         /// <summary>LIST with LIST-EXTENDED selection and return options, e.g. <c>RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))</c>.</summary>
         public Task<ImapResponse> ListExtendedAsync(string? selectionOptions, string directory, string pattern, string? returnOptions)
         {
+            RequireCapability("LIST-EXTENDED", "LIST-EXTENDED");
             var args = new List<ImapArgument>();
             if (!string.IsNullOrEmpty(selectionOptions)) args.Add(ImapArgument.Raw(selectionOptions!));
             args.Add(ListName(directory));
@@ -398,7 +466,7 @@ namespace ImapPS.Client
         /// <inheritdoc cref="AppendMany"/>
         public Task<ImapResponse> AppendManyAsync(string mailbox, IEnumerable<(string? Flags, DateTimeOffset? InternalDate, byte[] Message)> messages)
         {
-            if (!HasCapability("MULTIAPPEND")) throw new ImapException("The server does not offer MULTIAPPEND.");
+            RequireCapability("MULTIAPPEND", "MULTIAPPEND");
             var args = new List<ImapArgument> { ImapArgument.Mailbox(mailbox) };
             foreach (var m in messages)
             {
@@ -445,13 +513,21 @@ namespace ImapPS.Client
         public ImapResponse Namespace(ImapCallback? callback = null, object? callbackArgument = null) => Call(NamespaceAsync(), callback, callbackArgument);
 
         /// <inheritdoc cref="Namespace"/>
-        public Task<ImapResponse> NamespaceAsync() => RunAsync(new CommandSpec("NAMESPACE") { Collects = new[] { "NAMESPACE" }, ValidStates = Authenticated });
+        public Task<ImapResponse> NamespaceAsync()
+        {
+            RequireCapability("NAMESPACE", "NAMESPACE");
+            return RunAsync(new CommandSpec("NAMESPACE") { Collects = new[] { "NAMESPACE" }, ValidStates = Authenticated });
+        }
 
         /// <summary>ENABLE an extension (RFC 5161), e.g. CONDSTORE, QRESYNC, UTF8=ACCEPT.</summary>
         public ImapResponse Enable(string capability, ImapCallback? callback = null, object? callbackArgument = null) => Call(EnableAsync(capability), callback, callbackArgument);
 
         /// <inheritdoc cref="Enable"/>
-        public Task<ImapResponse> EnableAsync(string capability) => EnableCoreAsync("ENABLE", new[] { ImapArgument.Atom(capability) });
+        public Task<ImapResponse> EnableAsync(string capability)
+        {
+            RequireCapability("ENABLE", "ENABLE");
+            return EnableCoreAsync("ENABLE", new[] { ImapArgument.Atom(capability) });
+        }
 
         /// <summary>COMPRESS=DEFLATE (RFC 4978): compresses the rest of the session in both directions.</summary>
         public ImapResponse EnableCompression(ImapCallback? callback = null, object? callbackArgument = null) => Call(EnableCompressionAsync(), callback, callbackArgument);
@@ -460,7 +536,7 @@ namespace ImapPS.Client
         public async Task<ImapResponse> EnableCompressionAsync()
         {
             if (IsCompressed) throw new ImapException("Compression is already active.");
-            if (!HasCapability("COMPRESS=DEFLATE")) throw new ImapException("The server does not offer COMPRESS=DEFLATE.");
+            RequireCapability("COMPRESS DEFLATE", "COMPRESS=DEFLATE");
             var response = await RunAsync(CompressSpec("COMPRESS", new[] { ImapArgument.Atom("DEFLATE") })).ConfigureAwait(false);
             if (!response.IsOk) throw new ImapException("COMPRESS failed: " + response.Text);
             return response;
@@ -472,7 +548,7 @@ namespace ImapPS.Client
         public ImapResponse GetQuota(string root, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaAsync(root), callback, callbackArgument);
 
         /// <inheritdoc cref="GetQuota"/>
-        public Task<ImapResponse> GetQuotaAsync(string root) => RunAsync(new CommandSpec("GETQUOTA", QuotaRoot(root)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated });
+        public Task<ImapResponse> GetQuotaAsync(string root) => RunExtension(new CommandSpec("GETQUOTA", QuotaRoot(root)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated }, "QUOTA");
 
         /// <summary>A quota root is a name like a mailbox's (sent as is, not UTF-7): CR, LF and NUL are refused the same way.</summary>
         private static ImapArgument QuotaRoot(string root)
@@ -486,20 +562,20 @@ namespace ImapPS.Client
 
         /// <inheritdoc cref="GetQuotaRoot"/>
         public Task<ImapResponse> GetQuotaRootAsync(string mailbox)
-            => RunAsync(new CommandSpec("GETQUOTAROOT", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "QUOTAROOT", "QUOTA" }, ValidStates = Authenticated });
+            => RunExtension(new CommandSpec("GETQUOTAROOT", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "QUOTAROOT", "QUOTA" }, ValidStates = Authenticated }, "QUOTA");
 
         /// <summary>SETQUOTA, e.g. limits <c>(STORAGE 512)</c>.</summary>
         public ImapResponse SetQuota(string root, string limits, ImapCallback? callback = null, object? callbackArgument = null) => Call(SetQuotaAsync(root, limits), callback, callbackArgument);
 
         /// <inheritdoc cref="SetQuota"/>
         public Task<ImapResponse> SetQuotaAsync(string root, string limits)
-            => RunAsync(new CommandSpec("SETQUOTA", QuotaRoot(root), ParenList(limits)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated });
+            => RunExtension(new CommandSpec("SETQUOTA", QuotaRoot(root), ParenList(limits)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated }, "QUOTA");
 
         /// <summary>GETACL (RFC 4314).</summary>
         public ImapResponse GetAcl(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetAclAsync(mailbox), callback, callbackArgument);
 
         /// <inheritdoc cref="GetAcl"/>
-        public Task<ImapResponse> GetAclAsync(string mailbox) => RunAsync(new CommandSpec("GETACL", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "ACL" }, ValidStates = Authenticated });
+        public Task<ImapResponse> GetAclAsync(string mailbox) => RunExtension(new CommandSpec("GETACL", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "ACL" }, ValidStates = Authenticated }, "ACL");
 
         /// <summary>SETACL: gives <paramref name="who"/> the rights <paramref name="what"/> (e.g. "lrs", "+w", "-i").</summary>
         public ImapResponse SetAcl(string mailbox, string who, string what, ImapCallback? callback = null, object? callbackArgument = null)
@@ -507,7 +583,7 @@ namespace ImapPS.Client
 
         /// <inheritdoc cref="SetAcl"/>
         public Task<ImapResponse> SetAclAsync(string mailbox, string who, string what)
-            => RunAsync(new CommandSpec("SETACL", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who), ImapArgument.AString(what)) { ValidStates = Authenticated });
+            => RunExtension(new CommandSpec("SETACL", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who), ImapArgument.AString(what)) { ValidStates = Authenticated }, "ACL");
 
         /// <summary>DELETEACL: removes <paramref name="who"/>'s entry.</summary>
         public ImapResponse DeleteAcl(string mailbox, string who, ImapCallback? callback = null, object? callbackArgument = null)
@@ -515,13 +591,13 @@ namespace ImapPS.Client
 
         /// <inheritdoc cref="DeleteAcl"/>
         public Task<ImapResponse> DeleteAclAsync(string mailbox, string who)
-            => RunAsync(new CommandSpec("DELETEACL", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who)) { ValidStates = Authenticated });
+            => RunExtension(new CommandSpec("DELETEACL", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who)) { ValidStates = Authenticated }, "ACL");
 
         /// <summary>MYRIGHTS: the caller's own rights on a mailbox.</summary>
         public ImapResponse MyRights(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(MyRightsAsync(mailbox), callback, callbackArgument);
 
         /// <inheritdoc cref="MyRights"/>
-        public Task<ImapResponse> MyRightsAsync(string mailbox) => RunAsync(new CommandSpec("MYRIGHTS", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "MYRIGHTS" }, ValidStates = Authenticated });
+        public Task<ImapResponse> MyRightsAsync(string mailbox) => RunExtension(new CommandSpec("MYRIGHTS", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "MYRIGHTS" }, ValidStates = Authenticated }, "ACL");
 
         /// <summary>LISTRIGHTS: the rights that may be given to <paramref name="who"/>.</summary>
         public ImapResponse ListRights(string mailbox, string who, ImapCallback? callback = null, object? callbackArgument = null)
@@ -529,7 +605,7 @@ namespace ImapPS.Client
 
         /// <inheritdoc cref="ListRights"/>
         public Task<ImapResponse> ListRightsAsync(string mailbox, string who)
-            => RunAsync(new CommandSpec("LISTRIGHTS", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who)) { Collects = new[] { "LISTRIGHTS" }, ValidStates = Authenticated });
+            => RunExtension(new CommandSpec("LISTRIGHTS", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who)) { Collects = new[] { "LISTRIGHTS" }, ValidStates = Authenticated }, "ACL");
 
         /// <summary>GETANNOTATION (ANNOTATEMORE draft): entry and attribute, e.g. "/comment", "value.priv".</summary>
         public ImapResponse GetAnnotation(string mailbox, string entry, string attribute, ImapCallback? callback = null, object? callbackArgument = null)
@@ -537,15 +613,15 @@ namespace ImapPS.Client
 
         /// <inheritdoc cref="GetAnnotation"/>
         public Task<ImapResponse> GetAnnotationAsync(string mailbox, string entry, string attribute)
-            => RunAsync(new CommandSpec("GETANNOTATION", ImapArgument.Mailbox(mailbox), ImapArgument.Quoted(entry), ImapArgument.Quoted(attribute))
-            { Collects = new[] { "ANNOTATION" }, ValidStates = Authenticated });
+            => RunExtension(new CommandSpec("GETANNOTATION", ImapArgument.Mailbox(mailbox), ImapArgument.Quoted(entry), ImapArgument.Quoted(attribute))
+            { Collects = new[] { "ANNOTATION" }, ValidStates = Authenticated }, "ANNOTATEMORE");
 
         /// <summary>SETANNOTATION with imaplib2's free-form arguments.</summary>
         public ImapResponse SetAnnotation(params string[] arguments) => Sync(SetAnnotationAsync(arguments));
 
         /// <inheritdoc cref="SetAnnotation"/>
         public Task<ImapResponse> SetAnnotationAsync(params string[] arguments)
-            => RunAsync(new CommandSpec("SETANNOTATION", arguments.Select(a => (ImapArgument)a).ToArray()) { Collects = new[] { "ANNOTATION" }, ValidStates = Authenticated });
+            => RunExtension(new CommandSpec("SETANNOTATION", arguments.Select(a => (ImapArgument)a).ToArray()) { Collects = new[] { "ANNOTATION" }, ValidStates = Authenticated }, "ANNOTATEMORE");
 
         /// <summary>GETMETADATA (RFC 5464): entries such as "/private/comment"; options such as "(MAXSIZE 1024)" or "(DEPTH infinity)".</summary>
         public ImapResponse GetMetadata(string mailbox, IEnumerable<string> entries, string? options = null, ImapCallback? callback = null, object? callbackArgument = null)
@@ -558,7 +634,8 @@ namespace ImapPS.Client
             if (!string.IsNullOrWhiteSpace(options)) args.Add(ParenList(options!));
             args.Add(mailbox.Length == 0 ? ImapArgument.Quoted("") : ImapArgument.Mailbox(mailbox));
             args.Add(ImapArgument.List(entries.Select(e => ImapArgument.AString(e)).ToArray()));
-            return RunAsync(new CommandSpec("GETMETADATA", args.ToArray()) { Collects = new[] { "METADATA" }, ValidStates = Authenticated });
+            var spec = new CommandSpec("GETMETADATA", args.ToArray()) { Collects = new[] { "METADATA" }, ValidStates = Authenticated };
+            return mailbox.Length == 0 ? RunExtension(spec, "METADATA", "METADATA-SERVER") : RunExtension(spec, "METADATA");
         }
 
         /// <summary>SETMETADATA: sets (or, with a null value, removes) entries of a mailbox ("" for the server).</summary>
@@ -574,11 +651,16 @@ namespace ImapPS.Client
                 items.Add(ImapArgument.AString(kv.Key));
                 items.Add(kv.Value == null ? ImapArgument.Raw("NIL") : ImapArgument.LiteralText(kv.Value));
             }
-            return RunAsync(new CommandSpec("SETMETADATA", mailbox.Length == 0 ? ImapArgument.Quoted("") : ImapArgument.Mailbox(mailbox), ImapArgument.List(items.ToArray()))
-            { ValidStates = Authenticated });
+            var spec = new CommandSpec("SETMETADATA", mailbox.Length == 0 ? ImapArgument.Quoted("") : ImapArgument.Mailbox(mailbox), ImapArgument.List(items.ToArray()))
+            { ValidStates = Authenticated };
+            return mailbox.Length == 0 ? RunExtension(spec, "METADATA", "METADATA-SERVER") : RunExtension(spec, "METADATA");
         }
 
-        /// <summary>PROXYAUTH (Cyrus): act as another user.</summary>
+        /// <summary>
+        /// PROXYAUTH (imaplib2's proxyauth, from Cyrus 2.x): act as another user. No capability
+        /// announces it and current servers do not have it (Cyrus 3.6: BAD Unrecognized command),
+        /// so it is sent as asked and the server's answer is returned.
+        /// </summary>
         public ImapResponse ProxyAuth(string user, ImapCallback? callback = null, object? callbackArgument = null) => Call(ProxyAuthAsync(user), callback, callbackArgument);
 
         /// <inheritdoc cref="ProxyAuth"/>
@@ -604,7 +686,7 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Unselect"/>
         public Task<ImapResponse> UnselectAsync()
         {
-            if (!HasCapability("UNSELECT")) throw new ImapException("The server does not offer UNSELECT.");
+            RequireCapability("UNSELECT", "UNSELECT");
             return Deselect("UNSELECT");
         }
 
@@ -692,7 +774,7 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Move"/>
         public Task<ImapResponse> MoveAsync(string messageSet, string newMailbox)
         {
-            if (!HasCapability("MOVE")) throw new ImapException("The server does not offer MOVE.");
+            RequireCapability("MOVE", "MOVE");
             return RunAsync(MoveSpec(false, messageSet, newMailbox));
         }
 
@@ -733,7 +815,7 @@ namespace ImapPS.Client
             => Call(SortAsync(sortCriteria, charset, searchCriteria), callback, callbackArgument);
 
         /// <inheritdoc cref="Sort"/>
-        public Task<ImapResponse> SortAsync(string sortCriteria, string charset, params string[] searchCriteria) => RunAsync(SortSpec(false, sortCriteria, charset, searchCriteria));
+        public Task<ImapResponse> SortAsync(string sortCriteria, string charset, params string[] searchCriteria) => RunExtension(SortSpec(false, sortCriteria, charset, searchCriteria), "SORT");
 
         private static CommandSpec SortSpec(bool uid, string sortCriteria, string charset, IEnumerable<string> search)
             => new CommandSpec(uid ? "UID SORT" : "SORT", Concat(new[] { ParenList(sortCriteria), ImapArgument.Atom(charset) }, search))
@@ -748,7 +830,7 @@ namespace ImapPS.Client
 
         /// <inheritdoc cref="Thread"/>
         public Task<ImapResponse> ThreadAsync(string threadingAlgorithm, string charset, params string[] searchCriteria)
-            => RunAsync(ThreadSpec(false, threadingAlgorithm, charset, searchCriteria));
+            => RunExtension(ThreadSpec(false, threadingAlgorithm, charset, searchCriteria), "THREAD=" + threadingAlgorithm.ToUpperInvariant());
 
         private static CommandSpec ThreadSpec(bool uid, string algorithm, string charset, IEnumerable<string> search)
             => new CommandSpec(uid ? "UID THREAD" : "THREAD", Concat(new[] { ImapArgument.Atom(algorithm), ImapArgument.Atom(charset) }, search))
@@ -775,14 +857,14 @@ namespace ImapPS.Client
                 case "STORE": return RunAsync(StoreSpec(true, Arg(0), Arg(1), Arg(2)));
                 case "SEARCH":
                     return RunAsync(new CommandSpec("UID SEARCH", args.Select(a => (ImapArgument)a).ToArray()) { Collects = new[] { "SEARCH", "ESEARCH" }, ValidStates = Selected });
-                case "SORT": return RunAsync(SortSpec(true, Arg(0), Arg(1), args.Skip(2)));
-                case "THREAD": return RunAsync(ThreadSpec(true, Arg(0), Arg(1), args.Skip(2)));
+                case "SORT": return RunExtension(SortSpec(true, Arg(0), Arg(1), args.Skip(2)), "SORT");
+                case "THREAD": return RunExtension(ThreadSpec(true, Arg(0), Arg(1), args.Skip(2)), "THREAD=" + Arg(0).ToUpperInvariant());
                 case "COPY": return RunAsync(new CommandSpec("UID COPY", SetArgument(Arg(0)), ImapArgument.Mailbox(Arg(1))) { ValidStates = Selected });
                 case "MOVE":
-                    if (!HasCapability("MOVE")) throw new ImapException("The server does not offer MOVE.");
+                    RequireCapability("MOVE", "MOVE");
                     return RunAsync(MoveSpec(true, Arg(0), Arg(1)));
                 case "EXPUNGE":
-                    if (!HasCapability("UIDPLUS")) throw new ImapException("The server does not offer UIDPLUS (UID EXPUNGE).");
+                    RequireCapability("UID EXPUNGE", "UIDPLUS");
                     return RunAsync(new CommandSpec("UID EXPUNGE", SetArgument(Arg(0)))
                     { Exclusive = true, Modifies = true, Collects = new[] { "EXPUNGE", "VANISHED" }, ValidStates = Selected });
                 default:
@@ -824,7 +906,7 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Idle"/>
         public Task<ImapResponse> IdleAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
-            if (!HasCapability("IDLE")) throw new ImapException("The server does not offer IDLE.");
+            RequireCapability("IDLE", "IDLE");
             var limit = timeout ?? TimeSpan.FromMinutes(29);
             CancellationTokenRegistration registration = default;
             var spec = new CommandSpec("IDLE")

@@ -62,6 +62,7 @@ namespace ImapPS.Client
         private bool _logoutRequested;
         private bool _readOnlyChanged;
         private bool _utf8Enabled;
+        private int _selectGeneration;
 
         /// <summary>Connects to an IMAP server over plain TCP (port 143 by default) and reads the greeting.</summary>
         /// <exception cref="ImapAbortException">The connection failed or timed out; nothing is left open.</exception>
@@ -131,7 +132,7 @@ namespace ImapPS.Client
         /// <summary>True when the selected mailbox is read-only (EXAMINE, or the server said READ-ONLY).</summary>
         public bool IsReadOnly { get; private set; }
 
-        /// <summary>The selected mailbox's message count, kept current from EXISTS and EXPUNGE.</summary>
+        /// <summary>The selected mailbox's message count, kept current from EXISTS, EXPUNGE and VANISHED.</summary>
         public uint Exists { get; private set; }
 
         /// <summary>The selected mailbox's recent count.</summary>
@@ -140,7 +141,10 @@ namespace ImapPS.Client
         /// <summary>The selected mailbox's UIDVALIDITY.</summary>
         public uint UidValidity { get; private set; }
 
-        /// <summary>The selected mailbox's UIDNEXT (as last reported).</summary>
+        /// <summary>
+        /// The selected mailbox's UIDNEXT as last reported, or 0 when the server's SELECT did not
+        /// report it (Courier-IMAP): <see cref="EnsureUidNextAsync"/> learns it then.
+        /// </summary>
         public uint UidNext { get; private set; }
 
         /// <summary>The selected mailbox's HIGHESTMODSEQ (CONDSTORE), or 0.</summary>
@@ -1086,6 +1090,11 @@ namespace ImapPS.Client
                     break;
                 case "EXPUNGE":
                     if (Exists > 0) Exists--;
+                    break;
+                case "VANISHED":
+                    // QRESYNC (RFC 7162 3.2.10): a VANISHED without EARLIER replaces EXPUNGE, one
+                    // message per UID; EARLIER reports UIDs the client missed and changes no count.
+                    if (VanishedData.TryCountLive(r, out long gone)) Exists = gone >= Exists ? 0 : Exists - (uint)gone;
                     break;
                 case "FLAGS":
                     MailboxFlags = ReadFlagList(r.Data);

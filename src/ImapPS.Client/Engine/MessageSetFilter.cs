@@ -36,6 +36,10 @@ namespace ImapPS.Client
                     if (!TryNumber(set, ref i, out b)) return null;
                 }
                 if (a > b) { var t = a; a = b; b = t; }
+                // '*' is the largest number in use, which may be below the other end (RFC 3501 9:
+                // "5:*" on 3 messages is 3:5; a UID range n:* always includes the last UID), so a
+                // range with '*' may answer with any number: "FETCH *" must still get its data.
+                if (b == uint.MaxValue) a = 1;
                 ranges.Add(a);
                 ranges.Add(b);
                 if (i < set.Length)

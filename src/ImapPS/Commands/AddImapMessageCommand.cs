@@ -59,6 +59,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox)!;
             string? flags;
             try { flags = Flag == null || Flag.Length == 0 ? null : "(" + string.Join(" ", Flag.Select(FlagNames.ToImap)) + ")"; }
             catch (ArgumentException ex) { ThrowTerminatingError(new ErrorRecord(ex, "InvalidFlag", ErrorCategory.InvalidArgument, Flag)); return; }

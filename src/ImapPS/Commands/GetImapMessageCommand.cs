@@ -59,6 +59,7 @@ namespace ImapPS.Commands
         {
             var session = ResolveSession();
             if (!FromSameSession(session, Uid) || !ValidUids(Uid)) return;
+            Mailbox = MailboxPath(session, Mailbox);
             var mailbox = ResolveMailbox(session, Mailbox);
             bool textOnly = TextBody && !Full;
             var extras = (Full ? FetchExtras.Full : 0) | (Headers ? FetchExtras.Headers : 0) | (BodyStructure || textOnly ? FetchExtras.BodyStructure : 0);

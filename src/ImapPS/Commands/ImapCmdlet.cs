@@ -305,6 +305,41 @@ namespace ImapPS.Commands
             }
         }
 
+        /// <summary>
+        /// The server's name for a mailbox path as the user wrote it (<c>/</c> between levels, no
+        /// namespace prefix needed; see <see cref="ImapPS.MailboxPaths"/>); null stays null. What
+        /// was changed is said under -Verbose. Terminates when the server cannot be asked.
+        /// </summary>
+        internal string? MailboxPath(ImapSession session, string? path) => MailboxPath(session, path, pattern: false);
+
+        /// <summary><see cref="MailboxPath(ImapSession, string)"/> for each of <paramref name="paths"/>.</summary>
+        internal string[] MailboxPath(ImapSession session, string[] paths) => paths.Select(p => MailboxPath(session, p)!).ToArray();
+
+        /// <summary><see cref="MailboxPath(ImapSession, string)"/> for LIST patterns (a leading wildcard is not put under the prefix).</summary>
+        internal string[] MailboxPattern(ImapSession session, string[] patterns) => patterns.Select(p => MailboxPath(session, p, pattern: true)!).ToArray();
+
+        private string? MailboxPath(ImapSession session, string? path, bool pattern)
+        {
+            if (string.IsNullOrEmpty(path)) return path;
+            // RFC 3501 5.1: INBOX, in any case, is the same everywhere; no need to ask the server.
+            if (string.Equals(path, "INBOX", StringComparison.OrdinalIgnoreCase)) return "INBOX";
+            MailboxPaths paths;
+            try
+            {
+                paths = session.GetMailboxPaths(Stopping);
+            }
+            catch (Exception ex) when (!(ex is PipelineStoppedException))
+            {
+                FlushTrace();
+                if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+                ThrowTerminatingError(ErrorFor(ex, path));
+                throw;
+            }
+            string name = pattern ? paths.ToServerPattern(path!, out var note) : paths.ToServerName(path!, out note);
+            if (note != null) WriteVerbose(note);
+            return name;
+        }
+
         /// <summary>Leases <paramref name="mailbox"/> (selecting it if needed); terminates with MailboxNotFound when it does not exist.</summary>
         internal MailboxLease? TryUseMailbox(ImapSession session, string mailbox, bool readOnly, bool reselect = false)
         {

@@ -45,6 +45,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox);
             // The guard reads the command's name (its first word, or the one after UID), whatever its
             // case, arguments or spacing: "select INBOX" or "UID Select" must not slip through, or the
             // module would go on believing another mailbox is selected and act on the wrong one.

@@ -37,6 +37,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (Name != null) Name = MailboxPattern(session, Name);
             foreach (var pattern in Name ?? new[] { "*" })
             {
                 if (!TryRun(() => MailboxLister.List(session, pattern, Subscribed, Status, Await), pattern, out var mailboxes)) continue;
@@ -57,11 +58,14 @@ namespace ImapPS.Commands
         public static IReadOnlyList<ImapMailbox> List(ImapSession session, string pattern, bool subscribed, bool status, Func<Task<ImapResponse>, ImapResponse> wait)
         {
             var client = session.Client;
+            // Known before the objects are made, so their Path is the server-independent one.
+            session.GetMailboxPaths(CancellationToken.None);
             bool extended = client.HasCapability("LIST-EXTENDED");
             string statusItems = "MESSAGES UNSEEN RECENT UIDNEXT UIDVALIDITY" + (client.HasCapability("STATUS=SIZE") ? " SIZE" : "") +
                 (client.HasCapability("CONDSTORE") ? " HIGHESTMODSEQ" : "");
             var returns = new List<string>();
-            if (client.HasCapability("SPECIAL-USE") || extended) returns.Add("SPECIAL-USE");
+            // RETURN (SPECIAL-USE) is RFC 6154's: only to a server that offers it.
+            if (client.HasCapability("SPECIAL-USE") && extended) returns.Add("SPECIAL-USE");
             if (extended) returns.Add("SUBSCRIBED");
             // With RETURN options a LIST-EXTENDED server tells children only when asked (RFC 5258 §4);
             // a plain LIST on a CHILDREN server (RFC 3348) tells them unasked.
@@ -169,6 +173,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Name = MailboxPath(session, Name)!;
             using (var lease = TryUseMailbox(session, Name, ReadOnly, reselect: true))
             {
                 if (lease == null) return;
@@ -178,7 +183,8 @@ namespace ImapPS.Commands
                     Messages = client.Exists,
                     Recent = client.RecentCount,
                     UidValidity = client.UidValidity,
-                    UidNext = client.UidNext,
+                    // Courier's SELECT leaves UIDNEXT out: the engine learns it then.
+                    UidNext = client.UidNext != 0 ? client.UidNext : Await(client.EnsureUidNextAsync()),
                     HighestModSeq = client.HighestModSeq == 0 ? (ulong?)null : client.HighestModSeq,
                     Flags = client.MailboxFlags.ToArray(),
                     PermanentFlags = client.PermanentFlags.ToArray(),
@@ -209,6 +215,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Name = MailboxPath(session, Name);
             foreach (var name in Name)
             {
                 if (!ShouldProcess(name, "Create mailbox")) continue;
@@ -249,6 +256,8 @@ namespace ImapPS.Commands
             var session = ResolveSession();
             // Before the selected mailbox is closed for the rename: a name no server accepts changes nothing.
             if (!IsValidMailboxName(Name, nameof(Name)) || !IsValidMailboxName(NewName, nameof(NewName))) return;
+            Name = MailboxPath(session, Name)!;
+            NewName = MailboxPath(session, NewName)!;
             if (!ShouldProcess(Name, "Rename mailbox to '" + NewName + "'")) return;
             // A selected mailbox that is renamed would leave UIDs pointing at a name that is gone.
             bool selected = ImapSession.SameMailbox(session.SelectedMailbox, Name);
@@ -311,6 +320,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Name = MailboxPath(session, Name);
             try
             {
                 foreach (var name in Name) Remove(session, name);
@@ -437,6 +447,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Name = MailboxPath(session, Name);
             foreach (var name in Name)
                 if (ShouldProcess(name, "Subscribe"))
                     TryCommand(() => session.Client.SubscribeAsync(name), "SUBSCRIBE " + name, name, out _);
@@ -460,6 +471,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Name = MailboxPath(session, Name);
             foreach (var name in Name)
                 if (ShouldProcess(name, "Unsubscribe"))
                     TryCommand(() => session.Client.UnsubscribeAsync(name), "UNSUBSCRIBE " + name, name, out _);

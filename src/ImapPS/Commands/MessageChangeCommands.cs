@@ -38,6 +38,7 @@ namespace ImapPS.Commands
         {
             var session = ResolveSession();
             if (!FromSameSession(session, Uid) || !ValidUids(Uid)) return;
+            Mailbox = MailboxPath(session, Mailbox);
             Collect(session, ResolveMailbox(session, Mailbox), UidValidity, Uid);
         }
 
@@ -181,6 +182,9 @@ namespace ImapPS.Commands
         /// <summary>Returns the messages in the destination (Mailbox, UidValidity, Uid) when the server reports them (UIDPLUS).</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
+
+        /// <summary>The server's name of <see cref="Destination"/> on <paramref name="session"/> (piped messages may come from several sessions).</summary>
+        internal string DestinationFor(ImapSession session) => MailboxPath(session, Destination)!;
     }
 
     /// <summary>
@@ -197,16 +201,17 @@ namespace ImapPS.Commands
 
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {
+            var destination = DestinationFor(session);
             _copies.Clear();
             var set = new HashSet<uint>(uids);
             int copied = 0;
             foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
             {
                 string ifCut = (copied > 0 ? copied + " of the " + uids.Count + " messages were copied before. " : "") +
-                    "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + Destination + "' was sent, outcome unknown: '" + Destination +
+                    "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + destination + "' was sent, outcome unknown: '" + destination +
                     "' may hold copies of them. Check it before retrying, or the messages may end up there twice.";
-                if (!TryCommand(() => session.Client.UidAsync("COPY", chunk, Destination), "UID COPY", mailbox, out var response, ifCut)) return false;
-                _copies.AddRange(Copies(session, Destination, response.Tagged, set));
+                if (!TryCommand(() => session.Client.UidAsync("COPY", chunk, destination), "UID COPY", mailbox, out var response, ifCut)) return false;
+                _copies.AddRange(Copies(session, destination, response.Tagged, set));
                 copied += NumberSet.Expand(chunk).Count;
             }
             return true;
@@ -232,12 +237,13 @@ namespace ImapPS.Commands
 
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {
+            var destination = DestinationFor(session);
             _moved.Clear();
             var client = session.Client;
             var set = new HashSet<uint>(uids);
-            if (ImapSession.SameMailbox(mailbox, Destination))
+            if (ImapSession.SameMailbox(mailbox, destination))
             {
-                WriteError(new ErrorRecord(new ArgumentException("The messages are already in '" + Destination + "'."), "SameMailbox", ErrorCategory.InvalidArgument, Destination));
+                WriteError(new ErrorRecord(new ArgumentException("The messages are already in '" + destination + "'."), "SameMailbox", ErrorCategory.InvalidArgument, destination));
                 return false;
             }
             if (!client.HasCapability("MOVE") && !client.HasCapability("UIDPLUS"))
@@ -250,16 +256,16 @@ namespace ImapPS.Commands
             }
             int done = 0;
             var chunks = SequenceSet.BuildChunks(uids, 4000);
-            var progress = uids.Count > 500 ? new ProgressRecord(31, "Move-ImapMessage", "Moving " + uids.Count + " messages to " + Destination) : null;
+            var progress = uids.Count > 500 ? new ProgressRecord(31, "Move-ImapMessage", "Moving " + uids.Count + " messages to " + destination) : null;
             foreach (var chunk in chunks)
             {
                 if (client.HasCapability("MOVE"))
                 {
                     // Empty the shared pool first, so the fallback below cannot pick up a COPYUID of an earlier move.
                     client.Response("COPYUID");
-                    string ifCut = MovedBefore(done, uids.Count) + "UID MOVE of UIDs " + chunk + " from '" + mailbox + "' to '" + Destination +
+                    string ifCut = MovedBefore(done, uids.Count) + "UID MOVE of UIDs " + chunk + " from '" + mailbox + "' to '" + destination +
                         "' was sent, outcome unknown: each message is in one of the two mailboxes. Check both before retrying.";
-                    if (!TryCommand(() => client.UidAsync("MOVE", chunk, Destination), "UID MOVE", mailbox, out var move, ifCut)) return false;
+                    if (!TryCommand(() => client.UidAsync("MOVE", chunk, destination), "UID MOVE", mailbox, out var move, ifCut)) return false;
                     // MOVE reports COPYUID in an untagged OK before its tagged OK. The engine attaches
                     // it to this command's own responses (MOVE is exclusive), so parallel moves on one
                     // session never read each other's; the shared pool is only a fallback for engines
@@ -275,19 +281,19 @@ namespace ImapPS.Commands
                         if (last != null) reported.Add(last);
                     }
                     foreach (var r in reported)
-                        _moved.AddRange(Copies(session, Destination, r, set));
+                        _moved.AddRange(Copies(session, destination, r, set));
                 }
                 else
                 {
                     // Three steps, each of which a cut can interrupt: the error says which were done.
                     string before = MovedBefore(done, uids.Count);
-                    string ifCopyCut = before + "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + Destination + "' was sent, outcome unknown: '" + Destination +
-                        "' may hold copies of them; the originals in '" + mailbox + "' were not marked \\Deleted and not expunged. Check '" + Destination +
+                    string ifCopyCut = before + "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + destination + "' was sent, outcome unknown: '" + destination +
+                        "' may hold copies of them; the originals in '" + mailbox + "' were not marked \\Deleted and not expunged. Check '" + destination +
                         "' before retrying, or the messages may end up there twice.";
-                    if (!TryCommand(() => client.UidAsync("COPY", chunk, Destination), "UID COPY", mailbox, out var copy, ifCopyCut)) return false;
-                    var copies = Copies(session, Destination, copy.Tagged, set).ToList();
+                    if (!TryCommand(() => client.UidAsync("COPY", chunk, destination), "UID COPY", mailbox, out var copy, ifCopyCut)) return false;
+                    var copies = Copies(session, destination, copy.Tagged, set).ToList();
                     _moved.AddRange(copies);
-                    string copied = before + "The messages " + DescribeCopies(chunk, copies, Destination) + " were copied from '" + mailbox + "' to '" + Destination + "'; ";
+                    string copied = before + "The messages " + DescribeCopies(chunk, copies, destination) + " were copied from '" + mailbox + "' to '" + destination + "'; ";
                     string ifStoreCut = copied + "marking the originals \\Deleted was sent, outcome unknown; they were not expunged. The messages are now in both mailboxes: " +
                         "remove the originals from '" + mailbox + "' (Remove-ImapMessage -Expunge) instead of moving them again.";
                     if (!TryCommand(() => client.UidAsync("STORE", chunk, "+FLAGS.SILENT", "(\\Deleted)"), "UID STORE", mailbox, out _, ifStoreCut)) return false;

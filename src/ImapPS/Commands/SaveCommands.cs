@@ -40,6 +40,7 @@ namespace ImapPS.Commands
         {
             var session = ResolveSession();
             if (!FromSameSession(session, Uid) || !ValidUids(Uid)) return;
+            Mailbox = MailboxPath(session, Mailbox);
             BeforeCollect();
             Collect(session, ResolveMailbox(session, Mailbox), UidValidity, Uid);
         }

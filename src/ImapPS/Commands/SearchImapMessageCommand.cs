@@ -129,6 +129,7 @@ namespace ImapPS.Commands
         {
             var session = ResolveSession();
             if (!FromSameSession(session, Mailbox)) return;
+            Mailbox = MailboxPath(session, Mailbox);
             var mailbox = ResolveMailbox(session, Mailbox);
             var criteria = BuildCriteria(out bool utf8);
             var client = session.Client;

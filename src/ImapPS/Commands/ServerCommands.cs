@@ -44,6 +44,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox)!;
             if (!Require(session, "QUOTA", "quotas")) return;
             bool byRoot = ParameterSetName == "Root";
             if (!TryCommand(() => byRoot ? session.Client.GetQuotaAsync(Root) : session.Client.GetQuotaRootAsync(Mailbox),
@@ -154,6 +155,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox)!;
             if (!Require(session, "ACL", "ACLs")) return;
             if (!TryCommand(() => session.Client.GetAclAsync(Mailbox), "GETACL", Mailbox, out var response)) return;
             foreach (var r in response.Untagged.Where(u => u.Name == "ACL"))
@@ -200,6 +202,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox)!;
             string what = ParameterSetName == "Add" ? "+" + Add : ParameterSetName == "Remove" ? "-" + Remove : Rights;
             if (!Require(session, "ACL", "ACLs") || !ShouldProcess(Mailbox, "Set rights of '" + Identifier + "' to " + what)) return;
             if (!TryCommand(() => session.Client.SetAclAsync(Mailbox, Identifier, what), "SETACL", Mailbox, out _)) return;
@@ -232,6 +235,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox)!;
             if (!Require(session, "ACL", "ACLs") || !ShouldProcess(Mailbox, "Remove the ACL entry of '" + Identifier + "'")) return;
             TryCommand(() => session.Client.DeleteAclAsync(Mailbox, Identifier), "DELETEACL", Mailbox, out _);
         }
@@ -258,6 +262,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox)!;
             if (!Require(session, "ACL", "rights")) return;
             if (Identifier == null)
             {
@@ -328,6 +333,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox)!;
             if (!session.HasCapability("METADATA") && !session.HasCapability("METADATA-SERVER") && !Require(session, "METADATA", "metadata")) return;
             if (!TryCommand(() => session.Client.GetMetadataAsync(Mailbox, Entry, Recurse ? "(DEPTH infinity)" : null), "GETMETADATA", Mailbox, out var response)) return;
             foreach (var r in response.Untagged.Where(u => u.Name == "METADATA"))
@@ -366,6 +372,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox)!;
             if (!session.HasCapability("METADATA") && !session.HasCapability("METADATA-SERVER") && !Require(session, "METADATA", "metadata")) return;
             if (!ShouldProcess((Mailbox.Length == 0 ? "(server)" : Mailbox) + " " + Entry, Value == null ? "Remove metadata" : "Set metadata")) return;
             TryCommand(() => session.Client.SetMetadataAsync(Mailbox, new Dictionary<string, string?> { [Entry] = Value }), "SETMETADATA", Mailbox, out _);
@@ -398,6 +405,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            Mailbox = MailboxPath(session, Mailbox);
             string algorithm = Algorithm.ToUpperInvariant();
             if (!Require(session, "THREAD=" + algorithm, "threading")) return;
             var mailbox = ImapMessageCmdlet.ResolveMailbox(session, Mailbox);

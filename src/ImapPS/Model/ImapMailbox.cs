@@ -19,8 +19,15 @@ namespace ImapPS
         /// <summary>The Id of <see cref="Session"/>: cmdlets refuse an object piped to them with another session's -Session.</summary>
         public int SessionId => Session.Id;
 
-        /// <summary>The full name, decoded from modified UTF-7 (e.g. "Archive/2025").</summary>
+        /// <summary>The server's full name, decoded from modified UTF-7 (e.g. "Archive/2025", or "INBOX.Archive.2025" on Courier).</summary>
         public string Name { get; }
+
+        /// <summary>
+        /// The mailbox as a path the way a script writes it on any server: levels separated by
+        /// <c>/</c>, without the personal namespace's prefix (Courier's <c>INBOX.Archive.2024</c> is
+        /// <c>Archive/2024</c>). Every cmdlet's mailbox parameter takes it (or <see cref="Name"/>).
+        /// </summary>
+        public string Path => Session.MailboxPaths?.ToPath(Name) ?? Name;
 
         /// <summary>The hierarchy delimiter, or null for a flat namespace.</summary>
         public char? Delimiter { get; internal set; }

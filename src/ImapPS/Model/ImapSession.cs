@@ -27,7 +27,7 @@ namespace ImapPS
     /// mailbox take a lease on it (<see cref="UseMailbox"/>): any number of leases share the
     /// selected mailbox, and switching to another waits until they are all released.
     /// </summary>
-    public sealed class ImapSession : IDisposable
+    public sealed partial class ImapSession : IDisposable
     {
         private static int s_nextId;
         private readonly object _gate = new object();

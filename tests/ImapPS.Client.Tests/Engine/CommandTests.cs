@@ -433,11 +433,12 @@ namespace ImapPS.Client.Tests.Engine
         public void Commands_the_server_does_not_know_raise_ImapException_and_leave_the_client_usable()
         {
             using var client = LoggedIn(out _);
-            // Dovecot has no ANNOTATEMORE and no PROXYAUTH: it answers BAD, which is an ImapException.
-            var annotation = Assert.Throws<ImapException>(() => client.GetAnnotation("INBOX", "/comment", "value.priv"));
-            Assert.IsNotType<ImapAbortException>(annotation);
-            Assert.Contains("GETANNOTATION command error: BAD", annotation.Message);
-            Assert.Throws<ImapException>(() => client.SetAnnotation("INBOX", "(\"/comment\" (\"value.priv\" \"x\"))"));
+            // Dovecot does not offer ANNOTATEMORE: the client refuses GETANNOTATION before sending it.
+            var annotation = Assert.Throws<ImapCapabilityException>(() => client.GetAnnotation("INBOX", "/comment", "value.priv"));
+            Assert.Equal("GETANNOTATION", annotation.Command);
+            Assert.Contains("does not offer ANNOTATEMORE", annotation.Message);
+            Assert.Throws<ImapCapabilityException>(() => client.SetAnnotation("INBOX", "(\"/comment\" (\"value.priv\" \"x\"))"));
+            // No capability announces PROXYAUTH: it is sent, and Dovecot answers BAD, an ImapException.
             var proxy = Assert.Throws<ImapException>(() => client.ProxyAuth("bob"));
             Assert.IsNotType<ImapAbortException>(proxy);
             Assert.Equal("OK", client.Noop().Type);
@@ -460,9 +461,9 @@ namespace ImapPS.Client.Tests.Engine
             options.IgnoredCapabilities.Add("IDLE");
             using var limited = LoggedIn(out _, options: options);
             limited.Select();
-            Assert.Throws<ImapException>(() => limited.Move("1", "x"));
-            Assert.Throws<ImapException>(() => limited.Unselect());
-            Assert.Throws<ImapException>(() => limited.Idle());
+            Assert.Throws<ImapCapabilityException>(() => limited.Move("1", "x"));
+            Assert.Throws<ImapCapabilityException>(() => limited.Unselect());
+            Assert.Throws<ImapCapabilityException>(() => limited.Idle());
             Assert.Throws<ImapSecurityException>(() => limited.StartTls());
         }
 

@@ -122,7 +122,7 @@ namespace ImapPS.Client.Tests.Reliability
             Assert.Equal("OK", client.Uid("STORE", uids[1].ToString(), "+FLAGS", "(\\Deleted)").Type);
 
             Assert.False(client.HasCapability("MOVE"));
-            Assert.Throws<ImapException>(() => client.Move(uids[3].ToString(), "Dest"));
+            Assert.Throws<ImapCapabilityException>(() => client.Move(uids[3].ToString(), "Dest"));
 
             // The engine-level fallback for moving UID 4.
             Assert.Equal("OK", client.Uid("COPY", uids[3].ToString(), "Dest").Type);
@@ -150,7 +150,7 @@ namespace ImapPS.Client.Tests.Reliability
             var uids = Enumerable.Range(1, 3).Select(i => { client.Append("INBOX", null, null, Message(i)); return (uint)i; }).ToList();
             client.Select("INBOX");
             client.Uid("STORE", "1:3", "+FLAGS", "(\\Deleted)");
-            Assert.Throws<ImapException>(() => client.Uid("EXPUNGE", "2"));
+            Assert.Throws<ImapCapabilityException>(() => client.Uid("EXPUNGE", "2"));
             Assert.Equal(3, UidsAndFlags(client).Count);
             client.Logout();
         }

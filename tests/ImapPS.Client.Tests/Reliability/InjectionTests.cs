@@ -100,7 +100,8 @@ namespace ImapPS.Client.Tests.Reliability
         /// <summary>Runs one value in one position; returns true when the command was sent (false: refused before sending).</summary>
         private static async Task<bool> RunOne(Position position, string value, bool literalPlus)
         {
-            string caps = "IMAP4rev1 UIDPLUS ACL" + (literalPlus ? " LITERAL+" : "");
+            // The server offers every extension a position uses: the client sends nothing unoffered.
+            string caps = "IMAP4rev1 UIDPLUS ACL ID" + (literalPlus ? " LITERAL+" : "");
             var commands = new List<ImapCommandRead>();
             var script = new ServerScript()
                 .Send("* OK [CAPABILITY " + caps + "] injection test server\r\n")

@@ -82,6 +82,35 @@ namespace ImapPS.Client.Protocol
             return true;
         }
 
+        /// <summary>
+        /// Counts the numbers in a set (<c>2,4:7</c> is 5) without expanding it, so a live
+        /// <c>VANISHED 1:4294967295</c> costs nothing to count. False when the bytes are not a set.
+        /// </summary>
+        internal static bool TryCount(byte[] b, int start, int end, out long count)
+        {
+            count = 0;
+            int i = start;
+            if (i >= end) return false;
+            while (i < end)
+            {
+                if (!ReadNumber(b, ref i, end, out uint low)) return false;
+                uint high = low;
+                if (i < end && b[i] == (byte)':')
+                {
+                    i++;
+                    if (!ReadNumber(b, ref i, end, out high)) return false;
+                }
+                count += low > high ? (long)low - high + 1 : (long)high - low + 1;
+                if (i < end)
+                {
+                    if (b[i] != (byte)',') return false;
+                    i++;
+                    if (i == end) return false;
+                }
+            }
+            return true;
+        }
+
         private static bool ReadNumber(byte[] b, ref int i, int end, out uint value)
         {
             value = 0;

@@ -302,6 +302,19 @@ namespace ImapPS.Client.Protocol
             data.Uids = NumberSet.Expand(ref c, "a UID set");
             return data;
         }
+
+        /// <summary>
+        /// For a live expunge (<c>* VANISHED 2,4</c>, not <c>(EARLIER)</c>): how many messages left
+        /// the mailbox, counted without expanding the set. False for EARLIER or a malformed set.
+        /// </summary>
+        internal static bool TryCountLive(ServerResponse response, out long count)
+        {
+            count = 0;
+            var c = Cursor.AtData(response);
+            if (c.AtEnd || c.IsListStart) return false;
+            int start = c.Pos;
+            return NumberSet.TryCount(c.B, start, c.AtomEnd(), out count);
+        }
     }
 
     /// <summary>Typed readers for response codes (<c>[APPENDUID …]</c>, <c>[COPYUID …]</c>, <c>[UIDVALIDITY n]</c>, …).</summary>
