@@ -144,8 +144,15 @@ namespace ImapPS.Commands
     /// <summary>A cmdlet that works on a session: -Session, bound by property name, defaulting to the runspace's default session.</summary>
     public abstract class ImapSessionCmdlet : ImapCmdlet
     {
-        /// <summary>The session to use; by default the last session opened in this runspace.</summary>
+        /// <summary>
+        /// The session to use (an object, a session name or an Id); by default the last session
+        /// opened in this runspace. Binds the Session of piped objects, or their SessionName (rows
+        /// read back with Import-Csv or ConvertFrom-Json).
+        /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("SessionName")]
+        [SessionArgument]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         [ValidateNotNull]
         public ImapSession? Session { get; set; }
 

@@ -29,7 +29,7 @@ namespace ImapPS.Commands
         [Parameter]
         public SwitchParameter Subscribed { get; set; }
 
-        /// <summary>Adds message counts, UIDNEXT, UIDVALIDITY and size (LIST-STATUS when offered, else STATUS).</summary>
+        /// <summary>Adds message counts, UIDNEXT, UIDVALIDITY and size (LIST-STATUS when offered, else STATUS). Servers with LIST-STATUS give the counts without it, in the same round trip.</summary>
         [Parameter]
         public SwitchParameter Status { get; set; }
 
@@ -39,14 +39,14 @@ namespace ImapPS.Commands
             var session = ResolveSession();
             foreach (var pattern in Name ?? new[] { "*" })
             {
-                if (!TryRun(() => MailboxLister.List(session, pattern, Subscribed, Status, Await), pattern, out var mailboxes)) continue;
+                if (!TryRun(() => MailboxLister.List(session, pattern, Subscribed, Status, Await, countsIfCheap: true), pattern, out var mailboxes)) continue;
                 if (mailboxes.Count == 0 && pattern.IndexOfAny(new[] { '*', '%' }) < 0)
                 {
                     WriteError(new ErrorRecord(new ItemNotFoundException("The mailbox '" + pattern + "' does not exist" + (Subscribed ? " or is not subscribed." : ".")),
                         "MailboxNotFound", ErrorCategory.ObjectNotFound, pattern));
                     continue;
                 }
-                foreach (var m in mailboxes) WriteObject(m);
+                foreach (var m in mailboxes) WriteObject(m.ToOutput());
             }
         }
     }
@@ -54,7 +54,12 @@ namespace ImapPS.Commands
     /// <summary>LIST (with LIST-STATUS or STATUS) turned into ImapMailbox objects.</summary>
     internal static class MailboxLister
     {
-        public static IReadOnlyList<ImapMailbox> List(ImapSession session, string pattern, bool subscribed, bool status, Func<Task<ImapResponse>, ImapResponse> wait)
+        /// <summary>
+        /// Lists the mailboxes matching <paramref name="pattern"/>. With <paramref name="status"/>
+        /// each selectable one gets its counts (LIST-STATUS, else one STATUS each); with
+        /// <paramref name="countsIfCheap"/> it gets them only when LIST-STATUS brings them in the same round trip.
+        /// </summary>
+        public static IReadOnlyList<ImapMailbox> List(ImapSession session, string pattern, bool subscribed, bool status, Func<Task<ImapResponse>, ImapResponse> wait, bool countsIfCheap = false)
         {
             var client = session.Client;
             bool extended = client.HasCapability("LIST-EXTENDED");
@@ -63,7 +68,7 @@ namespace ImapPS.Commands
             var returns = new List<string>();
             if (client.HasCapability("SPECIAL-USE") || extended) returns.Add("SPECIAL-USE");
             if (extended) returns.Add("SUBSCRIBED");
-            bool listStatus = status && client.HasCapability("LIST-STATUS");
+            bool listStatus = (status || countsIfCheap) && client.HasCapability("LIST-STATUS");
             if (listStatus) returns.Add("STATUS (" + statusItems + ")");
 
             ImapResponse response;
@@ -109,6 +114,7 @@ namespace ImapPS.Commands
                 }
             }
             if (pattern == "*" && !subscribed) session.MailboxNameCache = result.Where(m => m.IsSelectable).Select(m => m.Name).ToArray();
+            session.NoteListed(result);
             return result;
         }
     }
@@ -150,7 +156,7 @@ namespace ImapPS.Commands
                     PermanentFlags = client.PermanentFlags.ToArray(),
                     IsReadOnly = client.IsReadOnly,
                 };
-                WriteObject(mailbox);
+                WriteObject(mailbox.ToOutput());
             }
         }
     }

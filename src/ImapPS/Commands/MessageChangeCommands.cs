@@ -29,6 +29,17 @@ namespace ImapPS.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public uint? UidValidity { get; set; }
 
+        private MessageProgress? _progress;
+
+        /// <summary>The progress of the whole command: messages changed so far, over every batch.</summary>
+        internal MessageProgress Progress => _progress ??= new MessageProgress(this, MyInvocation.MyCommand.Name, ProgressVerb);
+
+        /// <summary>What happened to a message, for the progress status line.</summary>
+        internal virtual string ProgressVerb => "changed";
+
+        /// <summary>Where, for the progress status line (e.g. "to Archive").</summary>
+        internal virtual string? ProgressTarget(string mailbox) => "in " + mailbox;
+
         /// <summary>What ShouldProcess shows as the target.</summary>
         protected string Describe(string mailbox, IReadOnlyList<uint> uids)
             => (uids.Count == 1 ? "message UID " + uids[0] : uids.Count + " messages (UID " + SequenceSet.Build(uids) + ")") + " in '" + mailbox + "'";
@@ -44,12 +55,15 @@ namespace ImapPS.Commands
         protected override void EndProcessing()
         {
             FlushBatch();
+            _progress?.Complete();
             base.EndProcessing();
         }
 
         internal override void ProcessBatch(ImapSession session, string mailbox, uint? expectedUidValidity, List<uint> uids)
         {
             if (!ShouldProcess(Describe(mailbox, uids), Action)) return;
+            // UIDs given on the command line arrive as one record: the whole job is known up front.
+            if (!MyInvocation.ExpectingInput) Progress.AddToTotal(uids.Count);
             uint uidValidity;
             bool ok;
             using (var lease = UseMessages(session, mailbox, expectedUidValidity, false, uids))
@@ -62,7 +76,10 @@ namespace ImapPS.Commands
                     return;
                 }
                 uidValidity = lease.UidValidity;
+                long before = Progress.Count;
                 ok = Change(session, mailbox, uids);
+                // Change may count chunk by chunk (Copy, Move); the rest of the batch is done now.
+                if (ok) Progress.Add(uids.Count - (Progress.Count - before), ProgressTarget(mailbox));
             }
             if (ok) AfterChange(session, mailbox, uidValidity, uids);
         }
@@ -182,6 +199,10 @@ namespace ImapPS.Commands
         /// <inheritdoc />
         protected override string Action => "Copy to '" + Destination + "'";
 
+        internal override string ProgressVerb => "copied";
+
+        internal override string? ProgressTarget(string mailbox) => "to " + Destination;
+
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {
             _copies.Clear();
@@ -190,6 +211,7 @@ namespace ImapPS.Commands
             {
                 if (!TryCommand(() => session.Client.UidAsync("COPY", chunk, Destination), "UID COPY", mailbox, out var response)) return false;
                 _copies.AddRange(Copies(session, Destination, response.Tagged, set));
+                Progress.Add(NumberSet.Expand(chunk).Count, ProgressTarget(mailbox));
             }
             return true;
         }
@@ -212,6 +234,10 @@ namespace ImapPS.Commands
         /// <inheritdoc />
         protected override string Action => "Move to '" + Destination + "'";
 
+        internal override string ProgressVerb => "moved";
+
+        internal override string? ProgressTarget(string mailbox) => "to " + Destination;
+
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {
             _moved.Clear();
@@ -230,10 +256,7 @@ namespace ImapPS.Commands
                     "MoveNotSupported", ErrorCategory.NotImplemented, mailbox));
                 return false;
             }
-            int done = 0;
-            var chunks = SequenceSet.BuildChunks(uids, 4000);
-            var progress = uids.Count > 500 ? new ProgressRecord(31, "Move-ImapMessage", "Moving " + uids.Count + " messages to " + Destination) : null;
-            foreach (var chunk in chunks)
+            foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
             {
                 if (client.HasCapability("MOVE"))
                 {
@@ -264,13 +287,7 @@ namespace ImapPS.Commands
                     if (!TryCommand(() => client.UidAsync("STORE", chunk, "+FLAGS.SILENT", "(\\Deleted)"), "UID STORE", mailbox, out _)) return false;
                     if (!TryCommand(() => client.UidAsync("EXPUNGE", chunk), "UID EXPUNGE", mailbox, out _)) return false;
                 }
-                done += NumberSet.Expand(chunk).Count;
-                if (progress != null)
-                {
-                    progress.PercentComplete = (int)(100L * done / uids.Count);
-                    progress.StatusDescription = done + " of " + uids.Count + " messages moved";
-                    WriteProgress(progress);
-                }
+                Progress.Add(NumberSet.Expand(chunk).Count, ProgressTarget(mailbox));
             }
             return true;
         }
@@ -294,6 +311,8 @@ namespace ImapPS.Commands
 
         /// <inheritdoc />
         protected override string Action => Expunge ? "Delete permanently (\\Deleted + UID EXPUNGE)" : "Mark \\Deleted";
+
+        internal override string ProgressVerb => Expunge ? "deleted" : "marked deleted";
 
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {

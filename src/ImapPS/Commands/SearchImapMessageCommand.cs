@@ -83,7 +83,7 @@ namespace ImapPS.Commands
         /// <summary>Has \Draft (-Draft:$false: has not).</summary>
         [Parameter] public SwitchParameter Draft { get; set; }
         /// <summary>Has each of these keywords.</summary>
-        [Parameter] [ArgumentCompleter(typeof(FlagCompleter))] public string[]? Keyword { get; set; }
+        [Parameter] [ArgumentCompleter(typeof(KeywordCompleter))] public string[]? Keyword { get; set; }
         /// <summary>Header field contains: @{ 'X-Mailer' = 'Outlook'; 'List-Id' = '' } ('' matches any message that has the field).</summary>
         [Parameter] public Hashtable? Header { get; set; }
         /// <summary>Only these UIDs: ranges such as "1:100", "200,300:*".</summary>
@@ -99,9 +99,12 @@ namespace ImapPS.Commands
         /// <summary>Only the matching UIDs (no FETCH): returns numbers (UInt32).</summary>
         [Parameter] public SwitchParameter UidOnly { get; set; }
 
+        private bool _mailboxOnCommandLine;
+
         /// <inheritdoc />
         protected override void BeginProcessing()
         {
+            _mailboxOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Mailbox));
             foreach (var k in Keyword ?? Array.Empty<string>())
             {
                 try
@@ -121,6 +124,12 @@ namespace ImapPS.Commands
         {
             var session = ResolveSession();
             var mailbox = ResolveMailbox(session, Mailbox);
+            if (!_mailboxOnCommandLine && Mailbox != null && session.IsKnownUnselectable(mailbox))
+            {
+                // Get-ImapMailbox | Search-ImapMessage: a \Noselect hierarchy node holds no messages.
+                WriteVerbose("Skipped '" + mailbox + "': it cannot be selected (\\Noselect), so it holds no messages.");
+                return;
+            }
             var criteria = BuildCriteria(out bool utf8);
             var client = session.Client;
             if (SortBy != null && SortBy.Length > 0 && !client.HasCapability("SORT"))
