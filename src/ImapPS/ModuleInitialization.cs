@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.IO;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -71,7 +72,38 @@ namespace ImapPS
         public static bool UsesIsolatedLoadContext => IsolatedContext.IsSupported;
 
         /// <summary>Installs the resolve handler. PowerShell calls it when it imports the module.</summary>
-        public void OnImport() => Attach();
+        public void OnImport()
+        {
+            Attach();
+            EnsureTypeData();
+        }
+
+        /// <summary>
+        /// Loads ImapPS.types.ps1xml when the module was imported by its DLL rather than its
+        /// manifest (Import-Module (Get-Module ImapPS).Path in a new runspace is a common pattern):
+        /// the hidden Session property of the output objects is what binds -Session down a
+        /// pipeline, so without it piped objects could not find their session.
+        /// </summary>
+        private static void EnsureTypeData()
+        {
+            string path = Path.Combine(ModuleDirectory, "ImapPS.types.ps1xml");
+            if (Runspace.DefaultRunspace == null || !File.Exists(path)) return;
+            try
+            {
+                using (var ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
+                {
+                    ps.AddCommand("Microsoft.PowerShell.Utility\\Get-TypeData").AddParameter("TypeName", "ImapPS.ImapMessage");
+                    if (ps.Invoke().Count > 0) return;   // the manifest loaded it
+                    ps.Commands.Clear();
+                    ps.AddCommand("Microsoft.PowerShell.Utility\\Update-TypeData").AddParameter("AppendPath", path);
+                    ps.Invoke();
+                }
+            }
+            catch (Exception)
+            {
+                // Importing by the manifest is the supported way; this is a convenience only.
+            }
+        }
 
         /// <summary>Removes the resolve handler once the last import of the module is removed.</summary>
         /// <param name="psModuleInfo">The module being removed.</param>
