@@ -7,7 +7,8 @@
              (en-US/ImapPS.dll-Help.xml from docs/cmdlets/*.md, checked against the cmdlets).
     Test     installs missing prerequisites (Dovecot, python3-imaplib2, Pester), builds, runs the
              xunit and Pester suites and ends with the line "tests: N passed, N failed, N skipped".
-    Demo     builds, starts a throwaway Dovecot with generated mail and runs demo/Showcase.ps1.
+    Demo     installs missing prerequisites (Dovecot, openssl), builds, starts a throwaway Dovecot
+             with generated mail and runs demo/Showcase.ps1.
     Bench    builds the module and runs the benchmark suite of ../shared/BENCHMARKS.md (bench/Run-
              Benchmarks.ps1) against ImapPS's engine and cmdlets, MailKit, imaplib2 and the raw
              socket floor; writes docs/performance.md. -Quick runs a smoke pass on tiny mailboxes.
@@ -231,23 +232,41 @@ function Build-ModuleHelp {
     }
 }
 
-function Install-Prerequisites {
-    $packages = [Collections.Generic.List[string]]::new()
-    if (-not (Get-Command dovecot -ErrorAction Ignore) -and -not (Test-Path /usr/sbin/dovecot)) { $packages.Add('dovecot-imapd') }
-    if (-not (Get-Command openssl -ErrorAction Ignore)) { $packages.Add('openssl') }
-    # Debian's package serves the system interpreter, which need not be the python3 first on PATH.
-    $python = if (Test-Path /usr/bin/python3) { '/usr/bin/python3' } else { (Get-Command python3 -ErrorAction Ignore)?.Source }
-    $hasImaplib2 = $false
-    if ($python) {
-        & $python -c 'import imaplib2' 2>$null
-        $hasImaplib2 = $LASTEXITCODE -eq 0
+function Test-DovecotInstalled {
+    <# What ImapPS.Testing.DovecotServer needs: dovecot and doveadm (dovecot-core) and the imap binary (dovecot-imapd). #>
+    $sbin = '/usr/sbin', '/usr/local/sbin', '/sbin'
+    foreach ($tool in 'dovecot', 'doveadm') {
+        if (-not (Get-Command $tool -CommandType Application -ErrorAction Ignore) -and
+            -not ($sbin | Where-Object { Test-Path (Join-Path $_ $tool) -PathType Leaf })) { return $false }
     }
-    if (-not $hasImaplib2) { $packages.Add('python3-imaplib2') }
+    return [bool]('/usr/lib/dovecot/imap', '/usr/libexec/dovecot/imap', '/usr/local/libexec/dovecot/imap' |
+        Where-Object { Test-Path $_ -PathType Leaf })
+}
+
+function Install-Prerequisites {
+    <#
+    Installs with apt-get what is missing: Dovecot's IMAP server and openssl (the private test server and
+    its certificate), and for the test suite also Python's imaplib2 (the cross-check client).
+    #>
+    param([switch]$ServerOnly)
+    $packages = [Collections.Generic.List[string]]::new()
+    if (-not (Test-DovecotInstalled)) { $packages.Add('dovecot-imapd') }
+    if (-not (Get-Command openssl -ErrorAction Ignore)) { $packages.Add('openssl') }
+    if (-not $ServerOnly) {
+        # Debian's package serves the system interpreter, which need not be the python3 first on PATH.
+        $python = if (Test-Path /usr/bin/python3) { '/usr/bin/python3' } else { (Get-Command python3 -ErrorAction Ignore)?.Source }
+        $hasImaplib2 = $false
+        if ($python) {
+            & $python -c 'import imaplib2' 2>$null
+            $hasImaplib2 = $LASTEXITCODE -eq 0
+        }
+        if (-not $hasImaplib2) { $packages.Add('python3-imaplib2') }
+    }
     if ($packages.Count -eq 0) { return }
 
-    $aptGet = Get-Command apt-get -ErrorAction Ignore
+    $aptGet = Get-Command apt-get -CommandType Application -ErrorAction Ignore | Select-Object -First 1
     if (-not $IsLinux -or -not $aptGet) {
-        throw "Missing prerequisites: $($packages -join ', '). Install Dovecot's IMAP server (dovecot-imapd / dovecot), openssl and Python's imaplib2 with your package manager, then run again."
+        throw "Missing prerequisites: $($packages -join ', '). Install Dovecot's IMAP server (dovecot-imapd / dovecot), openssl$(if (-not $ServerOnly) { " and Python's imaplib2" }) with your package manager, then run again."
     }
 
     $prefix = @()
@@ -261,6 +280,9 @@ function Install-Prerequisites {
     $command = @($prefix) + @($aptGet.Source)
     Invoke-Native $command[0] (@($command | Select-Object -Skip 1) + @('update')) -What 'apt-get update'
     Invoke-Native $command[0] (@($command | Select-Object -Skip 1) + @('install', '-y', '--no-install-recommends') + $packages) -What "apt-get install $($packages -join ' ')"
+    if ($packages -contains 'dovecot-imapd' -and -not (Test-DovecotInstalled)) {
+        throw 'apt-get installed dovecot-imapd, but dovecot, doveadm or /usr/lib/dovecot/imap is still missing.'
+    }
 }
 
 function Restore-Pester {
@@ -371,6 +393,8 @@ function Invoke-TestTask {
 }
 
 function Invoke-DemoTask {
+    # The demo's server is a private Dovecot: on a fresh machine it has to be installed first, as for Test.
+    Install-Prerequisites -ServerOnly
     Invoke-BuildTask | Out-Null
     Add-Type -Path (Join-Path $TestingOutDir 'ImapPS.Testing.dll')
 

@@ -18,6 +18,7 @@ public class CmdletInspectorTests
         var get = TestData.Cmdlets.Single(c => c.Name == "Get-SampleItem");
         Assert.Equal("ByName", get.DefaultParameterSet);
         Assert.False(get.SupportsShouldProcess);
+        // HiddenInput (DontShow) is left out.
         Assert.Equal(new[] { "Force", "Id", "Name", "Store" }, get.Parameters.Select(p => p.Name).OrderBy(n => n));
 
         var name = get.Parameters.Single(p => p.Name == "Name");

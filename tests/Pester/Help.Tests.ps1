@@ -16,7 +16,9 @@ BeforeAll {
     function Get-DocumentedParameterNames([string]$Name) {
         <# The parameters a page must describe: all but the common ones PowerShell documents itself (WhatIf/Confirm included). #>
         $common = [System.Management.Automation.PSCmdlet]::CommonParameters
-        (Get-Command $Name).Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object
+        # Hidden (DontShow) parameters are plumbing that help leaves out.
+        (Get-Command $Name).Parameters.Values | Where-Object { $_.Name -notin $common -and -not ($_.Attributes | Where-Object { $_ -is [Parameter] -and $_.DontShow }) } |
+            ForEach-Object Name | Sort-Object
     }
 
     function Get-Paragraphs($Container) {

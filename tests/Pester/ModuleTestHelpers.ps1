@@ -33,5 +33,6 @@ function Get-CmdletParameterName {
     <# The parameters a cmdlet declares, without the common and ShouldProcess ones. #>
     param([Parameter(Mandatory)] [string]$Name)
     $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
-    (Get-Command $Name).Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object
+    (Get-Command $Name).Parameters.Values | Where-Object { $_.Name -notin $common -and -not ($_.Attributes | Where-Object { $_ -is [Parameter] -and $_.DontShow }) } |
+        ForEach-Object Name | Sort-Object
 }

@@ -88,6 +88,8 @@ public static class CmdletInspector
                 var attributes = property.GetCustomAttributesData();
                 var parameterAttributes = attributes.Where(a => IsSmaAttribute(a, "ParameterAttribute")).ToList();
                 if (parameterAttributes.Count == 0 || !seen.Add(property.Name)) continue;
+                // Hidden parameters (DontShow) are plumbing, not interface: help leaves them out, as platyPS does.
+                if (parameterAttributes.All(a => NamedArgument<bool>(a, "DontShow"))) continue;
                 cmdlet.Parameters.Add(ReadParameter(property, attributes, parameterAttributes));
             }
         }

@@ -69,7 +69,7 @@ namespace ImapPS.Commands
                 var bytes = Message;
                 long size;
                 using (var measure = new MemoryStream(bytes, false)) size = bytes.Length + CrlfNormalisingStream.CountInsertions(measure);
-                Append(session, () => session.Client.AppendAsync(Mailbox, flags, InternalDate, bytes), size, "message of " + bytes.Length + " bytes", Mailbox);
+                Append(session, () => session.Client.AppendAsync(Mailbox, flags, InternalDate, bytes), size, "message of " + bytes.Length + " bytes", Mailbox, null);
                 return;
             }
             var paths = ParameterSetName == PathSet ? ResolvePaths(Path, false) : ResolvePaths(LiteralPath, true);
@@ -95,7 +95,7 @@ namespace ImapPS.Commands
                     continue;
                 }
                 using (content)
-                    Append(session, () => session.Client.AppendAsync(Mailbox, flags, InternalDate, content, length), length, path, path);
+                    Append(session, () => session.Client.AppendAsync(Mailbox, flags, InternalDate, content, length), length, "'" + path + "'", path, path);
             }
         }
 
@@ -122,9 +122,14 @@ namespace ImapPS.Commands
             }
         }
 
-        private void Append(ImapSession session, Func<System.Threading.Tasks.Task<ImapResponse>> append, long size, string what, object target)
+        private void Append(ImapSession session, Func<System.Threading.Tasks.Task<ImapResponse>> append, long size, string what, object target, string? sourcePath)
         {
-            if (!TryCommand(append, "APPEND", target, out var response)) return;
+            // The server may have stored the message whose APPEND the cut interrupted: say so, so
+            // a retry does not store it twice, and say what this command appended before.
+            string ifCut = (_count == 1 ? "1 message was appended before" : _count > 1 ? _count + " messages were appended before" : "") + (_count > 0 ? " (their objects carry SourcePath). " : "") +
+                "APPEND of " + what + " to '" + Mailbox + "' was sent, outcome unknown: the server may have stored it. Check '" + Mailbox +
+                "' before retrying, or the message may be stored twice." + (ParameterSetName == MessageSet ? "" : " Later files were not appended.");
+            if (!TryCommand(append, "APPEND", target, out var response, ifCut)) return;
             _count++;
             if (response.Tagged != null && ResponseCodes.TryGetAppendUid(response.Tagged, out var uidValidity, out var uids) && uids.Count > 0)
             {
@@ -133,6 +138,7 @@ namespace ImapPS.Commands
                     Size = size,
                     Flags = Flag?.Select(FlagNames.ToImap).ToArray() ?? Array.Empty<string>(),
                     InternalDate = InternalDate,
+                    SourcePath = sourcePath,
                 };
                 WriteObject(message);
             }

@@ -104,6 +104,44 @@ namespace ImapPS.Commands
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
+            // Whatever happens, the previous default session stops being the default: a script
+            // that goes on after a failed Connect-Imap must not act on the previous account.
+            try
+            {
+                Connect();
+            }
+            finally
+            {
+                // Registered but then stopped downstream (Select-Object -First 1) still counts as connected.
+                if (!_registered && !_failureRecorded)
+                    SessionRegistry.ConnectFailed("The last Connect-Imap (" + TargetDescription + ") was stopped before it connected, so there is no default session.");
+            }
+        }
+
+        private bool _failureRecorded;
+        private bool _registered;
+
+        private string TargetDescription
+        {
+            get
+            {
+                if (ParameterSetName == CommandSet) return Command;
+                string? user = ParameterSetName == TokenSet ? UserName : Credential?.UserName;
+                return (user == null ? "" : user + "@") + Server + (Port != 0 ? ":" + Port : "");
+            }
+        }
+
+        /// <summary>Fails Connect-Imap, noting that there is no default session now and why.</summary>
+        private new void ThrowTerminatingError(ErrorRecord errorRecord)
+        {
+            _failureRecorded = true;
+            SessionRegistry.ConnectFailed("The last Connect-Imap (" + TargetDescription + ") failed: " + errorRecord.Exception.Message.TrimEnd('.') +
+                ". There is no default session.");
+            base.ThrowTerminatingError(errorRecord);
+        }
+
+        private void Connect()
+        {
             _pipelineThreadId = Thread.CurrentThread.ManagedThreadId;
             if (Force) CloseExisting();
             // The engine dumps its trace ring to stderr on abort; here -Debug and the ErrorRecord carry it instead.
@@ -176,6 +214,7 @@ namespace ImapPS.Commands
             string? user = ParameterSetName == TokenSet ? UserName : Credential?.UserName;
             var session = new ImapSession(client!, ParameterSetName == CommandSet ? Command : Server, client!.Port, user, securityUsed, Identifier);
             SessionRegistry.Add(session);
+            _registered = true;
             WriteObject(session);
         }
 
@@ -188,6 +227,7 @@ namespace ImapPS.Commands
                 if (!string.Equals(old.User, user, StringComparison.Ordinal)) continue;
                 if (Port != 0 && old.Port != Port) continue;
                 WriteVerbose("Closing session " + old.Name);
+                old.MarkClosed("It was replaced by Connect-Imap -Force.");
                 try { old.Client.LogoutAsync().Wait(TimeSpan.FromSeconds(10)); } catch (AggregateException) { }
                 old.Dispose();
                 SessionRegistry.Remove(old);

@@ -1,5 +1,8 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
@@ -141,13 +144,21 @@ namespace ImapPS.Commands
         protected static bool IsFatal(Exception ex) => ex is ImapAbortException || ex is PipelineStoppedException || ex is OperationCanceledException;
     }
 
-    /// <summary>A cmdlet that works on a session: -Session, bound by property name, defaulting to the runspace's default session.</summary>
+    /// <summary>
+    /// A cmdlet that works on a session: -Session, bound by property name (a message or mailbox
+    /// carries its session along the pipeline), or a session object piped in itself; by default
+    /// the session the last Connect-Imap made.
+    /// </summary>
     public abstract class ImapSessionCmdlet : ImapCmdlet
     {
+        private HashSet<string>? _commandLine;
+        private Dictionary<PropertyInfo, object?>? _pipelineDefaults;
+        private bool _sessionFromPipe;
+
         /// <summary>
-        /// The session to use (an object, a session name or an Id); by default the last session
-        /// opened in this runspace. Binds the Session of piped objects, or their SessionName (rows
-        /// read back with Import-Csv or ConvertFrom-Json).
+        /// The session to use (an object, a session name or an Id); by default the one the last
+        /// Connect-Imap made. Binds the Session of piped objects, or their SessionName (rows read
+        /// back with Import-Csv or ConvertFrom-Json).
         /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("SessionName")]
@@ -156,26 +167,108 @@ namespace ImapPS.Commands
         [ValidateNotNull]
         public ImapSession? Session { get; set; }
 
-        /// <summary>The session given, or the default one; terminates when there is none or it is closed.</summary>
+        /// <summary>
+        /// A session piped in itself (Connect-Imap … | Search-ImapMessage). Hidden: it exists so
+        /// the cmdlet can tell a piped session from a piped message or mailbox, whose Session
+        /// property binds -Session. Users pass sessions with -Session or the pipeline.
+        /// </summary>
+        [Parameter(ValueFromPipeline = true, DontShow = true)]
+        public ImapSession? InputSession { get; set; }
+
+        /// <summary>Notes which parameters came from the command line, then calls <see cref="BeginInput"/>.</summary>
+        protected sealed override void BeginProcessing()
+        {
+            // Only the command line (and $PSDefaultParameterValues) is bound yet: what is bound
+            // later for a record came from that record.
+            _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+            _pipelineDefaults = new Dictionary<PropertyInfo, object?>();
+            foreach (var property in PipelineParameters(GetType()))
+                if (!_commandLine.Contains(property.Name)) _pipelineDefaults[property] = property.GetValue(this);
+            BeginInput();
+        }
+
+        private static readonly ConcurrentDictionary<Type, PropertyInfo[]> s_pipelineParameters = new ConcurrentDictionary<Type, PropertyInfo[]>();
+
+        /// <summary>The parameters of a cmdlet type, other than the session ones, that take pipeline input.</summary>
+        private static PropertyInfo[] PipelineParameters(Type type) => s_pipelineParameters.GetOrAdd(type, t => t
+            .GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.Name != nameof(Session) && p.Name != nameof(InputSession) &&
+                p.GetCustomAttributes(typeof(ParameterAttribute), true).Cast<ParameterAttribute>().Any(a => a.ValueFromPipeline || a.ValueFromPipelineByPropertyName))
+            .ToArray());
+
+        /// <summary>Checks the command-line parameters before any input (BeginProcessing).</summary>
+        protected virtual void BeginInput() { }
+
+        /// <summary>
+        /// The session given, piped, or the default one; terminates with NoSession when there is
+        /// none and SessionClosed when it is closed, saying why. Never switches to another session.
+        /// </summary>
         protected ImapSession ResolveSession()
         {
-            var session = Session ?? SessionRegistry.Default;
+            if (InputSession != null) TakePipedSession(InputSession);
+            else if (_sessionFromPipe && !MyInvocation.BoundParameters.ContainsKey(nameof(Session)))
+            {
+                // The session piped with an earlier record is not this record's.
+                Session = null;
+                _sessionFromPipe = false;
+            }
+            var session = Session;
+            string? noDefault = null;
+            bool isDefault = session == null;
+            if (session == null) session = SessionRegistry.GetDefault(out noDefault);
             if (session == null)
-                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("There is no IMAP session. Connect with Connect-Imap, or pass -Session."),
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException((noDefault ?? "There is no IMAP session.") +
+                        " Connect with Connect-Imap, or pass a session with -Session (or pipe it in)."),
                     "NoSession", ErrorCategory.ConnectionError, null));
             if (!session!.IsConnected)
-                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException("The IMAP session '" + session.Name + "' is closed" +
-                    (session.Client.AbortError != null ? ": " + session.Client.AbortError.Message : ".")),
+                ThrowTerminatingError(new ErrorRecord(new InvalidOperationException((isDefault ? "The default IMAP session '" : "The IMAP session '") + session.Name + "' is closed. " +
+                        session.CloseReason + (isDefault ? " Commands without -Session do not switch to another session: connect again with Connect-Imap, or pass -Session." : " Connect again with Connect-Imap.")),
                     "SessionClosed", ErrorCategory.ConnectionError, session));
             Trace(session);
             return session;
         }
 
         /// <summary>
+        /// A session object was piped in: it is the session, and nothing else. PowerShell also
+        /// binds its properties by name (its Name to -Mailbox or -Name, say), and would coerce it
+        /// to strings for -Path: those values are undone here, so a piped session never becomes
+        /// a mailbox name. A mandatory parameter that only the session supplied terminates.
+        /// </summary>
+        private void TakePipedSession(ImapSession piped)
+        {
+            var given = Session;
+            if (given != null && !ReferenceEquals(given, piped) && _commandLine!.Contains(nameof(Session)))
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("A session was piped in ('" + piped.Name + "') and -Session names another ('" + given.Name +
+                    "'). Give one session only."), "SessionConflict", ErrorCategory.InvalidArgument, piped));
+            Session = piped;
+            _sessionFromPipe = !_commandLine!.Contains(nameof(Session));
+            foreach (var pair in _pipelineDefaults!)
+            {
+                var name = pair.Key.Name;
+                if (!MyInvocation.BoundParameters.ContainsKey(name)) continue;
+                if (pair.Key.GetCustomAttributes(typeof(ParameterAttribute), true).Cast<ParameterAttribute>()
+                        .Any(p => p.Mandatory && (p.ParameterSetName == ParameterAttribute.AllParameterSets || p.ParameterSetName == ParameterSetName)))
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException("A session ('" + piped.Name + "') was piped into " + MyInvocation.MyCommand.Name +
+                            ", which also needs -" + name + ": a session is not a value for -" + name + ". Give -" + name + " and pass the session with -Session or the pipeline."),
+                        "SessionPipedAsValue", ErrorCategory.InvalidArgument, piped));
+                pair.Key.SetValue(this, pair.Value);
+                MyInvocation.BoundParameters.Remove(name);
+            }
+        }
+
+        /// <summary>
         /// Runs one server operation for one item: a NO/BAD or logical error becomes a
         /// non-terminating error carrying the server's text; a lost connection terminates.
         /// </summary>
-        protected bool TryRun<T>(Func<T> operation, object? target, out T result)
+        /// <param name="operation">The work.</param>
+        /// <param name="target">The error's target object.</param>
+        /// <param name="result">The work's result.</param>
+        /// <param name="ifCut">
+        /// What is known and what is uncertain when the connection is lost during this operation
+        /// (what earlier steps did, that this one was sent with an unknown outcome, what to check
+        /// before retrying); it is added to the terminating error.
+        /// </param>
+        protected bool TryRun<T>(Func<T> operation, object? target, out T result, string? ifCut = null)
         {
             try
             {
@@ -186,7 +279,7 @@ namespace ImapPS.Commands
             {
                 FlushTrace();
                 if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
-                if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ex, target));
+                if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ifCut != null && ex is ImapAbortException ? new ImapAbortException(ex.Message.TrimEnd('.') + ". " + ifCut, ex) : ex, target));
                 WriteError(ErrorFor(ex, target));
                 result = default!;
                 return false;
@@ -194,8 +287,8 @@ namespace ImapPS.Commands
         }
 
         /// <summary>Runs a command and checks that the server answered OK (see <see cref="TryRun{T}"/>).</summary>
-        protected bool TryCommand(Func<System.Threading.Tasks.Task<ImapResponse>> command, string what, object? target, out ImapResponse response)
-            => TryRun(() => Check(Await(command()), what), target, out response);
+        protected bool TryCommand(Func<System.Threading.Tasks.Task<ImapResponse>> command, string what, object? target, out ImapResponse response, string? ifCut = null)
+            => TryRun(() => Check(Await(command()), what), target, out response, ifCut);
 
         /// <summary>Leases <paramref name="mailbox"/> (selecting it if needed); terminates with MailboxNotFound when it does not exist.</summary>
         internal MailboxLease? TryUseMailbox(ImapSession session, string mailbox, bool readOnly, bool reselect = false)

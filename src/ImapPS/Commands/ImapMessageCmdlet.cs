@@ -91,6 +91,36 @@ namespace ImapPS.Commands
         /// <summary>Works on one batch of UIDs of one mailbox (see <see cref="Collect"/>).</summary>
         internal virtual void ProcessBatch(ImapSession session, string mailbox, uint? uidValidity, List<uint> uids) { }
 
+        /// <summary>The non-terminating error for a UID that names no message.</summary>
+        internal static ErrorRecord MessageNotFound(string mailbox, uint uid)
+            => new ErrorRecord(new ItemNotFoundException("There is no message with UID " + uid + " in '" + mailbox + "'."),
+                "MessageNotFound", ErrorCategory.ObjectNotFound, uid);
+
+        /// <summary>
+        /// The UIDs of <paramref name="uids"/> that name messages in the leased mailbox, in their
+        /// order; each other UID gets a non-terminating MessageNotFound. One UID SEARCH per chunk
+        /// of a batch, never one command per UID. Null when the search failed (error written).
+        /// </summary>
+        internal List<uint>? ExistingUids(ImapSession session, string mailbox, IReadOnlyList<uint> uids)
+        {
+            var found = new HashSet<uint>();
+            foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
+            {
+                if (!TryCommand(() => session.Client.ExecuteAsync("UID SEARCH", new[] { ImapArgument.Atom("UID"), ImapArgument.FromSequenceSet(chunk) }, new[] { "SEARCH", "ESEARCH" }, exclusive: false),
+                        "UID SEARCH", mailbox, out var response))
+                    return null;
+                foreach (var r in response.Untagged)
+                    if (r.Name == "SEARCH" || r.Name == "ESEARCH") found.UnionWith(SearchResult.Parse(r).Numbers);
+            }
+            var existing = new List<uint>(uids.Count);
+            foreach (var uid in uids)
+            {
+                if (found.Contains(uid)) existing.Add(uid);
+                else WriteError(MessageNotFound(mailbox, uid));
+            }
+            return existing;
+        }
+
         internal static ErrorRecord UidValidityError(string mailbox, uint expected, uint actual, object? target)
             => new ErrorRecord(new InvalidOperationException("The mailbox '" + mailbox + "' has UIDVALIDITY " + actual + ", but the message was read with " + expected +
                     ": the mailbox was recreated and the UID may now name another message. Read the messages again."),
@@ -197,9 +227,7 @@ namespace ImapPS.Commands
                     else if (emitIndex < batchEnd)
                     {
                         emitIndex++;
-                        if (reportMissing)
-                            WriteError(new ErrorRecord(new ItemNotFoundException("There is no message with UID " + next + " in '" + mailbox + "'."),
-                                "MessageNotFound", ErrorCategory.ObjectNotFound, next));
+                        if (reportMissing) WriteError(MessageNotFound(mailbox, next));
                     }
                     else break;
                 }

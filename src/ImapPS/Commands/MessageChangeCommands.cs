@@ -76,6 +76,10 @@ namespace ImapPS.Commands
                     return;
                 }
                 uidValidity = lease.UidValidity;
+                // UIDs that name no message would be ignored by the server without a word.
+                var existing = ExistingUids(session, mailbox, uids);
+                if (existing == null || existing.Count == 0) return;
+                uids = existing;
                 long before = Progress.Count;
                 ok = Change(session, mailbox, uids);
                 // Change may count chunk by chunk (Copy, Move); the rest of the batch is done now.
@@ -94,12 +98,20 @@ namespace ImapPS.Commands
         internal virtual void AfterChange(ImapSession session, string mailbox, uint uidValidity, List<uint> uids) { }
 
         /// <summary>UID STORE on the UIDs, split so no command line grows too long.</summary>
-        internal bool Store(ImapSession session, List<uint> uids, string operation, string flags, string mailbox)
+        internal bool Store(ImapSession session, List<uint> uids, string operation, string flags, string mailbox, string? doneBefore = null)
         {
             foreach (var set in SequenceSet.BuildChunks(uids, 4000))
-                if (!TryCommand(() => session.Client.UidAsync("STORE", set, operation, flags), "UID STORE", mailbox, out _)) return false;
+            {
+                string ifCut = (doneBefore ?? "") + "UID STORE " + operation + " " + flags + " of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
+                    "check the flags of these messages before relying on them.";
+                if (!TryCommand(() => session.Client.UidAsync("STORE", set, operation, flags), "UID STORE", mailbox, out _, ifCut)) return false;
+            }
             return true;
         }
+
+        /// <summary>"UIDs 1:3 (new UIDs 7:9 in 'Archive')" when a COPYUID reported the copies.</summary>
+        internal static string DescribeCopies(string set, ICollection<ImapMessage> copies, string destination)
+            => "UIDs " + set + (copies.Count > 0 ? " (new UIDs " + SequenceSet.Build(copies.Select(c => c.Uid)) + " in '" + destination + "')" : "");
 
         internal static string FlagList(IEnumerable<string> flags) => "(" + string.Join(" ", flags.Select(FlagNames.ToImap)) + ")";
 
@@ -140,7 +152,7 @@ namespace ImapPS.Commands
         public SwitchParameter PassThru { get; set; }
 
         /// <inheritdoc />
-        protected override void BeginProcessing()
+        protected override void BeginInput()
         {
             if (ParameterSetName == "Change" && (Add == null || Add.Length == 0) && (Remove == null || Remove.Length == 0))
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Add, -Remove or -Replace."), "NoFlagChange", ErrorCategory.InvalidArgument, null));
@@ -207,11 +219,17 @@ namespace ImapPS.Commands
         {
             _copies.Clear();
             var set = new HashSet<uint>(uids);
+            int copied = 0;
             foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
             {
-                if (!TryCommand(() => session.Client.UidAsync("COPY", chunk, Destination), "UID COPY", mailbox, out var response)) return false;
+                string ifCut = (copied > 0 ? copied + " of the " + uids.Count + " messages were copied before. " : "") +
+                    "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + Destination + "' was sent, outcome unknown: '" + Destination +
+                    "' may hold copies of them. Check it before retrying, or the messages may end up there twice.";
+                if (!TryCommand(() => session.Client.UidAsync("COPY", chunk, Destination), "UID COPY", mailbox, out var response, ifCut)) return false;
                 _copies.AddRange(Copies(session, Destination, response.Tagged, set));
-                Progress.Add(NumberSet.Expand(chunk).Count, ProgressTarget(mailbox));
+                int chunkCount = NumberSet.Expand(chunk).Count;
+                copied += chunkCount;
+                Progress.Add(chunkCount, ProgressTarget(mailbox));
             }
             return true;
         }
@@ -256,13 +274,16 @@ namespace ImapPS.Commands
                     "MoveNotSupported", ErrorCategory.NotImplemented, mailbox));
                 return false;
             }
+            int done = 0;
             foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
             {
                 if (client.HasCapability("MOVE"))
                 {
                     // Empty the shared pool first, so the fallback below cannot pick up a COPYUID of an earlier move.
                     client.Response("COPYUID");
-                    if (!TryCommand(() => client.UidAsync("MOVE", chunk, Destination), "UID MOVE", mailbox, out var move)) return false;
+                    string ifCut = MovedBefore(done, uids.Count) + "UID MOVE of UIDs " + chunk + " from '" + mailbox + "' to '" + Destination +
+                        "' was sent, outcome unknown: each message is in one of the two mailboxes. Check both before retrying.";
+                    if (!TryCommand(() => client.UidAsync("MOVE", chunk, Destination), "UID MOVE", mailbox, out var move, ifCut)) return false;
                     // MOVE reports COPYUID in an untagged OK before its tagged OK. The engine attaches
                     // it to this command's own responses (MOVE is exclusive), so parallel moves on one
                     // session never read each other's; the shared pool is only a fallback for engines
@@ -282,12 +303,25 @@ namespace ImapPS.Commands
                 }
                 else
                 {
-                    if (!TryCommand(() => client.UidAsync("COPY", chunk, Destination), "UID COPY", mailbox, out var copy)) return false;
-                    _moved.AddRange(Copies(session, Destination, copy.Tagged, set));
-                    if (!TryCommand(() => client.UidAsync("STORE", chunk, "+FLAGS.SILENT", "(\\Deleted)"), "UID STORE", mailbox, out _)) return false;
-                    if (!TryCommand(() => client.UidAsync("EXPUNGE", chunk), "UID EXPUNGE", mailbox, out _)) return false;
+                    // Three steps, each of which a cut can interrupt: the error says which were done.
+                    string before = MovedBefore(done, uids.Count);
+                    string ifCopyCut = before + "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + Destination + "' was sent, outcome unknown: '" + Destination +
+                        "' may hold copies of them; the originals in '" + mailbox + "' were not marked \\Deleted and not expunged. Check '" + Destination +
+                        "' before retrying, or the messages may end up there twice.";
+                    if (!TryCommand(() => client.UidAsync("COPY", chunk, Destination), "UID COPY", mailbox, out var copy, ifCopyCut)) return false;
+                    var copies = Copies(session, Destination, copy.Tagged, set).ToList();
+                    _moved.AddRange(copies);
+                    string copied = before + "The messages " + DescribeCopies(chunk, copies, Destination) + " were copied from '" + mailbox + "' to '" + Destination + "'; ";
+                    string ifStoreCut = copied + "marking the originals \\Deleted was sent, outcome unknown; they were not expunged. The messages are now in both mailboxes: " +
+                        "remove the originals from '" + mailbox + "' (Remove-ImapMessage -Expunge) instead of moving them again.";
+                    if (!TryCommand(() => client.UidAsync("STORE", chunk, "+FLAGS.SILENT", "(\\Deleted)"), "UID STORE", mailbox, out _, ifStoreCut)) return false;
+                    string ifExpungeCut = copied + "the originals were marked \\Deleted; UID EXPUNGE of them was sent, outcome unknown: they may still be in '" + mailbox +
+                        "', marked \\Deleted. Remove them with Remove-ImapMessage -Expunge instead of moving them again.";
+                    if (!TryCommand(() => client.UidAsync("EXPUNGE", chunk), "UID EXPUNGE", mailbox, out _, ifExpungeCut)) return false;
                 }
-                Progress.Add(NumberSet.Expand(chunk).Count, ProgressTarget(mailbox));
+                int chunkCount = NumberSet.Expand(chunk).Count;
+                done += chunkCount;
+                Progress.Add(chunkCount, ProgressTarget(mailbox));
             }
             return true;
         }
@@ -296,6 +330,8 @@ namespace ImapPS.Commands
         {
             if (PassThru) WriteObject(_moved, true);
         }
+
+        private static string MovedBefore(int done, int total) => done > 0 ? done + " of the " + total + " messages were moved before. " : "";
     }
 
     /// <summary>
@@ -325,7 +361,11 @@ namespace ImapPS.Commands
             if (!Store(session, uids, "+FLAGS.SILENT", "(\\Deleted)", mailbox)) return false;
             if (!Expunge) return true;
             foreach (var set in SequenceSet.BuildChunks(uids, 4000))
-                if (!TryCommand(() => session.Client.UidAsync("EXPUNGE", set), "UID EXPUNGE", mailbox, out _)) return false;
+            {
+                string ifCut = "The messages were marked \\Deleted; UID EXPUNGE of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
+                    "they may still be there, marked \\Deleted.";
+                if (!TryCommand(() => session.Client.UidAsync("EXPUNGE", set), "UID EXPUNGE", mailbox, out _, ifCut)) return false;
+            }
             return true;
         }
     }

@@ -86,7 +86,7 @@ namespace ImapPS.Commands
         [Parameter] [ArgumentCompleter(typeof(KeywordCompleter))] public string[]? Keyword { get; set; }
         /// <summary>Header field contains: @{ 'X-Mailer' = 'Outlook'; 'List-Id' = '' } ('' matches any message that has the field).</summary>
         [Parameter] public Hashtable? Header { get; set; }
-        /// <summary>Only these UIDs: ranges such as "1:100", "200,300:*".</summary>
+        /// <summary>Only these UIDs: numbers or ranges such as "1:100", "200,300:*"; several values mean any of them.</summary>
         [Parameter] public string[]? Uid { get; set; }
         /// <summary>Raw IMAP search criteria, added to the others (e.g. 'OR FROM alice FROM bob').</summary>
         [Parameter] public string? Query { get; set; }
@@ -102,7 +102,7 @@ namespace ImapPS.Commands
         private bool _mailboxOnCommandLine;
 
         /// <inheritdoc />
-        protected override void BeginProcessing()
+        protected override void BeginInput()
         {
             _mailboxOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Mailbox));
             foreach (var k in Keyword ?? Array.Empty<string>())
@@ -240,14 +240,16 @@ namespace ImapPS.Commands
                     c.Add(ImapArgument.AString(value));
                     if (value.Any(ch => ch > 127)) nonAscii = true;
                 }
-            if (Uid != null)
+            if (Uid != null && Uid.Length > 0)
+            {
                 foreach (var set in Uid)
-                {
                     if (!SequenceSet.IsValid(set))
                         ThrowTerminatingError(new ErrorRecord(new ArgumentException("'" + set + "' is not a UID set (e.g. 1:100,200,300:*)."), "InvalidUidSet", ErrorCategory.InvalidArgument, set));
-                    c.Add(ImapArgument.Atom("UID"));
-                    c.Add(ImapArgument.FromSequenceSet(set));
-                }
+                // A list of UIDs means any of them (as in Get-ImapMessage): one UID criterion with
+                // the union of the sets, not one criterion per value, which IMAP would AND.
+                c.Add(ImapArgument.Atom("UID"));
+                c.Add(ImapArgument.FromSequenceSet(string.Join(",", Uid)));
+            }
             if (!string.IsNullOrWhiteSpace(Query))
             {
                 c.Add(ImapArgument.Raw(Query!.Trim()));

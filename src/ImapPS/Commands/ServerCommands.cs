@@ -80,7 +80,7 @@ namespace ImapPS.Commands
         private string _limits = "()";
 
         /// <inheritdoc />
-        protected override void BeginProcessing()
+        protected override void BeginInput()
         {
             var items = new List<string>();
             if (StorageKB.HasValue) items.Add("STORAGE " + StorageKB.Value);

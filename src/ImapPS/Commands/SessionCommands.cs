@@ -21,15 +21,17 @@ namespace ImapPS.Commands
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
-            var sessions = Session ?? (SessionRegistry.Default is ImapSession d ? new[] { d } : Array.Empty<ImapSession>());
+            string? noDefault = null;
+            var sessions = Session ?? (SessionRegistry.GetDefault(out noDefault) is ImapSession d ? new[] { d } : Array.Empty<ImapSession>());
             if (sessions.Length == 0 && Session == null)
             {
-                WriteError(new ErrorRecord(new InvalidOperationException("There is no IMAP session to disconnect."), "NoSession", ErrorCategory.ConnectionError, null));
+                WriteError(new ErrorRecord(new InvalidOperationException("There is no IMAP session to disconnect." + (noDefault != null ? " " + noDefault : "")), "NoSession", ErrorCategory.ConnectionError, null));
                 return;
             }
             foreach (var session in sessions)
             {
                 if (!ShouldProcess(session.Name, "Disconnect")) continue;
+                session.MarkClosed("It was closed with Disconnect-Imap.");
                 try
                 {
                     if (session.IsConnected) Await(session.Client.LogoutAsync());

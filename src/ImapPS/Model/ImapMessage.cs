@@ -44,6 +44,9 @@ namespace ImapPS
         /// <summary>The message's UID.</summary>
         public uint Uid { get; }
 
+        /// <summary>The file the message was appended from (Add-ImapMessage -Path or -LiteralPath), else null.</summary>
+        public string? SourcePath { get; internal set; }
+
         /// <summary>The message sequence number when it was read (changes as messages are expunged).</summary>
         public uint SequenceNumber { get; internal set; }
 

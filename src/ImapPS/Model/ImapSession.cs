@@ -39,6 +39,7 @@ namespace ImapPS
         private IReadOnlyList<string> _mailboxCache = Array.Empty<string>();
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _selectable = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> _keywords = new System.Collections.Concurrent.ConcurrentDictionary<string, string[]>(StringComparer.Ordinal);
+        private string? _closeReason;
 
         internal ImapSession(Imap4Client client, string server, int port, string? user, string security, string? name)
         {
@@ -83,6 +84,18 @@ namespace ImapPS
 
         /// <summary>True while the session can be used.</summary>
         public bool IsConnected => ProtocolState != ImapState.LOGOUT;
+
+        /// <summary>
+        /// Why the session is closed, as a sentence ("It was closed with Disconnect-Imap.", "The
+        /// server said BYE: …", "The server closed the connection."), or null while it is open.
+        /// </summary>
+        public string? CloseReason => IsConnected ? null : Volatile.Read(ref _closeReason) ?? Client.AbortError?.Message ?? "It was logged out.";
+
+        /// <summary>Records why the session is being closed, before closing it, so the engine's "disposed" does not hide it.</summary>
+        internal void MarkClosed(string reason)
+        {
+            if (Client.AbortError == null) Interlocked.CompareExchange(ref _closeReason, reason, null);
+        }
 
         /// <summary>The server's capabilities.</summary>
         public IReadOnlyCollection<string> Capabilities => Client.Capabilities;

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Linq;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 
@@ -10,12 +9,20 @@ namespace ImapPS
     /// (a parallel runspace starts with no default and gets its session through $using:), so the
     /// table is keyed by runspace and each entry is locked on its own.
     /// </summary>
+    /// <remarks>
+    /// The default session is the one the last Connect-Imap made, and nothing else: when that
+    /// Connect-Imap failed, or its session was closed (Disconnect-Imap, a drop, the server's BYE),
+    /// there is no usable default and cmdlets without -Session fail. They never fall back to an
+    /// older session, which may belong to another account.
+    /// </remarks>
     internal static class SessionRegistry
     {
         private sealed class RunspaceSessions
         {
             public readonly List<ImapSession> Sessions = new List<ImapSession>();
             public ImapSession? Default;
+            // Why there is no default session (Default is null), in the user's terms.
+            public string? NoDefaultReason;
         }
 
         private static readonly ConditionalWeakTable<Runspace, RunspaceSessions> s_table = new ConditionalWeakTable<Runspace, RunspaceSessions>();
@@ -30,6 +37,7 @@ namespace ImapPS
             }
         }
 
+        /// <summary>Registers a session Connect-Imap made and makes it the default.</summary>
         public static void Add(ImapSession session)
         {
             var entry = Current;
@@ -37,9 +45,25 @@ namespace ImapPS
             {
                 entry.Sessions.Add(session);
                 entry.Default = session;
+                entry.NoDefaultReason = null;
             }
         }
 
+        /// <summary>
+        /// A Connect-Imap did not produce a session: from now on there is no default session, so
+        /// the next cmdlet without -Session cannot run on the previous account by mistake.
+        /// </summary>
+        public static void ConnectFailed(string reason)
+        {
+            var entry = Current;
+            lock (entry)
+            {
+                entry.Default = null;
+                entry.NoDefaultReason = reason;
+            }
+        }
+
+        /// <summary>Forgets a session closed with Disconnect-Imap (or replaced by Connect-Imap -Force).</summary>
         public static void Remove(ImapSession session)
         {
             var entry = Current;
@@ -47,23 +71,29 @@ namespace ImapPS
             {
                 entry.Sessions.Remove(session);
                 if (ReferenceEquals(entry.Default, session))
-                    entry.Default = entry.Sessions.LastOrDefault(s => s.IsConnected);
-            }
-        }
-
-        /// <summary>The default session of this runspace: the last one connected that is still open.</summary>
-        public static ImapSession? Default
-        {
-            get
-            {
-                var entry = Current;
-                lock (entry)
                 {
-                    if (entry.Default != null && entry.Default.IsConnected) return entry.Default;
-                    return entry.Sessions.LastOrDefault(s => s.IsConnected);
+                    entry.Default = null;
+                    entry.NoDefaultReason = "The default session '" + session.Name + "' is closed. " + (session.CloseReason ?? "It was closed with Disconnect-Imap.");
                 }
             }
         }
+
+        /// <summary>
+        /// The default session of this runspace: the one the last Connect-Imap made, open or closed
+        /// (callers check). Null when there is none; <paramref name="reason"/> then says why.
+        /// </summary>
+        public static ImapSession? GetDefault(out string? reason)
+        {
+            var entry = Current;
+            lock (entry)
+            {
+                reason = entry.Default == null ? entry.NoDefaultReason : null;
+                return entry.Default;
+            }
+        }
+
+        /// <summary>The default session (see <see cref="GetDefault"/>), or null.</summary>
+        public static ImapSession? Default => GetDefault(out _);
 
         public static IReadOnlyList<ImapSession> All
         {

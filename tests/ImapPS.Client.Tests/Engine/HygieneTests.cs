@@ -123,9 +123,12 @@ namespace ImapPS.Client.Tests.Engine
             var c = new Imap4Client("localhost", Server.ImapPort, options);
             c.StartTls();
             c.Login(user.Name, user.Password);
-            var pending = c.NoopAsync();
+            // IDLE stays in flight until DONE, so Abort always finds a command running; a NOOP could
+            // complete first under load, and then nothing was aborted.
+            var pending = c.IdleAsync(TimeSpan.FromMinutes(5));
             c.Abort();
-            Assert.ThrowsAny<Exception>(() => pending.Wait(Patience));
+            var aborted = Assert.Throws<AggregateException>(() => pending.Wait(Patience)).InnerException;
+            Assert.IsType<ImapAbortException>(aborted);
             Assert.Equal(baseline, SocketCount());
 
             using (var d = LoggedIn(out _, "compress", options)) d.Noop();

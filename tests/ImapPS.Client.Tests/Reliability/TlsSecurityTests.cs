@@ -31,10 +31,13 @@ namespace ImapPS.Client.Tests.Reliability
             var script = expectSession ? GreetThenLogout() : new ServerScript().Stall();
             await using var server = ScriptedImapServer.Start(new ScriptedServerOptions { Certificate = certificate }, script);
             var options = ReliabilityKit.FastOptions();
+            // These tests are about the certificate decision, not timeouts: a TLS handshake on a loaded
+            // machine can take longer than the fault tests' 2 s, which failed a trusted connect as a timeout.
+            options.ConnectTimeout = TimeSpan.FromSeconds(15);
             trust?.Invoke(options.Tls);
             try
             {
-                using var client = await ReliabilityKit.Within(Imap4SslClient.ConnectAsync(host, server.Port, options), TimeSpan.FromSeconds(10), "TLS connect");
+                using var client = await ReliabilityKit.Within(Imap4SslClient.ConnectAsync(host, server.Port, options), TimeSpan.FromSeconds(20), "TLS connect");
                 Assert.True(client.IsEncrypted);
                 Assert.Equal(ImapState.NONAUTH, client.State);
                 await client.LogoutAsync();

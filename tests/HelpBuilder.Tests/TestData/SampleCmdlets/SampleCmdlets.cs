@@ -7,6 +7,10 @@ namespace SampleCmdlets
     {
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? Store { get; set; }
+
+        /// <summary>Plumbing hidden with DontShow, as ImapPS's InputSession: help leaves it out.</summary>
+        [Parameter(ValueFromPipeline = true, DontShow = true)]
+        public object? HiddenInput { get; set; }
     }
 
     [Cmdlet(VerbsCommon.Get, "SampleItem", DefaultParameterSetName = "ByName")]
