@@ -10,7 +10,6 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     PowerShellVersion    = '5.1'
     NestedModules        = @()
-    TypesToProcess       = @('ImapPS.types.ps1xml')
     FormatsToProcess     = @('ImapPS.format.ps1xml')
     CmdletsToExport      = @(
         'Connect-Imap', 'Disconnect-Imap', 'Get-ImapSession',

@@ -79,10 +79,12 @@ namespace ImapPS
         }
 
         /// <summary>
-        /// Loads ImapPS.types.ps1xml when the module was imported by its DLL rather than its
-        /// manifest (Import-Module (Get-Module ImapPS).Path in a new runspace is a common pattern):
-        /// the hidden Session property of the output objects is what binds -Session down a
-        /// pipeline, so without it piped objects could not find their session.
+        /// Loads ImapPS.types.ps1xml into the importing runspace unless it has the type data
+        /// already. The hidden Session property of the output objects is what binds -Session down
+        /// a pipeline, so it must be there however the module was imported: by its manifest, by
+        /// its DLL (Import-Module (Get-Module ImapPS).Path in a new runspace), or a second copy
+        /// from another path. The manifest does not list the file (TypesToProcess): a second
+        /// copy's file would then collide with the first's ("member already present").
         /// </summary>
         private static void EnsureTypeData()
         {
@@ -93,7 +95,7 @@ namespace ImapPS
                 using (var ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
                 {
                     ps.AddCommand("Microsoft.PowerShell.Utility\\Get-TypeData").AddParameter("TypeName", "ImapPS.ImapMessage");
-                    if (ps.Invoke().Count > 0) return;   // the manifest loaded it
+                    if (ps.Invoke().Count > 0) return;   // an earlier import loaded it
                     ps.Commands.Clear();
                     ps.AddCommand("Microsoft.PowerShell.Utility\\Update-TypeData").AddParameter("AppendPath", path);
                     ps.Invoke();
@@ -101,7 +103,7 @@ namespace ImapPS
             }
             catch (Exception)
             {
-                // Importing by the manifest is the supported way; this is a convenience only.
+                // Without it the objects still work; piped ones bind -Session through SessionName.
             }
         }
 
