@@ -18,7 +18,7 @@
         'Get-ImapQuota', 'Set-ImapQuota',
         'Get-ImapAcl', 'Set-ImapAcl', 'Remove-ImapAcl', 'Get-ImapRight',
         'Get-ImapNamespace', 'Get-ImapMetadata', 'Set-ImapMetadata',
-        'Search-ImapMessage', 'Get-ImapMessage', 'Save-ImapMessage', 'Save-ImapAttachment', 'Add-ImapMessage',
+        'Search-ImapMessage', 'Get-ImapMessage', 'Save-ImapMessage', 'Save-ImapAttachment', 'Add-ImapMessage', 'New-ImapMessage',
         'Set-ImapFlag', 'Copy-ImapMessage', 'Move-ImapMessage', 'Remove-ImapMessage', 'Get-ImapThread',
         'Invoke-ImapIdle', 'Invoke-ImapCommand'
     )

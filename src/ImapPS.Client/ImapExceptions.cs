@@ -39,6 +39,44 @@ namespace ImapPS.Client
 
         /// <summary>Creates an exception with a message and the error that caused it.</summary>
         public ImapSecurityException(string message, Exception? innerException) : base(message, innerException) { }
+
+        /// <summary>Creates an exception for a failed TLS handshake, with the reason as far as the client can tell.</summary>
+        public ImapSecurityException(string message, TlsFailureKind tlsFailure, Exception? innerException) : base(message, innerException)
+            => TlsFailure = tlsFailure;
+
+        /// <summary>Why a TLS handshake failed (<see cref="TlsFailureKind.Other"/> for other security failures).</summary>
+        public TlsFailureKind TlsFailure { get; }
+    }
+
+    /// <summary>Why a TLS handshake failed, as far as the client can tell.</summary>
+    public enum TlsFailureKind
+    {
+        /// <summary>Not known more precisely; the message carries the platform's words.</summary>
+        Other,
+        /// <summary>The server's certificate was rejected (the message says why: expired, untrusted, wrong name, …).</summary>
+        Certificate,
+        /// <summary>The server offers only a TLS version older than the client accepts (or none in common).</summary>
+        ProtocolVersion,
+        /// <summary>The server and client have no cipher suite in common, or the server refused the handshake.</summary>
+        HandshakeRefused,
+        /// <summary>The port speaks plain IMAP (the server greeted with "* "): STARTTLS is the way to TLS there.</summary>
+        PlainImapPort,
+        /// <summary>The server answered with bytes that are neither TLS nor IMAP.</summary>
+        NotTls,
+    }
+
+    /// <summary>
+    /// The server accepted the connection but did not greet as an IMAP server: no greeting within
+    /// the connect timeout, or a TLS server on a port the client expected to speak plain IMAP.
+    /// </summary>
+    public class ImapGreetingException : ImapAbortException
+    {
+        /// <summary>Creates an exception with a message; <paramref name="serverSpeaksTls"/> when a probe found TLS on the port.</summary>
+        public ImapGreetingException(string message, bool serverSpeaksTls, Exception? innerException = null) : base(message, innerException)
+            => ServerSpeaksTls = serverSpeaksTls;
+
+        /// <summary>True when a TLS handshake on the same port succeeded: it is an implicit-TLS (IMAPS) port.</summary>
+        public bool ServerSpeaksTls { get; }
     }
 
     /// <summary>The selected mailbox became read-only while the caller expected to change it.</summary>

@@ -67,9 +67,14 @@ $ExampleSpecs['Add-ImapMessage 3'] = @{
     }
 }
 $ExampleSpecs['Add-ImapMessage 4'] = @{
+    Setup = { Mailboxes Drafts }
     Check = { (Messages Drafts).Subject | Should -Be 'Quarterly report'; (Messages Drafts).Flags | Should -Contain '\Draft' }
 }
 $ExampleSpecs['Add-ImapMessage 5'] = @{
+    Setup = { Mailboxes Drafts }
+    Check = { (Messages Drafts).Subject | Should -Be 'Quarterly report'; (Messages Drafts).Flags | Should -Contain '\Draft' }
+}
+$ExampleSpecs['Add-ImapMessage 6'] = @{
     Setup = { $null = File 'message.eml' (EmlBytes 'Raw bytes') }
     Check = {
         $Output | Should -Not -BeNullOrEmpty
@@ -251,6 +256,10 @@ $ExampleSpecs['Get-ImapMessage 3'] = @{
 $ExampleSpecs['Get-ImapMessage 4'] = @{
     Setup = { Seed INBOX @(1..12 | ForEach-Object { Mail -Subject "Message $_" }) }
     Check = { $Vars.m.Uid | Should -Be 12; ($Output | Out-String) | Should -Match 'mx\.example\.com' }
+}
+$ExampleSpecs['Get-ImapMessage 6'] = @{
+    Setup = { $null = Add-ImapMessage -Session $ctx.Session -Mailbox INBOX -Message (Mail -Subject 'build failed' -Body 'Step 3 failed.' -Attachment 'log.bin').Bytes }
+    Check = { $Output.Subject | Should -Be 'build failed'; $Output.TextBody.Trim() | Should -Be 'Step 3 failed.' }
 }
 $ExampleSpecs['Get-ImapMessage 5'] = @{
     Setup = { Seed INBOX @(1..200 | ForEach-Object { Mail -Subject "Message $_" }) }
@@ -462,6 +471,20 @@ $ExampleSpecs['Search-ImapMessage 4'] = @{
     }
     Check = { $Output.Subject | Should -Be 'Later, from the list' }
 }
+$ExampleSpecs['Search-ImapMessage 6'] = @{
+    Setup = { Seed INBOX @((Mail -From 'alice@example.com' -Subject 'A'), (Mail -From 'bob@example.com' -Subject 'B' -Flag Seen), (Mail -From 'carol@example.com' -Subject 'C')) }
+    Check = { @($Output.Subject) | Should -Be @('A') }
+}
+$ExampleSpecs['Search-ImapMessage 7'] = @{
+    Setup = { Seed INBOX @((Mail -From 'boss@example.com' -Subject 'Plan'), (Mail -Subject 'urgent: disk' -Flag Flagged), (Mail -Subject 'urgent: not flagged'), (Mail -Subject 'Flagged only' -Flag Flagged)) }
+    Check = { @($Output.Subject | Sort-Object) | Should -Be @('Plan', 'urgent: disk') }
+}
+$ExampleSpecs['Search-ImapMessage 8'] = @{
+    # Received long ago but put in Trash now: -SavedBefore keeps it, where -Before would remove it.
+    Setup = { Mailboxes Trash; $null = Add-ImapMessage -Session $ctx.Session -Mailbox Trash -Message (EmlBytes 'Deleted today') -InternalDate '2001-01-01T00:00:00Z' }
+    Confirm = 'yes'
+    Check = { (Messages Trash).Subject | Should -Be 'Deleted today' }
+}
 $ExampleSpecs['Search-ImapMessage 5'] = @{ Setup = { Seed INBOX @(Mail) }; Check = { $Output | Should -Be 0 } }
 $ExampleSpecs['Save-ImapAttachment 1'] = @{
     Setup = { Seed INBOX @(Mail -Subject 'Report' -Attachment 'report.pdf') -FirstUid 4711 }
@@ -499,4 +522,16 @@ $ExampleSpecs['Save-ImapMessage 3'] = @{
     Setup = { Seed Projects @(1..3 | ForEach-Object { Mail -Subject "Project $_" }) }
     Check = { @(Get-ChildItem (Join-Path $ctx.Directory 'projects-backup') -File -Filter *.eml).Count | Should -Be 3 }
 }
+#endregion
+
+#region New-ImapMessage
+$ExampleSpecs['New-ImapMessage 1'] = @{
+    Setup = { Mailboxes Drafts }
+    Check = { (Messages Drafts).Subject | Should -Be 'Quarterly report'; (Messages Drafts).Flags | Should -Contain '\Draft' }
+}
+$ExampleSpecs['New-ImapMessage 2'] = @{
+    Setup = { Mailboxes Reports; $null = File 'backup.log' ([Text.Encoding]::ASCII.GetBytes("backup done`r`n")) }
+    Check = { @(Messages Reports).Count | Should -Be 1; (Messages Reports).Flags | Should -Contain '\Seen' }
+}
+$ExampleSpecs['New-ImapMessage 3'] = @{ Check = { "$Output" | Should -Match 'Subject: Hi' } }
 #endregion

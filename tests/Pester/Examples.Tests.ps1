@@ -77,9 +77,7 @@ BeforeAll {
     # Examples that fail because of a known defect of the module or its docs that another branch fixes.
     # The lead removes an entry when the fix is merged; the example then has to pass.
     $script:KnownDefects = @{
-        'Add-ImapMessage 4' = '[MimeKit.MimeMessage] is not loadable from a script (the module isolates MimeKit); branch trust-files'
         'Invoke-ImapIdle 3' = 'Move-ImapMessage collects piped messages into batches and moves them only at the end of the pipeline, so behind Invoke-ImapIdle (which never ends) nothing is filed, and Ctrl+C drops the batch silently; reported to the lead'
-        'Save-ImapMessage 2' = 'a missing -Destination folder becomes a file holding one message, the rest fail with DestinationIsFile; branch trust-files'
     }
 
     #region Server and per-example context

@@ -84,10 +84,10 @@ Describe 'Search-ImapMessage and Get-ImapMessage' {
     }
 
     It 'has the documented parameters' {
-        $expected = 'Answered', 'Bcc', 'Before', 'Body', 'Cc', 'Deleted', 'Descending', 'Draft', 'First', 'Flagged', 'From', 'Header', 'Keyword', 'Larger',
-            'Mailbox', 'On', 'Query', 'Seen', 'Session', 'Since', 'Smaller', 'SortBy', 'Subject', 'Text', 'To', 'Uid', 'UidOnly', 'Unseen'
+        $expected = 'Answered', 'Any', 'Bcc', 'Before', 'Body', 'Cc', 'Deleted', 'Descending', 'Draft', 'First', 'Flagged', 'From', 'Header', 'Keyword', 'Larger',
+            'Mailbox', 'Not', 'On', 'Query', 'SavedBefore', 'SavedSince', 'Seen', 'Session', 'Since', 'Smaller', 'SortBy', 'Subject', 'Text', 'To', 'Uid', 'UidOnly', 'Unseen'
         Compare-Object $expected (Get-CmdletParameterName Search-ImapMessage) | Should -BeNullOrEmpty
-        Compare-Object @('All', 'BodyStructure', 'Full', 'Headers', 'Mailbox', 'Session', 'Uid', 'UidValidity') (Get-CmdletParameterName Get-ImapMessage) | Should -BeNullOrEmpty
+        Compare-Object @('All', 'BodyStructure', 'Full', 'Headers', 'Mailbox', 'Session', 'TextBody', 'Uid', 'UidValidity') (Get-CmdletParameterName Get-ImapMessage) | Should -BeNullOrEmpty
         (Get-Command Get-ImapMessage).DefaultParameterSet | Should -Be 'Uid'
     }
 }
@@ -224,6 +224,8 @@ Describe 'Add, Save, flags and moves' {
             $file | Should -Not -BeNullOrEmpty
             [IO.File]::ReadAllBytes($file.FullName) | Should -Be $stream.ToArray()
         }
-        { $m | Save-ImapAttachment -Destination $target -ErrorAction Stop } | Should -Throw -ErrorId 'FileExists,ImapPS.Commands.SaveImapAttachmentCommand'
+        # Saving again finds every file already saved: no error, nothing written.
+        @($m | Save-ImapAttachment -Destination $target -PassThru -ErrorAction Stop) | Should -BeNullOrEmpty
+        @(Get-ChildItem $target -File).Count | Should -Be $withAttachment.AttachmentCount
     }
 }

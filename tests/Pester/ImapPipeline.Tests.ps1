@@ -161,7 +161,7 @@ Describe 'Save-ImapMessage and Save-ImapAttachment file names' {
         $e[0].FullyQualifiedErrorId | Should -Be 'DestinationIsFile,ImapPS.Commands.SaveImapMessageCommand'
     }
 
-    It 'numbers attachments with the same name in one run; -Force never overwrites a file of the same run' {
+    It 'qualifies a name another message took with the UID; -Force replaces only the message''s own file' {
         $make = {
             param($subject)
             $text = "From: a@example.com`r`nSubject: $subject`r`nMIME-Version: 1.0`r`nContent-Type: multipart/mixed; boundary=b`r`n`r`n--b`r`nContent-Type: text/plain`r`n`r`nsee attached`r`n--b`r`nContent-Type: application/octet-stream; name=report.bin`r`nContent-Disposition: attachment; filename=report.bin`r`nContent-Transfer-Encoding: base64`r`n`r`n$([Convert]::ToBase64String([Text.Encoding]::ASCII.GetBytes($subject)))`r`n--b--`r`n"
@@ -171,18 +171,21 @@ Describe 'Save-ImapMessage and Save-ImapAttachment file names' {
         $b = & $make 'second'
         $target = Join-Path $Dir 'att-collide'
         $files = @($a, $b | Save-ImapAttachment -Destination $target -PassThru)
-        $files.Name | Should -Be @('report.bin', 'report (2).bin')
+        $files.Name | Should -Be @('report.bin', "report (uid $($b.Uid)).bin")
         Get-Content -Raw $files[0].FullName | Should -Be 'first'
         Get-Content -Raw $files[1].FullName | Should -Be 'second'
-        # Again with -Force: the pre-existing files are overwritten, with the same names.
+        # Again with -Force after A's file was changed: only A's own file is replaced; B's is already saved.
         Set-Content -Path $files[0].FullName -Value 'stale' -NoNewline
         $again = @($a, $b | Save-ImapAttachment -Destination $target -PassThru -Force)
-        $again.Name | Should -Be @('report.bin', 'report (2).bin')
+        $again.Name | Should -Be @('report.bin')
         Get-Content -Raw (Join-Path $target 'report.bin') | Should -Be 'first'
-        Get-Content -Raw (Join-Path $target 'report (2).bin') | Should -Be 'second'
+        Get-Content -Raw (Join-Path $target "report (uid $($b.Uid)).bin") | Should -Be 'second'
         @(Get-ChildItem $target).Count | Should -Be 2
-        # Without -Force an existing file is an error, not an overwrite.
+        # Without -Force a re-run of identical files is quiet; a changed own file is an error, not an overwrite.
+        $a, $b | Save-ImapAttachment -Destination $target -ErrorAction Stop
+        Set-Content -Path $files[0].FullName -Value 'stale' -NoNewline
         { $a | Save-ImapAttachment -Destination $target -ErrorAction Stop } | Should -Throw -ErrorId 'FileExists,ImapPS.Commands.SaveImapAttachmentCommand'
+        Get-Content -Raw (Join-Path $target 'report.bin') | Should -Be 'stale'
     }
 }
 

@@ -201,10 +201,7 @@ namespace ImapPS.Client
                 _transport = await OpenTransportAsync().ConfigureAwait(false);
                 TouchRead();
                 _readLoop = Task.Run(ReadLoopAsync);
-                var remaining = Options.ConnectTimeout - sw.Elapsed;
-                if (remaining < TimeSpan.Zero) remaining = TimeSpan.Zero;
-                using (var cts = new CancellationTokenSource(remaining))
-                    await TcpTransport.WithCancellation(_greeting.Task, cts.Token, "waiting for the greeting of " + Host).ConfigureAwait(false);
+                await WaitForGreetingAsync(sw).ConfigureAwait(false);
                 var greeting = await _greeting.Task.ConfigureAwait(false);
                 Greeting = greeting;
                 if (greeting.Status == ResponseStatus.Bye)
@@ -219,6 +216,63 @@ namespace ImapPS.Client
                 var error = e as ImapException ?? new ImapAbortException("Could not connect to " + Host + ":" + Port + ": " + e.Message, e);
                 Abort(error);
                 throw error;
+            }
+        }
+
+        /// <summary>How long a plain connection waits for the greeting before it checks whether the port speaks TLS.</summary>
+        private static readonly TimeSpan GreetingProbeDelay = TimeSpan.FromSeconds(2);
+
+        /// <summary>
+        /// Waits for the greeting within the connect timeout. An implicit-TLS port stays silent,
+        /// waiting for the client's ClientHello, so on a plain connection that has heard nothing
+        /// after <see cref="GreetingProbeDelay"/> a second connection tries a TLS handshake (any
+        /// certificate, no data, closed at once, bounded by the timeout): when it succeeds, the
+        /// connect fails at once saying so, instead of waiting out the timeout.
+        /// </summary>
+        private async Task WaitForGreetingAsync(Stopwatch sw)
+        {
+            TimeSpan Remaining() { var r = Options.ConnectTimeout - sw.Elapsed; return r < TimeSpan.Zero ? TimeSpan.Zero : r; }
+            using (var cts = new CancellationTokenSource(Remaining()))
+            {
+                Task<bool>? probe = null;
+                if (_transport is TcpTransport && !_transport.IsEncrypted && Remaining() > GreetingProbeDelay)
+                {
+                    var first = await Task.WhenAny(_greeting.Task, Task.Delay(GreetingProbeDelay, cts.Token)).ConfigureAwait(false);
+                    if (first != _greeting.Task && !cts.IsCancellationRequested && _reader.BufferedCount == 0)
+                    {
+                        _debug.Log(1, "no greeting after " + GreetingProbeDelay.TotalSeconds + " s: checking whether " + Host + ":" + Port + " speaks TLS");
+                        probe = SpeaksTlsAsync(Host, Port, Remaining(), Options.Tls.Level);
+                        if (await Task.WhenAny(_greeting.Task, probe).ConfigureAwait(false) == probe && await probe.ConfigureAwait(false) && !_greeting.Task.IsCompleted)
+                            throw new ImapGreetingException("The server at " + Host + ":" + Port + " sent no IMAP greeting, and a TLS handshake on the same port succeeded: " +
+                                "it is an implicit-TLS (IMAPS) port, which waits for the client to start TLS.", serverSpeaksTls: true);
+                    }
+                }
+                try
+                {
+                    await TcpTransport.WithCancellation(_greeting.Task, cts.Token, "waiting for the greeting of " + Host).ConfigureAwait(false);
+                }
+                catch (TimeoutException e)
+                {
+                    throw new ImapGreetingException("The server at " + Host + ":" + Port + " accepted the connection but sent no IMAP greeting within " +
+                        Options.ConnectTimeout.TotalSeconds + " s" + (probe != null ? ", and it does not answer a TLS handshake either" : "") + ".", serverSpeaksTls: false, e);
+                }
+            }
+        }
+
+        /// <summary>True when a TLS handshake with host:port succeeds on a connection of its own (the certificate is not checked: nothing is sent over it).</summary>
+        private static async Task<bool> SpeaksTlsAsync(string host, int port, TimeSpan timeout, TlsLevel level)
+        {
+            try
+            {
+                using (var probe = await TcpTransport.ConnectAsync(host, port, timeout).ConfigureAwait(false))
+                {
+                    await probe.StartTlsAsync(new TlsOptions { Level = level, Validator = (c, ch, h, e) => true }, host, timeout).ConfigureAwait(false);
+                    return true;
+                }
+            }
+            catch (Exception)
+            {
+                return false;
             }
         }
 

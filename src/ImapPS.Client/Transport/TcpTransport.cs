@@ -65,7 +65,10 @@ namespace ImapPS.Client.Transport
         {
             if (_tls != null) throw new InvalidOperationException("TLS is already active.");
             string? rejection = null;
-            var tls = new SslStream(_network, leaveInnerStreamOpen: true,
+            // The server's first bytes tell why a handshake failed (an alert, an old ServerHello,
+            // a plain IMAP greeting) where the platform only says "authentication failed".
+            var recorder = new FirstBytesStream(_network);
+            var tls = new SslStream(recorder, leaveInnerStreamOpen: true,
                 (sender, certificate, chain, errors) => options.Validate(host, certificate, chain, errors, out rejection));
             var clientCerts = new X509CertificateCollection();
             if (options.ClientCertificate != null) clientCerts.Add(options.ClientCertificate);
@@ -75,10 +78,14 @@ namespace ImapPS.Client.Transport
                 using (var cts = new CancellationTokenSource(timeout))
                     await WithCancellation(handshake, cts.Token, "the TLS handshake with " + host).ConfigureAwait(false);
             }
-            catch (AuthenticationException e)
+            catch (Exception e) when (e is AuthenticationException || (e is IOException && !(e is TimeoutException)))
             {
                 tls.Dispose();
-                throw new ImapSecurityException("TLS with " + host + " failed: " + (rejection ?? e.Message), e);
+                if (rejection != null)
+                    throw new ImapSecurityException("TLS with " + host + " failed: " + rejection, TlsFailureKind.Certificate, e);
+                var kind = TlsDiagnosis.Diagnose(recorder.FirstBytes, out string reason);
+                if (kind == TlsFailureKind.Other) reason = TlsDiagnosis.Describe(e, options);
+                throw new ImapSecurityException("TLS with " + host + " failed: " + reason, kind, e);
             }
             catch (Exception)
             {

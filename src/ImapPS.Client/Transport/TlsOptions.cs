@@ -82,19 +82,56 @@ namespace ImapPS.Client.Transport
             if (Validator != null)
             {
                 if (Validator(cert2, chain, host, errors)) return true;
-                reason = "the certificate validation callback rejected the certificate";
+                reason = "the certificate validation callback rejected the certificate" +
+                    (errors == SslPolicyErrors.None ? " (the platform's own check found no fault)" : " (the platform's own check: " + Explain(cert2, chain, host, errors) + ")");
                 return false;
             }
             if (errors == SslPolicyErrors.None) return true;
-            if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
-            {
-                reason = "the certificate does not match the host name '" + host + "'";
-                return false;
-            }
-            if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0 && ExtraCaCertificates.Count > 0 && ChainsToExtraCa(cert2))
+            if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) == 0 &&
+                (errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0 && ExtraCaCertificates.Count > 0 && ChainsToExtraCa(cert2))
                 return true;
-            reason = "the certificate is not trusted (" + errors + ")";
+            reason = Explain(cert2, chain, host, errors);
             return false;
+        }
+
+        /// <summary>
+        /// The platform's verdict in words: each fault of the certificate (expired, not yet valid,
+        /// wrong host name, untrusted issuer, revoked, …) with the dates and names involved, from
+        /// <see cref="SslPolicyErrors"/> and the chain's <see cref="X509ChainStatusFlags"/>.
+        /// </summary>
+        internal static string Explain(X509Certificate2 certificate, X509Chain? chain, string host, SslPolicyErrors errors)
+        {
+            var faults = new System.Collections.Generic.List<string>();
+            if ((errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) faults.Add("the server sent no certificate");
+            if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+                faults.Add("it is issued to '" + certificate.GetNameInfo(X509NameType.DnsName, false) + "', which does not match the host name '" + host + "'");
+            var flags = X509ChainStatusFlags.NoError;
+            if (chain != null)
+                foreach (var status in chain.ChainStatus) flags |= status.Status;
+            // The leaf's own dates decide the words; a chain element's (an expired CA) count too.
+            var now = DateTime.Now;
+            if (certificate.NotAfter < now)
+                faults.Add("it expired on " + certificate.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) + " UTC");
+            else if (certificate.NotBefore > now)
+                faults.Add("it is not valid before " + certificate.NotBefore.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) + " UTC (check this computer's clock)");
+            else if ((flags & X509ChainStatusFlags.NotTimeValid) != 0)
+                faults.Add("a certificate of its chain is outside its validity period");
+            if ((flags & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain)) != 0)
+                faults.Add(certificate.Subject == certificate.Issuer
+                    ? "it is self-signed, and this computer does not trust it"
+                    : "it is issued by '" + certificate.Issuer + "', an authority this computer does not trust (or the server sent an incomplete chain)");
+            if ((flags & X509ChainStatusFlags.Revoked) != 0) faults.Add("it has been revoked");
+            if ((flags & X509ChainStatusFlags.NotSignatureValid) != 0) faults.Add("its signature is not valid");
+            if ((flags & X509ChainStatusFlags.NotValidForUsage) != 0) faults.Add("it is not meant for server authentication");
+            const X509ChainStatusFlags described = X509ChainStatusFlags.NotTimeValid | X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain |
+                X509ChainStatusFlags.Revoked | X509ChainStatusFlags.NotSignatureValid | X509ChainStatusFlags.NotValidForUsage |
+                X509ChainStatusFlags.RevocationStatusUnknown | X509ChainStatusFlags.OfflineRevocation;
+            if (chain != null)
+                foreach (var status in chain.ChainStatus)
+                    if ((status.Status & ~described) != 0 && !string.IsNullOrWhiteSpace(status.StatusInformation))
+                        faults.Add(status.StatusInformation.Trim().TrimEnd('.'));
+            if (faults.Count == 0) faults.Add("the platform rejected it (" + errors + ")");
+            return "the server's certificate is not trusted: " + string.Join("; ", faults) + " (" + certificate.Subject + ", SHA-1 " + certificate.Thumbprint + ")";
         }
 
         private bool ChainsToExtraCa(X509Certificate2 certificate)

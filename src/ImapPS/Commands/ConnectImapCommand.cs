@@ -154,6 +154,10 @@ namespace ImapPS.Commands
                 options.ConnectTimeout = Timeout.Value;
             }
             if (IgnoreCapability != null) foreach (var c in IgnoreCapability) options.IgnoredCapabilities.Add(c);
+            if (Security == ImapSecurity.None && ParameterSetName != CommandSet && (Credential != null || ParameterSetName == TokenSet))
+                WriteWarning("-Security None: the " + (ParameterSetName == TokenSet ? "access token" : "password") + " of '" +
+                    (ParameterSetName == TokenSet ? UserName : Credential!.UserName) + "' and all mail cross the network to " + Server +
+                    " in clear, readable by anyone on the way. Use -Security Auto, StartTls or Ssl unless the network is trusted.");
             if (SkipCertificateCheck)
             {
                 WriteWarning("The server's certificate will not be checked: anyone between you and " + Server + " can read and change this session.");
@@ -289,6 +293,22 @@ namespace ImapPS.Commands
             catch (Exception ex) when (!(ex is PipelineStoppedException))
             {
                 if (ex is OperationCanceledException) throw new PipelineStoppedException();
+                switch (ex)
+                {
+                    case ImapGreetingException greeting when greeting.ServerSpeaksTls:
+                        ThrowTerminatingError(new ErrorRecord(new ImapGreetingException(ex.Message + " Connect with -Security Ssl.", true, ex),
+                            "ImplicitTlsPort", ErrorCategory.ConnectionError, target));
+                        break;
+                    case ImapGreetingException _:
+                        ThrowTerminatingError(new ErrorRecord(new ImapGreetingException(ex.Message + " If this is an implicit-TLS (IMAPS) port, which waits for the client to start TLS, " +
+                                "connect with -Security Ssl; otherwise check the host and port.", false, ex),
+                            "GreetingTimeout", ErrorCategory.ConnectionError, target));
+                        break;
+                    case ImapSecurityException tls when tls.TlsFailure == TlsFailureKind.PlainImapPort:
+                        ThrowTerminatingError(new ErrorRecord(new ImapSecurityException(ex.Message + ". Connect with -Security StartTls (or Auto) to this port.", tls.TlsFailure, ex),
+                            "TlsFailed", ErrorCategory.SecurityError, target));
+                        break;
+                }
                 bool security = ex is ImapSecurityException || ex is System.Security.Authentication.AuthenticationException;
                 ThrowTerminatingError(new ErrorRecord(ex, security ? "TlsFailed" : "ConnectionFailed",
                     security ? ErrorCategory.SecurityError : ErrorCategory.ConnectionError, target));

@@ -38,6 +38,14 @@ namespace ImapPS.Commands
         [Parameter]
         public SwitchParameter Full { get; set; }
 
+        /// <summary>
+        /// Also fetches the message's text (TextBody) and nothing else: just its text/plain part, or
+        /// its text/html part converted to text when it has no plain one (HtmlBody then holds the
+        /// HTML). Attachments are not downloaded.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter TextBody { get; set; }
+
         /// <summary>Also fetches the header block (Headers).</summary>
         [Parameter]
         public SwitchParameter Headers { get; set; }
@@ -50,8 +58,10 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Uid) || !ValidUids(Uid)) return;
             var mailbox = ResolveMailbox(session, Mailbox);
-            var extras = (Full ? FetchExtras.Full : 0) | (Headers ? FetchExtras.Headers : 0) | (BodyStructure ? FetchExtras.BodyStructure : 0);
+            bool textOnly = TextBody && !Full;
+            var extras = (Full ? FetchExtras.Full : 0) | (Headers ? FetchExtras.Headers : 0) | (BodyStructure || textOnly ? FetchExtras.BodyStructure : 0);
             uint uidValidity;
             IReadOnlyList<uint> uids;
             if (All)
@@ -78,8 +88,24 @@ namespace ImapPS.Commands
                 }
                 uids = Uid.Distinct().ToList();
             }
+            if (!textOnly)
+            {
+                foreach (var message in FetchMessages(session, mailbox, uidValidity, uids, extras, reportMissing: !All, activity: "Get-ImapMessage"))
+                    WriteObject(message);
+                return;
+            }
+            // The text parts are fetched a batch at a time, once the structures of the batch are in.
+            var pending = new List<ImapMessage>();
             foreach (var message in FetchMessages(session, mailbox, uidValidity, uids, extras, reportMissing: !All, activity: "Get-ImapMessage"))
-                WriteObject(message);
+            {
+                pending.Add(message);
+                if (pending.Count < 50) continue;
+                FetchTextBodies(session, mailbox, uidValidity, pending, keepStructure: BodyStructure);
+                foreach (var m in pending) WriteObject(m);
+                pending.Clear();
+            }
+            FetchTextBodies(session, mailbox, uidValidity, pending, keepStructure: BodyStructure);
+            foreach (var m in pending) WriteObject(m);
         }
     }
 }

@@ -32,6 +32,43 @@ namespace ImapPS.Commands
         internal const string SummaryItems = "UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE";
         private static readonly object BatchDone = new object();
 
+        /// <summary>
+        /// The Id of the session the piped object was read on (bound from the SessionId of piped
+        /// messages and IDLE events). A UID names a message only within its own account, so an
+        /// object of another session is refused (SessionMismatch) instead of being applied to the
+        /// session of -Session.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public int? SessionId { get; set; }
+
+        /// <summary>
+        /// False (after writing a non-terminating SessionMismatch) when the piped object was read on
+        /// another session than <paramref name="session"/>.
+        /// </summary>
+        internal bool FromSameSession(ImapSession session, object? target)
+        {
+            if (!SessionId.HasValue || SessionId.Value == session.Id) return true;
+            var origin = SessionRegistry.All.FirstOrDefault(s => s.Id == SessionId.Value);
+            string from = origin != null ? "'" + origin.Name + "' (Id " + origin.Id + ")" : "Id " + SessionId.Value;
+            WriteError(new ErrorRecord(new InvalidOperationException("The message was read on session " + from + ", but this command works on session '" +
+                    session.Name + "' (Id " + session.Id + "). A UID names a message only in the account it was read from, so it is not applied to another one. " +
+                    "Leave out -Session to use the message's own session, or find the message again on '" + session.Name + "'."),
+                "SessionMismatch", ErrorCategory.InvalidArgument, target));
+            return false;
+        }
+
+        /// <summary>
+        /// False (after writing a non-terminating InvalidUid) when <paramref name="uids"/> holds 0,
+        /// which is never a UID (they start at 1).
+        /// </summary>
+        internal bool ValidUids(IReadOnlyCollection<uint> uids)
+        {
+            if (!uids.Contains(0u)) return true;
+            WriteError(new ErrorRecord(new ArgumentException("0 is not a UID: IMAP numbers the messages of a mailbox from 1."),
+                "InvalidUid", ErrorCategory.InvalidArgument, 0u));
+            return false;
+        }
+
         /// <summary>The mailbox a message command works in: as given, else the selected one, else INBOX.</summary>
         internal static string ResolveMailbox(ImapSession session, string? mailbox)
             => !string.IsNullOrEmpty(mailbox) ? mailbox! : session.SelectedMailbox ?? "INBOX";
@@ -234,6 +271,76 @@ namespace ImapPS.Commands
                 FlushTrace();
             }
             progress?.Complete();
+        }
+
+        /// <summary>
+        /// Fills TextBody of <paramref name="messages"/> (fetched with their BODYSTRUCTURE) from one
+        /// part each: the first text/plain part that is not an attachment, else the first text/html
+        /// one, converted to text. Only those parts are downloaded (BODY.PEEK, so \Seen is not set),
+        /// one UID FETCH per part number; their transfer encoding and charset are decoded.
+        /// </summary>
+        internal void FetchTextBodies(ImapSession session, string mailbox, uint uidValidity, List<ImapMessage> messages, bool keepStructure)
+        {
+            var wanted = new List<(ImapMessage Message, BodyPartBasic Part)>();
+            foreach (var m in messages)
+            {
+                var part = m.BodyStructure == null ? null : TextPartOf(m.BodyStructure);
+                if (part != null) wanted.Add((m, part));
+                else m.TextBody = m.BodyStructure == null ? null : "";
+                if (!keepStructure) m.BodyStructure = null;
+            }
+            foreach (var group in wanted.GroupBy(w => w.Part.PartSpecifier.Length == 0 ? "TEXT" : w.Part.PartSpecifier))
+            {
+                var byUid = group.ToDictionary(w => w.Message.Uid);
+                var collected = new ConcurrentQueue<ServerResponse>();
+                Task<ImapResponse> fetch;
+                using (var lease = UseMessages(session, mailbox, uidValidity, true, mailbox))
+                {
+                    if (lease == null) return;
+                    fetch = session.Client.FetchEachAsync(SequenceSet.Build(byUid.Keys), "(UID BODY.PEEK[" + group.Key + "])", true, r => collected.Enqueue(r));
+                }
+                if (!TryRun(() => Check(Await(fetch), "UID FETCH"), mailbox, out _)) continue;
+                foreach (var r in collected)
+                {
+                    var data = FetchData.Parse(r);
+                    if (!(data.Uid is uint uid) || !byUid.TryGetValue(uid, out var w)) continue;
+                    if (!(data.FindSection(group.Key)?.GetBytes() is byte[] raw)) continue;
+                    string text = DecodeText(raw, w.Part);
+                    if (w.Part.MediaSubtype.Equals("html", StringComparison.OrdinalIgnoreCase))
+                    {
+                        w.Message.HtmlBody = text;
+                        text = HtmlText.ToPlainText(text);
+                    }
+                    w.Message.TextBody = text;
+                    byUid.Remove(uid);
+                }
+                foreach (var missing in byUid.Values)
+                    WriteError(new ErrorRecord(new ItemNotFoundException("The server did not return the text (part " + group.Key + ") of UID " + missing.Message.Uid + " in '" + mailbox + "'."),
+                        "PartNotFound", ErrorCategory.ObjectNotFound, missing.Message));
+            }
+        }
+
+        /// <summary>The part that holds a message's text: text/plain, else text/html, never an attachment or a part of an embedded message.</summary>
+        internal static BodyPartBasic? TextPartOf(BodyStructure structure)
+        {
+            BodyPartBasic? html = null;
+            foreach (var part in structure.EnumerateLeafParts())
+            {
+                if (!part.MediaType.Equals("text", StringComparison.OrdinalIgnoreCase)) continue;
+                if (string.Equals(part.Disposition, "attachment", StringComparison.OrdinalIgnoreCase)) continue;
+                if (part.MediaSubtype.Equals("plain", StringComparison.OrdinalIgnoreCase)) return part;
+                if (html == null && part.MediaSubtype.Equals("html", StringComparison.OrdinalIgnoreCase)) html = part;
+            }
+            return html;
+        }
+
+        /// <summary>Decodes a part's bytes: its Content-Transfer-Encoding, then its charset (MimeKit's rules and fallbacks).</summary>
+        internal static string DecodeText(byte[] raw, BodyPartBasic part)
+        {
+            var textPart = new TextPart(part.MediaSubtype.ToLowerInvariant());
+            if (part.Parameters.TryGetValue("charset", out var charset) && charset.Length > 0) textPart.ContentType.Charset = charset;
+            textPart.Content = new MimeContent(new MemoryStream(raw, false), SaveImapAttachmentCommand.ContentEncodingOf(part.ContentTransferEncoding));
+            return textPart.Text;
         }
 
         internal static ImapMessage BuildMessage(ImapSession session, string mailbox, uint uidValidity, FetchData data, FetchExtras extras)

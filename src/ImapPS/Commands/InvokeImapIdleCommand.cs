@@ -67,14 +67,23 @@ namespace ImapPS.Commands
                 return Count.HasValue && emitted >= Count.Value;
             }
 
+            // After any change, the next round is a NOOP instead of IDLE: Dovecot coalesces changes
+            // during its notify delay and reports at IDLE only what its view had synced, so an
+            // expunge that happened while the new message was being fetched would otherwise wait
+            // for the next unrelated change. The NOOP syncs everything pending; only a round that
+            // reports nothing goes back to IDLE.
+            bool sync = false;
+            // New messages whose FETCH came back without them: expunged before they could be read.
+            var unread = new List<uint>();
             while (!Stopping.IsCancellationRequested)
             {
                 TimeSpan remaining = Timeout.HasValue ? Timeout.Value - clock.Elapsed : Renewal;
                 if (remaining <= TimeSpan.Zero) return;
                 if (remaining > Renewal) remaining = Renewal;
 
-                Task<ImapResponse> idle;
+                Task<ImapResponse>? idle;
                 uint newFrom = 0, newTo = 0;
+                string what = sync ? "NOOP" : "IDLE";
                 using (var lease = TryUseMailbox(session, mailbox, true))
                 {
                     if (lease == null) return;
@@ -84,20 +93,32 @@ namespace ImapPS.Commands
                         WriteError(ImapMessageCmdlet.UidValidityError(mailbox, uidValidity.Value, lease.UidValidity, mailbox));
                         return;
                     }
-                    // Messages that arrived between two IDLEs (reported to another command).
+                    // Messages that arrived between two rounds (reported to another command).
                     if (client.Exists > known) { newFrom = known + 1; newTo = client.Exists; known = client.Exists; }
-                    idle = newTo > 0 ? Task.FromResult<ImapResponse>(null!) : client.IdleAsync(remaining, Stopping);
+                    idle = newTo > 0 ? null
+                        : sync ? client.ExecuteAsync("NOOP", Array.Empty<ImapArgument>(), MailboxData, exclusive: true)
+                        : client.IdleAsync(remaining, Stopping);
                 }
-                ImapResponse? response;
+                sync = newTo > 0;
+                ImapResponse? response = null;
                 try
                 {
-                    response = Await(idle);
+                    if (idle != null) response = Await(idle);
                 }
                 catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
                 {
                     throw new PipelineStoppedException();
                 }
-                catch (ImapException ex) when (!(ex is ImapAbortException))
+                catch (ImapAbortException ex)
+                {
+                    FlushTrace();
+                    var lost = ErrorFor(ex, mailbox);
+                    lost.ErrorDetails = new ErrorDetails("The connection to " + session.Server + " was lost while watching '" + mailbox + "': " + ex.Message +
+                        " The events before this were all delivered. Connect again with Connect-Imap and restart Invoke-ImapIdle.");
+                    ThrowTerminatingError(lost);
+                    return;
+                }
+                catch (ImapException ex)
                 {
                     WriteError(ErrorFor(ex, mailbox));
                     return;
@@ -106,7 +127,7 @@ namespace ImapPS.Commands
                 {
                     if (!response.IsOk)
                     {
-                        WriteError(ErrorFor(new ImapCommandException("IDLE", response), mailbox));
+                        WriteError(ErrorFor(new ImapCommandException(what, response), mailbox));
                         return;
                     }
                     foreach (var r in response.Untagged)
@@ -114,6 +135,7 @@ namespace ImapPS.Commands
                         switch (r.Name)
                         {
                             case "EXISTS":
+                                if (r.Number != known) sync = true;
                                 if (r.Number > known)
                                 {
                                     if (newTo == 0) newFrom = known + 1;
@@ -122,11 +144,26 @@ namespace ImapPS.Commands
                                 known = r.Number;
                                 break;
                             case "EXPUNGE":
-                                if (known > 0) known--;
-                                if (newTo >= r.Number && newTo > 0) newTo--;
-                                if (Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.Expunged) { SequenceNumber = r.Number, MessageCount = known })) return;
-                                break;
+                                {
+                                    sync = true;
+                                    uint n = r.Number;
+                                    if (known > 0) known--;
+                                    // A new message not fetched yet (this round, or an earlier FETCH that missed it) vanished.
+                                    bool vanishedNew = newTo > 0 && n >= newFrom && n <= newTo || unread.Remove(n);
+                                    if (newTo > 0)
+                                    {
+                                        if (n < newFrom) { newFrom--; newTo--; }
+                                        else if (n <= newTo) newTo--;
+                                        if (newTo < newFrom) newFrom = newTo = 0;
+                                    }
+                                    for (int i = 0; i < unread.Count; i++) if (unread[i] > n) unread[i]--;
+                                    if (vanishedNew && Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.NewMessage)
+                                        { SequenceNumber = n, MessageCount = known, Vanished = true })) return;
+                                    if (Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.Expunged) { SequenceNumber = n, MessageCount = known, Vanished = vanishedNew })) return;
+                                    break;
+                                }
                             case "VANISHED":
+                                sync = true;
                                 foreach (var u in VanishedData.Parse(r).Uids)
                                     if (Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.Expunged) { Uid = u })) return;
                                 break;
@@ -134,6 +171,7 @@ namespace ImapPS.Commands
                                 if (Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.Recent) { MessageCount = r.Number })) return;
                                 break;
                             case "FETCH":
+                                sync = true;
                                 var data = FetchData.Parse(r);
                                 if (Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.FlagsChanged)
                                 { SequenceNumber = data.SequenceNumber, Uid = data.Uid, Flags = data.Flags })) return;
@@ -143,14 +181,21 @@ namespace ImapPS.Commands
                 }
                 if (newTo >= newFrom && newFrom > 0)
                 {
-                    foreach (var e in NewMessages(session, mailbox, uidValidity.Value, newFrom, newTo, ref known))
+                    foreach (var e in NewMessages(session, mailbox, uidValidity.Value, newFrom, newTo, ref known, unread))
                         if (Emit(e)) return;
                 }
                 FlushTrace();
             }
         }
 
-        private IEnumerable<ImapIdleEvent> NewMessages(ImapSession session, string mailbox, uint uidValidity, uint from, uint to, ref uint known)
+        private static readonly string[] MailboxData = { "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED" };
+
+        /// <summary>
+        /// Fetches the UIDs and flags of the new messages <paramref name="from"/>..<paramref name="to"/>;
+        /// sequence numbers the server returns nothing for go to <paramref name="unread"/> (expunged
+        /// meanwhile: the next sync reports them).
+        /// </summary>
+        private IEnumerable<ImapIdleEvent> NewMessages(ImapSession session, string mailbox, uint uidValidity, uint from, uint to, ref uint known, List<uint> unread)
         {
             var collected = new ConcurrentQueue<ServerResponse>();
             Task<ImapResponse> fetch;
@@ -161,7 +206,11 @@ namespace ImapPS.Commands
                 fetch = session.Client.FetchEachAsync(from + ":" + to, "(UID FLAGS)", false, r => collected.Enqueue(r));
             }
             if (!TryRun(() => Check(Await(fetch), "FETCH"), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
-            return collected.Select(FetchData.Parse).OrderBy(d => d.SequenceNumber)
+            var found = collected.Select(FetchData.Parse).Where(d => d.SequenceNumber >= from && d.SequenceNumber <= to)
+                .GroupBy(d => d.SequenceNumber).Select(g => g.First()).OrderBy(d => d.SequenceNumber).ToList();
+            for (uint n = from; n <= to && n != 0; n++)
+                if (!found.Any(d => d.SequenceNumber == n) && !unread.Contains(n)) unread.Add(n);
+            return found
                 .Select(d => new ImapIdleEvent(session, mailbox, uidValidity, ImapIdleEventKind.NewMessage)
                 { SequenceNumber = d.SequenceNumber, Uid = d.Uid, Flags = d.Flags, MessageCount = session.Client.Exists })
                 .ToList();

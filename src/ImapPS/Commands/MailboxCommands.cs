@@ -68,6 +68,9 @@ namespace ImapPS.Commands
             var returns = new List<string>();
             if (client.HasCapability("SPECIAL-USE") || extended) returns.Add("SPECIAL-USE");
             if (extended) returns.Add("SUBSCRIBED");
+            // With RETURN options a LIST-EXTENDED server tells children only when asked (RFC 5258 §4);
+            // a plain LIST on a CHILDREN server (RFC 3348) tells them unasked.
+            if (extended) returns.Add("CHILDREN");
             bool listStatus = (status || countsIfCheap) && client.HasCapability("LIST-STATUS");
             if (listStatus) returns.Add("STATUS (" + statusItems + ")");
 
@@ -117,6 +120,37 @@ namespace ImapPS.Commands
             session.NoteListed(result);
             return result;
         }
+
+        /// <summary>
+        /// Every mailbox below <paramref name="name"/> (all levels), found with LIST "&lt;name&gt;&lt;delimiter&gt;*"
+        /// unless the server says the mailbox has no children (\HasNoChildren or \Noinferiors, from
+        /// RETURN (CHILDREN) or the CHILDREN capability). The delimiter is the mailbox's own, else the
+        /// one LIST "" "" reports; a flat namespace has no children. Wildcards in the name only widen
+        /// the LIST: what it returns is kept only when it starts with the name and the delimiter.
+        /// </summary>
+        public static IReadOnlyList<ImapMailbox> Children(ImapSession session, string name, Func<Task<ImapResponse>, ImapResponse> wait, out ImapMailbox? self)
+        {
+            self = List(session, name, false, false, wait).FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.Ordinal));
+            if (self != null && (HasAttribute(self, "\\HasNoChildren") || HasAttribute(self, "\\Noinferiors"))) return Array.Empty<ImapMailbox>();
+            char? delimiter = self?.Delimiter ?? HierarchyDelimiter(session, wait);
+            if (delimiter is not char d) return Array.Empty<ImapMailbox>();
+            string prefix = name + d;
+            return List(session, prefix + "*", false, false, wait).Where(m => m.Name.StartsWith(prefix, StringComparison.Ordinal) && m.Name.Length > prefix.Length).ToList();
+        }
+
+        /// <summary>The server's hierarchy delimiter from LIST "" "" (RFC 3501 §6.3.8), or null for a flat namespace.</summary>
+        private static char? HierarchyDelimiter(ImapSession session, Func<Task<ImapResponse>, ImapResponse> wait)
+        {
+            var response = wait(session.Client.ListAsync("", ""));
+            if (!response.IsOk) throw new ImapCommandException("LIST", response);
+            foreach (var r in response.Untagged)
+                if (r.Name == "LIST") return ListEntry.Parse(r).Delimiter;
+            return null;
+        }
+
+        /// <summary>True when the mailbox has the LIST attribute (ignoring case).</summary>
+        public static bool HasAttribute(ImapMailbox mailbox, string attribute)
+            => mailbox.Attributes.Any(a => string.Equals(a, attribute, StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>
@@ -259,7 +293,7 @@ namespace ImapPS.Commands
     }
 
     /// <summary>
-    /// <para type="synopsis">Deletes mailboxes and every message in them.</para>
+    /// <para type="synopsis">Deletes mailboxes and every message in them; mailboxes with children only with -Recurse.</para>
     /// </summary>
     [Cmdlet(VerbsCommon.Remove, "ImapMailbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(void))]
@@ -271,21 +305,83 @@ namespace ImapPS.Commands
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; } = Array.Empty<string>();
 
+        /// <summary>Also deletes the mailboxes below each one, deepest first. Without it a mailbox with children is not deleted (MailboxHasChildren).</summary>
+        [Parameter]
+        public SwitchParameter Recurse { get; set; }
+
+        private const string Action = "Delete mailbox and all its messages";
+
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
-            foreach (var name in Name)
+            try
             {
-                if (!ShouldProcess(name, "Delete mailbox and all its messages")) continue;
-                Func<Task<ImapResponse>> delete = () => session.Client.DeleteAsync(name);
-                if (ImapSession.SameMailbox(session.SelectedMailbox, name))
-                    TryRun(() => Check(RenameImapMailboxCommand.AfterDeselect(session, session.SelectedMailbox ?? name, delete, Stopping), "DELETE " + name), name, out _);
-                else
-                    TryCommand(delete, "DELETE " + name, name, out _);
+                foreach (var name in Name) Remove(session, name);
             }
-            session.MailboxNameCache = Array.Empty<string>();
+            finally
+            {
+                session.MailboxNameCache = Array.Empty<string>();
+            }
         }
+
+        private void Remove(ImapSession session, string name)
+        {
+            ImapMailbox? self = null;
+            if (!TryRun(() => MailboxLister.Children(session, name, Await, out self), name, out var found)) return;
+            // \NonExistent nodes only stand for the path to a real mailbox further down; there is nothing to delete.
+            var children = found.Where(c => !MailboxLister.HasAttribute(c, "\\NonExistent"))
+                .OrderByDescending(c => Depth(c)).ThenByDescending(c => c.Name, StringComparer.Ordinal).ToList();
+            if (children.Count > 0 && !Recurse)
+            {
+                WriteError(new ErrorRecord(new InvalidOperationException("The mailbox '" + name + "' has " + children.Count + " child mailbox" + (children.Count == 1 ? "" : "es") +
+                    " (" + string.Join(", ", children.Take(5).Select(c => "'" + c.Name + "'")) + (children.Count > 5 ? ", …" : "") +
+                    "); nothing was deleted. Use -Recurse to delete it with everything below it."), "MailboxHasChildren", ErrorCategory.InvalidOperation, name));
+                return;
+            }
+            string? kept = null;
+            foreach (var child in children)
+            {
+                if (!Confirm(child.Name, out bool whatIf))
+                {
+                    if (!whatIf) kept ??= child.Name;
+                    continue;
+                }
+                if (!Delete(session, child.Name)) kept ??= child.Name;
+            }
+            if (kept != null)
+            {
+                // Deleting the parent now would leave the child behind under a parent that is gone, or fail.
+                WriteError(new ErrorRecord(new InvalidOperationException("The mailbox '" + name + "' was not deleted because its child '" + kept + "' was not."),
+                    "MailboxHasChildren", ErrorCategory.InvalidOperation, name));
+                return;
+            }
+            if (self != null && MailboxLister.HasAttribute(self, "\\NonExistent") && children.Count > 0)
+            {
+                WriteVerbose("'" + name + "' is only the path to the mailboxes below it; with them deleted there is nothing left to delete.");
+                return;
+            }
+            if (Confirm(name, out _)) Delete(session, name);
+        }
+
+        private bool Confirm(string name, out bool whatIf)
+        {
+            bool yes = ShouldProcess("Performing the operation \"" + Action + "\" on target \"" + name + "\".",
+                "Are you sure you want to perform this action?" + Environment.NewLine + "Performing the operation \"" + Action + "\" on target \"" + name + "\".",
+                "Confirm", out var reason);
+            whatIf = reason == ShouldProcessReason.WhatIf;
+            return yes;
+        }
+
+        private bool Delete(ImapSession session, string name)
+        {
+            Func<Task<ImapResponse>> delete = () => session.Client.DeleteAsync(name);
+            if (ImapSession.SameMailbox(session.SelectedMailbox, name))
+                return TryRun(() => Check(RenameImapMailboxCommand.AfterDeselect(session, session.SelectedMailbox ?? name, delete, Stopping), "DELETE " + name), name, out _);
+            return TryCommand(delete, "DELETE " + name, name, out _);
+        }
+
+        private static int Depth(ImapMailbox mailbox) => mailbox.Delimiter is char d ? mailbox.Name.Count(c => c == d) : 0;
     }
 
     /// <summary>

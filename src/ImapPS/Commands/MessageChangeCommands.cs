@@ -48,6 +48,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Uid) || !ValidUids(Uid)) return;
             Collect(session, ResolveMailbox(session, Mailbox), UidValidity, Uid);
         }
 

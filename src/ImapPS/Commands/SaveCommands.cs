@@ -39,6 +39,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Uid) || !ValidUids(Uid)) return;
             BeforeCollect();
             Collect(session, ResolveMailbox(session, Mailbox), UidValidity, Uid);
         }
@@ -71,19 +72,6 @@ namespace ImapPS.Commands
             var invalid = Path.GetInvalidFileNameChars();
             var chars = mailbox.Select(c => invalid.Contains(c) || c < ' ' || c == '/' || c == '\\' || c == ':' ? '_' : c).ToArray();
             return new string(chars);
-        }
-
-        internal static string SafeFileName(string? name, string fallback)
-        {
-            name = MimeText.DecodeText(name);
-            if (string.IsNullOrWhiteSpace(name)) return fallback;
-            // Only the last path element, so a name like "../../x" cannot leave the destination.
-            name = name!.Replace('\\', '/');
-            name = name.Substring(name.LastIndexOf('/') + 1);
-            var invalid = Path.GetInvalidFileNameChars();
-            var chars = name.Select(c => invalid.Contains(c) || c < ' ' ? '_' : c).ToArray();
-            var result = new string(chars).Trim().TrimEnd('.');
-            return result.Length == 0 || result == "." || result == ".." ? fallback : result;
         }
 
         /// <summary>Moves a finished temporary file into place, honouring -Force; returns false after writing FileExists.</summary>
@@ -120,8 +108,9 @@ namespace ImapPS.Commands
 
         /// <summary>
         /// A folder, or a file for a single message. It is a folder when it exists as one, when it
-        /// ends with a path separator, or when -Uid names several messages on the command line;
-        /// messages saved into a folder are named &lt;Mailbox&gt;_&lt;UidValidity&gt;_&lt;Uid&gt;.eml.
+        /// ends with a path separator, when it does not exist and has no extension (the folder is
+        /// created), or when -Uid names several messages on the command line; messages saved into a
+        /// folder are named &lt;Mailbox&gt;_&lt;UidValidity&gt;_&lt;Uid&gt;.eml.
         /// </summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
@@ -131,10 +120,13 @@ namespace ImapPS.Commands
         {
             if (_toDirectory.HasValue) return;
             _destination = GetUnresolvedProviderPathFromPSPath(Destination);
-            // Piped input never turns a file name into a folder: only an existing folder, a trailing
-            // separator, or several UIDs given on the command line do.
+            // The rule is decided on the path alone, before the first message, so piped input never
+            // turns a file name into a folder halfway: a folder when it exists as one, ends with a
+            // separator, names nothing yet and has no extension, or several UIDs are given on the
+            // command line; a file when it exists as one or has an extension.
             _toDirectory = Directory.Exists(_destination) ||
                 Destination.EndsWith("/", StringComparison.Ordinal) || Destination.EndsWith("\\", StringComparison.Ordinal) ||
+                (!File.Exists(_destination) && Path.GetExtension(_destination).Length == 0) ||
                 (!MyInvocation.ExpectingInput && Uid.Distinct().Count() > 1);
         }
 
@@ -148,7 +140,7 @@ namespace ImapPS.Commands
                 var refused = _fileWritten ? uids : uids.Skip(1).ToList();
                 foreach (var uid in refused)
                     WriteError(new ErrorRecord(new IOException("'" + destination + "' names a file, which holds one message; UID " + uid + " in '" + mailbox +
-                        "' was not saved. Give a folder (an existing one, or a path that ends with a separator) to save several messages."),
+                        "' was not saved. Give a folder (an existing one, a path that ends with a separator, or a new path without an extension) to save several messages."),
                         "DestinationIsFile", ErrorCategory.InvalidArgument, uid));
                 if (_fileWritten) return;
                 uids = uids.Take(1).ToList();
@@ -240,19 +232,7 @@ namespace ImapPS.Commands
         [SupportsWildcards]
         public string[]? Filter { get; set; }
 
-        // Every target path this run has used (written or refused), so a second attachment of the
-        // same name gets a numbered name instead of overwriting the first, even with -Force.
-        private readonly HashSet<string> _claimed = new HashSet<string>(Path.DirectorySeparatorChar == '\\' ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
-
-        /// <summary>The first free name for <paramref name="fileName"/> in <paramref name="directory"/>: "name.ext", then "name (2).ext", "name (3).ext", …</summary>
-        internal string Claim(string directory, string fileName)
-        {
-            string stem = Path.GetFileNameWithoutExtension(fileName), extension = Path.GetExtension(fileName);
-            string candidate = fileName;
-            for (int n = 2; !_claimed.Add(Path.Combine(directory, candidate)); n++)
-                candidate = stem + " (" + n + ")" + extension;
-            return candidate;
-        }
+        private AttachmentFolder? _folder;
 
         internal override void ProcessBatch(ImapSession session, string mailbox, uint? expectedUidValidity, List<uint> uids)
         {
@@ -270,11 +250,14 @@ namespace ImapPS.Commands
             foreach (var m in FetchMessages(session, mailbox, uidValidity, uids, FetchExtras.BodyStructure, reportMissing: true))
             {
                 if (m.BodyStructure == null) continue;
-                foreach (var part in m.BodyStructure.EnumerateAttachments())
+                // A name depends only on the message: its attachments' names, made unique within it.
+                var parts = m.BodyStructure.EnumerateAttachments().ToList();
+                var names = AttachmentFolder.UniqueWithinMessage(parts.Select(part =>
+                    AttachmentFolder.SafeFileName(MimeText.AttachmentFileName(part), "attachment-" + m.Uid + "-" + part.PartSpecifier.Replace('.', '_'))).ToList());
+                for (int i = 0; i < parts.Count; i++)
                 {
-                    var name = SafeFileName(part.FileName, "attachment-" + m.Uid + "-" + part.PartSpecifier.Replace('.', '_'));
-                    if (patterns != null && !patterns.Any(p => p.IsMatch(name))) continue;
-                    wanted.Add((m.Uid, part, Claim(directory, name)));
+                    if (patterns != null && !patterns.Any(p => p.IsMatch(names[i]))) continue;
+                    wanted.Add((m.Uid, parts[i], names[i]));
                 }
             }
             StartBatch(uids.Count);
@@ -283,39 +266,83 @@ namespace ImapPS.Commands
             if (wanted.Count == 0) return;
             if (!ShouldProcess(wanted.Count + " attachments of " + mailbox + " UID " + SequenceSet.Build(uids), "Save to '" + directory + "'")) return;
             Directory.CreateDirectory(directory);
+            _folder ??= AttachmentFolder.Open(directory);
 
-            foreach (var group in wanted.GroupBy(w => w.Uid))
+            try
             {
-                var items = "(UID " + string.Join(" ", group.Select(w => "BODY.PEEK[" + w.Part.PartSpecifier + "]")) + ")";
-                Task<ImapResponse> fetch;
-                var collected = new ConcurrentQueue<ServerResponse>();
-                using (var lease = UseMessages(session, mailbox, uidValidity, true, group.Key))
+                foreach (var group in wanted.GroupBy(w => w.Uid))
                 {
-                    if (lease == null) return;
-                    fetch = session.Client.FetchEachAsync(group.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), items, true, r => collected.Enqueue(r));
-                }
-                if (!TryRun(() => Check(Await(fetch), "UID FETCH"), group.Key, out _)) continue;
-                var sections = new Dictionary<string, FetchSection>(StringComparer.OrdinalIgnoreCase);
-                foreach (var r in collected)
-                    foreach (var s in FetchData.Parse(r).Sections) sections[s.Section] = s;
-                foreach (var w in group)
-                {
-                    if (!sections.TryGetValue(w.Part.PartSpecifier, out var section) || section.GetBytes() is not byte[] raw)
+                    var items = "(UID " + string.Join(" ", group.Select(w => "BODY.PEEK[" + w.Part.PartSpecifier + "]")) + ")";
+                    Task<ImapResponse> fetch;
+                    var collected = new ConcurrentQueue<ServerResponse>();
+                    using (var lease = UseMessages(session, mailbox, uidValidity, true, group.Key))
                     {
-                        WriteError(new ErrorRecord(new ItemNotFoundException("The server did not return part " + w.Part.PartSpecifier + " of UID " + w.Uid + "."), "PartNotFound", ErrorCategory.ObjectNotFound, w.Uid));
-                        continue;
+                        if (lease == null) return;
+                        fetch = session.Client.FetchEachAsync(group.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), items, true, r => collected.Enqueue(r));
                     }
-                    var temp = TempPath(directory);
-                    using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-                    using (var input = new MemoryStream(raw, false))
-                        new MimeContent(input, ContentEncodingOf(w.Part.ContentTransferEncoding)).DecodeTo(output);
-                    Commit(temp, Path.Combine(directory, w.FileName), w.FileName);
+                    if (!TryRun(() => Check(Await(fetch), "UID FETCH"), group.Key, out _)) continue;
+                    var sections = new Dictionary<string, FetchSection>(StringComparer.OrdinalIgnoreCase);
+                    foreach (var r in collected)
+                        foreach (var s in FetchData.Parse(r).Sections) sections[s.Section] = s;
+                    foreach (var w in group)
+                    {
+                        if (!sections.TryGetValue(w.Part.PartSpecifier, out var section) || section.GetBytes() is not byte[] raw)
+                        {
+                            WriteError(new ErrorRecord(new ItemNotFoundException("The server did not return part " + w.Part.PartSpecifier + " of UID " + w.Uid + "."), "PartNotFound", ErrorCategory.ObjectNotFound, w.Uid));
+                            continue;
+                        }
+                        var temp = TempPath(directory);
+                        using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+                        using (var input = new MemoryStream(raw, false))
+                            new MimeContent(input, ContentEncodingOf(w.Part.ContentTransferEncoding)).DecodeTo(output);
+                        Place(_folder, temp, mailbox, uidValidity, w.Uid, w.Part.PartSpecifier, w.FileName);
+                    }
                 }
                 Progress.Add(1, "to " + directory);
             }
+            finally
+            {
+                // Once per batch, also when the pipeline stops: re-runs rely on it to know their own files.
+                _folder.Save();
+            }
         }
 
-        private static ContentEncoding ContentEncodingOf(string? name)
+        /// <summary>Moves one decoded attachment into place, or drops it when the folder already has it.</summary>
+        private void Place(AttachmentFolder folder, string temp, string mailbox, uint uidValidity, uint uid, string part, string baseName)
+        {
+            var (fileName, placement) = folder.Place(mailbox, uidValidity, uid, part, baseName, temp, Force);
+            string target = folder.PathOf(fileName);
+            switch (placement)
+            {
+                case AttachmentPlacement.AlreadySaved:
+                    File.Delete(temp);
+                    WriteVerbose("Part " + part + " of " + mailbox + " UID " + uid + " is already saved as '" + target + "'.");
+                    return;
+                case AttachmentPlacement.Refused:
+                    File.Delete(temp);
+                    WriteError(new ErrorRecord(new IOException("The file '" + target + "' already exists with other content than part " + part + " of " + mailbox + " UID " + uid +
+                        "; use -Force to replace it."), "FileExists", ErrorCategory.ResourceExists, fileName));
+                    return;
+                case AttachmentPlacement.Replace:
+                    File.Delete(target);
+                    break;
+            }
+            try
+            {
+                File.Move(temp, target);
+            }
+            catch (IOException e)
+            {
+                // Another process created the file since the decision: never overwrite it.
+                File.Delete(temp);
+                folder.Forget(mailbox, uidValidity, uid, part);
+                WriteError(new ErrorRecord(e, "FileExists", ErrorCategory.ResourceExists, fileName));
+                return;
+            }
+            if (PassThru) WriteObject(new FileInfo(target));
+        }
+
+        internal static ContentEncoding ContentEncodingOf(string? name)
         {
             switch ((name ?? "").Trim().ToLowerInvariant())
             {

@@ -46,26 +46,30 @@ namespace ImapPS.Commands
         [ArgumentCompleter(typeof(MailboxNameCompleter))]
         public string? Mailbox { get; set; }
 
-        /// <summary>From contains (each value must match).</summary>
+        /// <summary>From contains the text (several values: any of them).</summary>
         [Parameter] public string[]? From { get; set; }
-        /// <summary>To contains.</summary>
+        /// <summary>To contains the text (several values: any of them).</summary>
         [Parameter] public string[]? To { get; set; }
-        /// <summary>Cc contains.</summary>
+        /// <summary>Cc contains the text (several values: any of them).</summary>
         [Parameter] public string[]? Cc { get; set; }
-        /// <summary>Bcc contains.</summary>
+        /// <summary>Bcc contains the text (several values: any of them).</summary>
         [Parameter] public string[]? Bcc { get; set; }
-        /// <summary>Subject contains.</summary>
+        /// <summary>Subject contains the text (several values: any of them).</summary>
         [Parameter] public string[]? Subject { get; set; }
-        /// <summary>The body contains.</summary>
+        /// <summary>The body contains the text (several values: any of them).</summary>
         [Parameter] public string[]? Body { get; set; }
-        /// <summary>The header or body contains.</summary>
+        /// <summary>The header or body contains the text (several values: any of them).</summary>
         [Parameter] public string[]? Text { get; set; }
-        /// <summary>Received (INTERNALDATE) on or after this date.</summary>
+        /// <summary>Received (INTERNALDATE, the date the message reached the server) on or after this day.</summary>
         [Parameter] public DateTime? Since { get; set; }
-        /// <summary>Received before this date.</summary>
+        /// <summary>Received (INTERNALDATE) before this day.</summary>
         [Parameter] public DateTime? Before { get; set; }
-        /// <summary>Received on this date.</summary>
+        /// <summary>Received (INTERNALDATE) on this day.</summary>
         [Parameter] public DateTime? On { get; set; }
+        /// <summary>Saved into this mailbox (RFC 8514 SAVEDATE: moved, copied or appended there) on or after this day. Needs SAVEDATE.</summary>
+        [Parameter] public DateTime? SavedSince { get; set; }
+        /// <summary>Saved into this mailbox (RFC 8514 SAVEDATE) before this day. Needs SAVEDATE.</summary>
+        [Parameter] public DateTime? SavedBefore { get; set; }
         /// <summary>Larger than this many bytes.</summary>
         [Parameter] public long? Larger { get; set; }
         /// <summary>Smaller than this many bytes.</summary>
@@ -82,13 +86,17 @@ namespace ImapPS.Commands
         [Parameter] public SwitchParameter Deleted { get; set; }
         /// <summary>Has \Draft (-Draft:$false: has not).</summary>
         [Parameter] public SwitchParameter Draft { get; set; }
-        /// <summary>Has each of these keywords.</summary>
+        /// <summary>Has one of these keywords.</summary>
         [Parameter] [ArgumentCompleter(typeof(KeywordCompleter))] public string[]? Keyword { get; set; }
-        /// <summary>Header field contains: @{ 'X-Mailer' = 'Outlook'; 'List-Id' = '' } ('' matches any message that has the field).</summary>
+        /// <summary>Header field contains: @{ 'X-Mailer' = 'Outlook'; 'List-Id' = '' } ('' matches any message that has the field). Every field must match; several values of one field: any of them.</summary>
         [Parameter] public Hashtable? Header { get; set; }
+        /// <summary>Leaves out messages that match any entry: criteria as a hashtable with the names of this cmdlet's parameters, e.g. @{ From = 'noreply'; Seen = $true }.</summary>
+        [Parameter] public Hashtable? Not { get; set; }
+        /// <summary>Keeps messages that match at least one of these groups of criteria (hashtables with the names of this cmdlet's parameters; within a group every entry must match).</summary>
+        [Parameter] public Hashtable[]? Any { get; set; }
         /// <summary>Only these UIDs: numbers or ranges such as "1:100", "200,300:*"; several values mean any of them.</summary>
         [Parameter] public string[]? Uid { get; set; }
-        /// <summary>Raw IMAP search criteria, added to the others (e.g. 'OR FROM alice FROM bob').</summary>
+        /// <summary>Raw IMAP search criteria, added to the others (e.g. 'OR FROM alice FROM bob'); one line.</summary>
         [Parameter] public string? Query { get; set; }
         /// <summary>Sorts on the server (SORT).</summary>
         [Parameter] public ImapSortKey[]? SortBy { get; set; }
@@ -123,6 +131,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Mailbox)) return;
             var mailbox = ResolveMailbox(session, Mailbox);
             if (!_mailboxOnCommandLine && Mailbox != null && session.IsKnownUnselectable(mailbox))
             {
@@ -132,6 +141,10 @@ namespace ImapPS.Commands
             }
             var criteria = BuildCriteria(out bool utf8);
             var client = session.Client;
+            if (_usesSaveDate && !client.HasCapability("SAVEDATE"))
+                ThrowTerminatingError(new ErrorRecord(new NotSupportedException("The server " + session.Server + " does not offer SAVEDATE (RFC 8514), so it cannot search by the date a message was saved into the mailbox. " +
+                        "-Before, -Since and -On compare the date the message was received (INTERNALDATE), which moving a message to another mailbox keeps: they do not tell when it was moved there."),
+                    "SaveDateNotSupported", ErrorCategory.NotImplemented, mailbox));
             if (SortBy != null && SortBy.Length > 0 && !client.HasCapability("SORT"))
             {
                 WriteError(new ErrorRecord(new NotSupportedException("The server does not offer SORT; sort the results with Sort-Object instead."), "SortNotSupported", ErrorCategory.NotImplemented, mailbox));
@@ -189,57 +202,41 @@ namespace ImapPS.Commands
             _ => key.ToString().ToUpperInvariant(),
         };
 
+        private bool _usesSaveDate;
+
+        /// <summary>The names -Not and -Any accept as hashtable keys: the criteria parameters.</summary>
+        internal static readonly string[] CriterionNames =
+        {
+            "From", "To", "Cc", "Bcc", "Subject", "Body", "Text", "Since", "Before", "On", "SavedSince", "SavedBefore",
+            "Larger", "Smaller", "Seen", "Unseen", "Flagged", "Answered", "Deleted", "Draft", "Keyword", "Header",
+        };
+
         internal List<ImapArgument> BuildCriteria(out bool utf8)
         {
+            var keys = new List<SearchKey>();
+            try
+            {
+                foreach (var name in CriterionNames)
+                    if (MyInvocation.BoundParameters.TryGetValue(name, out var value))
+                        AddCriterion(keys, name, value, "-" + name);
+                if (Not != null)
+                    foreach (var group in Criteria(Not, "-Not"))
+                        keys.Add(SearchKey.Not(group));
+                if (Any != null && Any.Length > 0)
+                    keys.Add(SearchKey.AnyOf(Any.Select((h, i) => SearchKey.AllOf(Criteria(h, "-Any[" + i + "]")))));
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException(ex.Message, ex), "InvalidCriterion", ErrorCategory.InvalidArgument, null));
+            }
             var c = new List<ImapArgument>();
             bool nonAscii = false;
-            void AddText(string key, string[]? values)
+            if (keys.Count > 0)
             {
-                if (values == null) return;
-                foreach (var v in values)
-                {
-                    c.Add(ImapArgument.Atom(key));
-                    c.Add(ImapArgument.AString(v));
-                    if (v.Any(ch => ch > 127)) nonAscii = true;
-                }
+                var program = SearchKey.AllOf(keys);
+                c.AddRange(program.ToArguments());
+                nonAscii = program.RequiresUtf8;
             }
-            void Flag(string name, SwitchParameter value, bool bound)
-            {
-                if (!bound) return;
-                c.Add(ImapArgument.Atom(value.IsPresent ? name : "UN" + name));
-            }
-            bool Bound(string name) => MyInvocation.BoundParameters.ContainsKey(name);
-
-            AddText("FROM", From);
-            AddText("TO", To);
-            AddText("CC", Cc);
-            AddText("BCC", Bcc);
-            AddText("SUBJECT", Subject);
-            AddText("BODY", Body);
-            AddText("TEXT", Text);
-            if (Since.HasValue) { c.Add(ImapArgument.Atom("SINCE")); c.Add(ImapArgument.Atom(ImapDate.FormatSearchDate(Since.Value))); }
-            if (Before.HasValue) { c.Add(ImapArgument.Atom("BEFORE")); c.Add(ImapArgument.Atom(ImapDate.FormatSearchDate(Before.Value))); }
-            if (On.HasValue) { c.Add(ImapArgument.Atom("ON")); c.Add(ImapArgument.Atom(ImapDate.FormatSearchDate(On.Value))); }
-            if (Larger.HasValue) { c.Add(ImapArgument.Atom("LARGER")); c.Add(ImapArgument.FromNumber(Larger.Value)); }
-            if (Smaller.HasValue) { c.Add(ImapArgument.Atom("SMALLER")); c.Add(ImapArgument.FromNumber(Smaller.Value)); }
-            Flag("SEEN", Seen, Bound(nameof(Seen)));
-            if (Bound(nameof(Unseen))) c.Add(ImapArgument.Atom(Unseen.IsPresent ? "UNSEEN" : "SEEN"));
-            Flag("FLAGGED", Flagged, Bound(nameof(Flagged)));
-            Flag("ANSWERED", Answered, Bound(nameof(Answered)));
-            Flag("DELETED", Deleted, Bound(nameof(Deleted)));
-            Flag("DRAFT", Draft, Bound(nameof(Draft)));
-            if (Keyword != null)
-                foreach (var k in Keyword) { c.Add(ImapArgument.Atom("KEYWORD")); c.Add(ImapArgument.Atom(FlagNames.ToImap(k))); }
-            if (Header != null)
-                foreach (DictionaryEntry h in Header)
-                {
-                    string name = h.Key?.ToString() ?? "";
-                    string value = h.Value?.ToString() ?? "";
-                    c.Add(ImapArgument.Atom("HEADER"));
-                    c.Add(ImapArgument.AString(name));
-                    c.Add(ImapArgument.AString(value));
-                    if (value.Any(ch => ch > 127)) nonAscii = true;
-                }
             if (Uid != null && Uid.Length > 0)
             {
                 foreach (var set in Uid)
@@ -252,12 +249,102 @@ namespace ImapPS.Commands
             }
             if (!string.IsNullOrWhiteSpace(Query))
             {
-                c.Add(ImapArgument.Raw(Query!.Trim()));
-                if (Query.Any(ch => ch > 127)) nonAscii = true;
+                SearchKey raw = null!;
+                try
+                {
+                    raw = SearchKey.Raw(Query!.Trim());
+                }
+                catch (ArgumentException)
+                {
+                    string why = Query!.IndexOf('\0') >= 0 ? "a NUL character" : Query.IndexOfAny(new[] { '\r', '\n' }) >= 0 ? "a line break" : "a literal such as {5}";
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Query cannot contain " + why + ": write the criteria on one line, and give text with line breaks " +
+                            "through -Subject, -Body, -Text or -Header, which send it safely."), "InvalidQuery", ErrorCategory.InvalidArgument, Query));
+                }
+                c.AddRange(raw.ToArguments());
+                if (raw.RequiresUtf8) nonAscii = true;
             }
             if (c.Count == 0) c.Add(ImapArgument.Atom("ALL"));
             utf8 = nonAscii;
             return c;
+        }
+
+        /// <summary>The criteria of a hashtable given to -Not or -Any: one key per entry, every entry must match.</summary>
+        private List<SearchKey> Criteria(Hashtable table, string where)
+        {
+            var keys = new List<SearchKey>();
+            foreach (DictionaryEntry entry in table)
+            {
+                string key = entry.Key?.ToString() ?? "";
+                string? name = CriterionNames.FirstOrDefault(n => string.Equals(n, key, StringComparison.OrdinalIgnoreCase));
+                if (name == null)
+                    throw new ArgumentException(where + " has '" + key + "', which is not a search criterion. Use these names: " + string.Join(", ", CriterionNames) + ".");
+                AddCriterion(keys, name, entry.Value, where + "." + name);
+            }
+            if (keys.Count == 0) throw new ArgumentException(where + " is empty: give at least one criterion, e.g. @{ From = 'alice' }.");
+            return keys;
+        }
+
+        /// <summary>Adds the search key for one criterion (a parameter, or an entry of -Not/-Any); several values of a text criterion match any of them.</summary>
+        private void AddCriterion(List<SearchKey> keys, string name, object? value, string where)
+        {
+            value = value is PSObject pso ? pso.BaseObject : value;
+            if (value == null) throw new ArgumentException(where + " has no value.");
+            T Convert<T>()
+            {
+                try { return (T)LanguagePrimitives.ConvertTo(value, typeof(T), CultureInfo.InvariantCulture); }
+                catch (PSInvalidCastException) { throw new ArgumentException(where + " must be a " + typeof(T).Name + ", not '" + value + "'."); }
+            }
+            SearchKey AnyText(SearchTextField field)
+            {
+                var values = Convert<string[]>();
+                if (values.Length == 0) throw new ArgumentException(where + " has no value.");
+                return SearchKey.AnyOf(values.Select(v => SearchKey.Text(field, v)));
+            }
+            bool IsOn() => value is SwitchParameter sw ? sw.IsPresent : LanguagePrimitives.IsTrue(value);
+            switch (name)
+            {
+                case "From": keys.Add(AnyText(SearchTextField.From)); break;
+                case "To": keys.Add(AnyText(SearchTextField.To)); break;
+                case "Cc": keys.Add(AnyText(SearchTextField.Cc)); break;
+                case "Bcc": keys.Add(AnyText(SearchTextField.Bcc)); break;
+                case "Subject": keys.Add(AnyText(SearchTextField.Subject)); break;
+                case "Body": keys.Add(AnyText(SearchTextField.Body)); break;
+                case "Text": keys.Add(AnyText(SearchTextField.Text)); break;
+                case "Since": keys.Add(SearchKey.Date(SearchDateField.Since, Convert<DateTime>())); break;
+                case "Before": keys.Add(SearchKey.Date(SearchDateField.Before, Convert<DateTime>())); break;
+                case "On": keys.Add(SearchKey.Date(SearchDateField.On, Convert<DateTime>())); break;
+                case "SavedSince": _usesSaveDate = true; keys.Add(SearchKey.Date(SearchDateField.SavedSince, Convert<DateTime>())); break;
+                case "SavedBefore": _usesSaveDate = true; keys.Add(SearchKey.Date(SearchDateField.SavedBefore, Convert<DateTime>())); break;
+                case "Larger": keys.Add(SearchKey.Size(true, Convert<long>())); break;
+                case "Smaller": keys.Add(SearchKey.Size(false, Convert<long>())); break;
+                case "Seen": case "Flagged": case "Answered": case "Deleted": case "Draft":
+                    keys.Add(SearchKey.Flag(name, IsOn())); break;
+                case "Unseen": keys.Add(SearchKey.Flag("Seen", !IsOn())); break;
+                case "Keyword":
+                    {
+                        var values = Convert<string[]>();
+                        if (values.Length == 0) throw new ArgumentException(where + " has no value.");
+                        var flags = values.Select(FlagNames.ToImap).ToList();
+                        foreach (var f in flags)
+                            if (f.StartsWith("\\", StringComparison.Ordinal))
+                                throw new ArgumentException("'" + f.Substring(1) + "' is a system flag, not a keyword; use the criterion for it (Seen, Answered, Flagged, Deleted, Draft).");
+                        keys.Add(SearchKey.AnyOf(flags.Select(f => SearchKey.Keyword(f, true))));
+                        break;
+                    }
+                case "Header":
+                    {
+                        if (!(value is IDictionary fields)) throw new ArgumentException(where + " must be a hashtable of field names and texts, e.g. @{ 'List-Id' = 'news' }.");
+                        foreach (DictionaryEntry h in fields)
+                        {
+                            string field = h.Key?.ToString() ?? "";
+                            if (field.Length == 0) throw new ArgumentException(where + " has an empty field name.");
+                            var texts = h.Value == null ? new[] { "" } : (string[])LanguagePrimitives.ConvertTo(h.Value, typeof(string[]), CultureInfo.InvariantCulture);
+                            if (texts.Length == 0) texts = new[] { "" };
+                            keys.Add(SearchKey.AnyOf(texts.Select(t => SearchKey.Header(field, t ?? ""))));
+                        }
+                        break;
+                    }
+            }
         }
     }
 

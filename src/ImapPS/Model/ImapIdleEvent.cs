@@ -6,7 +6,7 @@ namespace ImapPS
     /// <summary>What happened in a mailbox watched by Invoke-ImapIdle.</summary>
     public enum ImapIdleEventKind
     {
-        /// <summary>A message arrived.</summary>
+        /// <summary>A message arrived (Vanished: and was expunged before it could be read).</summary>
         NewMessage,
         /// <summary>A message was expunged (its sequence number is given; VANISHED gives UIDs).</summary>
         Expunged,
@@ -56,11 +56,20 @@ namespace ImapPS
 
         private ImapFlagList? _flags;
 
+        /// <summary>
+        /// True for a message that arrived and was expunged before it could be read: its NewMessage
+        /// event has no UID (the server never said it), and its Expunged event follows.
+        /// </summary>
+        public bool Vanished { get; internal set; }
+
         /// <summary>The session (the hidden property Session in PowerShell).</summary>
         internal ImapSession Session { get; }
 
         /// <summary>The name of the session.</summary>
         public string SessionName => Session.Name;
+
+        /// <summary>The Id of <see cref="Session"/>: cmdlets refuse an object piped to them with another session's -Session.</summary>
+        public int SessionId => Session.Id;
 
         /// <inheritdoc />
         public override string ToString() => Kind + " " + Mailbox + (Uid.HasValue ? " UID " + Uid : SequenceNumber.HasValue ? " #" + SequenceNumber : "");

@@ -24,6 +24,9 @@ namespace ImapPS
         /// <summary>The name of the session the mailbox was listed on.</summary>
         public string SessionName => Session.Name;
 
+        /// <summary>The Id of <see cref="Session"/>: cmdlets refuse an object piped to them with another session's -Session.</summary>
+        public int SessionId => Session.Id;
+
         /// <summary>The full name, decoded from modified UTF-7 (e.g. "Archive/2025").</summary>
         public string Name { get; }
 

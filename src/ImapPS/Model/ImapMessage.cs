@@ -35,6 +35,9 @@ namespace ImapPS
         /// <summary>The name of the session the message was read on.</summary>
         public string SessionName => Session.Name;
 
+        /// <summary>The Id of <see cref="Session"/>: cmdlets refuse an object piped to them with another session's -Session.</summary>
+        public int SessionId => Session.Id;
+
         /// <summary>The mailbox that holds the message.</summary>
         public string Mailbox { get; }
 
@@ -86,11 +89,11 @@ namespace ImapPS
         /// <summary>The parsed message (Get-ImapMessage -Full; the hidden property Message in PowerShell).</summary>
         internal MimeMessage? Message { get; set; }
 
-        /// <summary>The plain-text body (-Full). Hidden from Export-Csv and Format-List, which show one line per message; ConvertTo-Json includes it.</summary>
+        /// <summary>The plain-text body (-Full, or -TextBody: from the HTML part when there is no plain one). Hidden from Export-Csv and Format-List's default, which show one line per message; ConvertTo-Json includes it.</summary>
         [Hidden]
         public string? TextBody { get; internal set; }
 
-        /// <summary>The HTML body (-Full). Hidden like <see cref="TextBody"/>.</summary>
+        /// <summary>The HTML body (-Full; -TextBody when the text came from the HTML part). Hidden like <see cref="TextBody"/>.</summary>
         [Hidden]
         public string? HtmlBody { get; internal set; }
 
@@ -167,6 +170,46 @@ namespace ImapPS
             if (raw.IndexOf("=?", StringComparison.Ordinal) < 0) return raw;
             return Rfc2047.DecodeText(Utf8.GetBytes(raw));
         }
+
+        /// <summary>
+        /// The file name of an attachment, decoded the way MimeKit decodes it for Get-ImapMessage -Full:
+        /// the Content-Disposition <c>filename</c>, else the Content-Type <c>name</c>, each with RFC 2231
+        /// extended values (<c>filename*=UTF-8''…</c>), continuations (<c>filename*0*</c>, <c>filename*1*</c>)
+        /// and RFC 2047 encoded words decoded. Null when the part names no file.
+        /// </summary>
+        public static string? AttachmentFileName(BodyPartBasic part)
+            => DecodeParameter(part.DispositionParameters, "filename") ?? DecodeParameter(part.Parameters, "name");
+
+        /// <summary>
+        /// One MIME parameter with RFC 2231 and RFC 2047 decoding. BODYSTRUCTURE hands the parameters
+        /// over raw; they are written back as a Content-Disposition value (quoted, so nothing a
+        /// sender put in a value can add a parameter) and parsed by MimeKit.
+        /// </summary>
+        internal static string? DecodeParameter(IReadOnlyDictionary<string, string> parameters, string name)
+        {
+            var text = new StringBuilder("attachment");
+            bool any = false;
+            foreach (var pair in parameters)
+            {
+                var key = pair.Key;
+                if (!key.StartsWith(name, StringComparison.OrdinalIgnoreCase)) continue;
+                if (key.Length != name.Length && key[name.Length] != '*') continue;
+                if (!key.All(IsAttributeChar)) continue;
+                any = true;
+                text.Append("; ").Append(key).Append('=');
+                if (key.EndsWith("*", StringComparison.Ordinal) && pair.Value.Length > 0 && pair.Value.All(c => IsAttributeChar(c) || c == '\'' || c == '%'))
+                    text.Append(pair.Value);  // an RFC 2231 extended value is never quoted
+                else
+                    text.Append('"').Append(pair.Value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace('\r', ' ').Replace('\n', ' ')).Append('"');
+            }
+            if (!any) return null;
+            if (!ContentDisposition.TryParse(text.ToString(), out var disposition)) return null;
+            return disposition.Parameters.TryGetValue(name, out string? value) && !string.IsNullOrEmpty(value) ? value : null;
+        }
+
+        // RFC 2231 attribute-char: a token character other than *, ' and %; the * of an extended name is allowed here.
+        private static bool IsAttributeChar(char c)
+            => c > ' ' && c < 127 && "()<>@,;:\\\"/[]?='%".IndexOf(c) < 0;
 
         public static string? DecodePhrase(string? raw)
         {

@@ -161,16 +161,23 @@ namespace ImapPS.Client.Protocol
         /// <summary>Content-MD5, or null.</summary>
         public string? Md5 { get; internal set; }
 
-        /// <summary>The file name: the disposition's <c>filename</c>, else the type's <c>name</c> parameter (raw); null when neither.</summary>
-        public string? FileName
+        /// <summary>
+        /// The file name as sent: the disposition's <c>filename</c>, else the type's <c>name</c> parameter,
+        /// each also in its RFC 2231 forms (<c>filename*</c>, or the first segment <c>filename*0*</c> /
+        /// <c>filename*0</c> of a continued value), which are returned raw (<c>UTF-8''…</c>, possibly only
+        /// the first segment); null when neither parameter is present. Decoding needs a charset library
+        /// and is left to the caller.
+        /// </summary>
+        public string? FileName => RawParameter(DispositionParameters, "filename") ?? RawParameter(Parameters, "name");
+
+        private static string? RawParameter(IReadOnlyDictionary<string, string> parameters, string name)
         {
-            get
-            {
-                if (DispositionParameters.TryGetValue("filename", out var f) && f.Length > 0) return f;
-                if (DispositionParameters.TryGetValue("filename*", out f) && f.Length > 0) return f;
-                if (Parameters.TryGetValue("name", out f) && f.Length > 0) return f;
-                return null;
-            }
+            if (parameters.Count == 0) return null;
+            if (parameters.TryGetValue(name, out var f) && f.Length > 0) return f;
+            if (parameters.TryGetValue(name + "*", out f) && f.Length > 0) return f;
+            if (parameters.TryGetValue(name + "*0*", out f) && f.Length > 0) return f;
+            if (parameters.TryGetValue(name + "*0", out f) && f.Length > 0) return f;
+            return null;
         }
 
         internal static BodyPartBasic ReadBasic(ref Cursor c, string specifier, int depth)

@@ -23,6 +23,19 @@ namespace ImapPS.Client.Tests.Protocol.Decoders
         }
 
         [Fact]
+        public void Rfc2231_names_make_a_part_an_attachment_and_are_returned_raw()
+        {
+            // Dovecot merges continuations into name*/filename*; other servers pass the segments on.
+            var b = (BodyPartMultipart)Body("((\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 2 1)" +
+                "(\"APPLICATION\" \"PDF\" (\"NAME*\" \"UTF-8''a%C3%BC.pdf\") NIL NIL \"BASE64\" 4 NIL NIL NIL NIL)" +
+                "(\"APPLICATION\" \"PDF\" NIL NIL NIL \"BASE64\" 4 NIL (\"INLINE\" (\"FILENAME*0*\" \"UTF-8''b\" \"FILENAME*1*\" \"%C3%BC.pdf\")) NIL NIL) \"MIXED\")");
+            var attachments = b.EnumerateAttachments().ToList();
+            Assert.Equal(new[] { "2", "3" }, attachments.Select(a => a.PartSpecifier));
+            Assert.Equal("UTF-8''a%C3%BC.pdf", attachments[0].FileName);
+            Assert.Equal("UTF-8''b", attachments[1].FileName);
+        }
+
+        [Fact]
         public void Multipart_with_attachment_and_extensions()
         {
             var b = (BodyPartMultipart)Body("((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\") NIL NIL \"QUOTED-PRINTABLE\" 120 4 NIL NIL NIL NIL)" +
