@@ -297,8 +297,8 @@ namespace ImapPS.Commands
                             new MimeContent(input, ContentEncodingOf(w.Part.ContentTransferEncoding)).DecodeTo(output);
                         Place(_folder, temp, mailbox, uidValidity, w.Uid, w.Part.PartSpecifier, w.FileName);
                     }
+                    Progress.Add(1, "to " + directory);
                 }
-                Progress.Add(1, "to " + directory);
             }
             finally
             {
