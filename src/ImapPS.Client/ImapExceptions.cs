@@ -107,3 +107,31 @@ namespace ImapPS.Client
         public int Offset { get; }
     }
 }
+
+namespace ImapPS.Client
+{
+    /// <summary>
+    /// A mailbox name (or quota root, or LIST pattern) the engine refuses before anything is sent:
+    /// it contains CR, LF or NUL. No server accepts such a name, and servers that echo the name in
+    /// their error text (Dovecot does) would send a line that is not an IMAP response and so end
+    /// the session. The connection is untouched and remains usable.
+    /// </summary>
+    public class InvalidMailboxNameException : ArgumentException
+    {
+        /// <summary>Creates the exception for the parameter <paramref name="paramName"/>.</summary>
+        public InvalidMailboxNameException(string message, string? paramName) : base(message, paramName) { }
+
+        /// <summary>Throws when <paramref name="name"/> contains CR, LF or NUL. The message names the character and its index, never the whole name.</summary>
+        /// <exception cref="InvalidMailboxNameException">The name contains CR, LF or NUL.</exception>
+        public static void ThrowIfInvalid(string name, string? paramName = "mailbox")
+        {
+            if (name is null) throw new ArgumentNullException(paramName);
+            int i = name.IndexOfAny(Forbidden);
+            if (i < 0) return;
+            string what = name[i] == '\r' ? "a carriage return (CR)" : name[i] == '\n' ? "a line feed (LF)" : "a NUL character";
+            throw new InvalidMailboxNameException("A mailbox name cannot contain " + what + " (found at index " + i + "); no IMAP server accepts such a name, so nothing was sent.", paramName);
+        }
+
+        private static readonly char[] Forbidden = { '\r', '\n', '\0' };
+    }
+}

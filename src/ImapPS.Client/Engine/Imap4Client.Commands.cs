@@ -451,23 +451,7 @@ namespace ImapPS.Client
         public ImapResponse Enable(string capability, ImapCallback? callback = null, object? callbackArgument = null) => Call(EnableAsync(capability), callback, callbackArgument);
 
         /// <inheritdoc cref="Enable"/>
-        public async Task<ImapResponse> EnableAsync(string capability)
-        {
-            var response = await RunAsync(new CommandSpec("ENABLE", ImapArgument.Atom(capability))
-            { Exclusive = true, Collects = new[] { "ENABLED" }, ValidStates = Authenticated }).ConfigureAwait(false);
-            if (response.IsOk)
-            {
-                foreach (var u in response.Untagged)
-                    foreach (var v in u.DataItems)
-                        if (v.IsAtom("UTF8=ACCEPT"))
-                            lock (_lock)
-                            {
-                                _utf8Enabled = true;
-                                _builder = _builder.WithUtf8Accept(true);
-                            }
-            }
-            return response;
-        }
+        public Task<ImapResponse> EnableAsync(string capability) => EnableCoreAsync("ENABLE", new[] { ImapArgument.Atom(capability) });
 
         /// <summary>COMPRESS=DEFLATE (RFC 4978): compresses the rest of the session in both directions.</summary>
         public ImapResponse EnableCompression(ImapCallback? callback = null, object? callbackArgument = null) => Call(EnableCompressionAsync(), callback, callbackArgument);
@@ -477,17 +461,7 @@ namespace ImapPS.Client
         {
             if (IsCompressed) throw new ImapException("Compression is already active.");
             if (!HasCapability("COMPRESS=DEFLATE")) throw new ImapException("The server does not offer COMPRESS=DEFLATE.");
-            var response = await RunAsync(new CommandSpec("COMPRESS", ImapArgument.Atom("DEFLATE"))
-            {
-                Exclusive = true,
-                ValidStates = AnyState,
-                OnTaggedOk = () =>
-                {
-                    var leftover = _reader.TakeBuffered();
-                    _transport!.EnableCompression(leftover);
-                    return Task.CompletedTask;
-                },
-            }).ConfigureAwait(false);
+            var response = await RunAsync(CompressSpec("COMPRESS", new[] { ImapArgument.Atom("DEFLATE") })).ConfigureAwait(false);
             if (!response.IsOk) throw new ImapException("COMPRESS failed: " + response.Text);
             return response;
         }
@@ -498,7 +472,14 @@ namespace ImapPS.Client
         public ImapResponse GetQuota(string root, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaAsync(root), callback, callbackArgument);
 
         /// <inheritdoc cref="GetQuota"/>
-        public Task<ImapResponse> GetQuotaAsync(string root) => RunAsync(new CommandSpec("GETQUOTA", ImapArgument.AString(root)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated });
+        public Task<ImapResponse> GetQuotaAsync(string root) => RunAsync(new CommandSpec("GETQUOTA", QuotaRoot(root)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated });
+
+        /// <summary>A quota root is a name like a mailbox's (sent as is, not UTF-7): CR, LF and NUL are refused the same way.</summary>
+        private static ImapArgument QuotaRoot(string root)
+        {
+            InvalidMailboxNameException.ThrowIfInvalid(root, nameof(root));
+            return ImapArgument.AString(root);
+        }
 
         /// <summary>GETQUOTAROOT: the quota roots of a mailbox and their quotas.</summary>
         public ImapResponse GetQuotaRoot(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaRootAsync(mailbox), callback, callbackArgument);
@@ -512,7 +493,7 @@ namespace ImapPS.Client
 
         /// <inheritdoc cref="SetQuota"/>
         public Task<ImapResponse> SetQuotaAsync(string root, string limits)
-            => RunAsync(new CommandSpec("SETQUOTA", ImapArgument.AString(root), ParenList(limits)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated });
+            => RunAsync(new CommandSpec("SETQUOTA", QuotaRoot(root), ParenList(limits)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated });
 
         /// <summary>GETACL (RFC 4314).</summary>
         public ImapResponse GetAcl(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetAclAsync(mailbox), callback, callbackArgument);
@@ -817,17 +798,17 @@ namespace ImapPS.Client
             => Call(XatomAsync(name, args), callback, callbackArgument);
 
         /// <inheritdoc cref="Xatom"/>
+        /// <exception cref="ArgumentException">The command changes the session's state and has a method of its own (see <see cref="ImapCommandNames.ChangesSessionState"/>).</exception>
         public Task<ImapResponse> XatomAsync(string name, params string[] args)
-            => RunAsync(new CommandSpec(name.ToUpperInvariant(), args.Select(a => (ImapArgument)a).ToArray()) { ValidStates = AnyState, Exclusive = true });
+            => RunGenericAsync(name.ToUpperInvariant(), args.Select(a => (ImapArgument)a).ToArray(), null, exclusive: true);
 
-        /// <summary>Any command with typed arguments; <paramref name="collects"/> names the untagged responses that are its results.</summary>
+        /// <summary>
+        /// Any command with typed arguments; <paramref name="collects"/> names the untagged responses that are its results.
+        /// ENABLE and COMPRESS get the engine's own handling; the other state-changing commands are refused.
+        /// </summary>
+        /// <exception cref="ArgumentException">The command changes the session's state and has a method of its own (see <see cref="ImapCommandNames.ChangesSessionState"/>).</exception>
         public Task<ImapResponse> ExecuteAsync(string command, IReadOnlyList<ImapArgument> arguments, IReadOnlyList<string>? collects = null, bool exclusive = true)
-            => RunAsync(new CommandSpec(command, arguments.ToArray())
-            {
-                ValidStates = AnyState,
-                Exclusive = exclusive,
-                Collects = collects?.Select(c => c.ToUpperInvariant()).ToArray(),
-            });
+            => RunGenericAsync(command, arguments.ToArray(), collects?.Select(c => c.ToUpperInvariant()).ToArray(), exclusive);
 
         // ---------------------------------------------------------------- IDLE
 

@@ -206,6 +206,11 @@ namespace ImapPS.Client
                 Greeting = greeting;
                 if (greeting.Status == ResponseStatus.Bye)
                     throw new ImapAbortException("The server refused the connection: " + greeting.Text);
+                // Nothing has been written yet: the catch below closes the connection, so a PREAUTH
+                // that would have the whole session run in clear never gets a single command.
+                if (greeting.Status == ResponseStatus.PreAuth && InClearOverNetwork)
+                    throw new ImapSecurityException("The server " + Host + ":" + Port + " greeted with PREAUTH on a connection without TLS, so STARTTLS cannot be negotiated " +
+                        "and every command would travel in clear; the connection was closed without sending anything. Use implicit TLS, or allow clear text explicitly.");
                 _state = greeting.Status == ResponseStatus.PreAuth ? ImapState.AUTH : ImapState.NONAUTH;
                 _watchdog = new Timer(_ => Watch(), null, WatchPeriod, WatchPeriod);
                 if (!TakeCapabilityCode(greeting)) await CapabilityAsync().ConfigureAwait(false);
@@ -218,6 +223,9 @@ namespace ImapPS.Client
                 throw error;
             }
         }
+
+        /// <summary>True when <see cref="ImapClientOptions.RequireTls"/> is set and the connection is TCP without TLS (a subprocess pipe is local and exempt).</summary>
+        private bool InClearOverNetwork => Options.RequireTls && !(_transport is ProcessTransport) && !IsEncrypted;
 
         /// <summary>How long a plain connection waits for the greeting before it checks whether the port speaks TLS.</summary>
         private static readonly TimeSpan GreetingProbeDelay = TimeSpan.FromSeconds(2);
@@ -357,6 +365,8 @@ namespace ImapPS.Client
                 throw new ImapAbortException("The connection is logged out.");
             if (checkState && spec.ValidStates != null && Array.IndexOf(spec.ValidStates, _state) < 0)
                 throw new ImapException("Command " + spec.Name + " is not allowed in state " + _state + ".");
+            if (checkState && (spec.Name == "LOGIN" || spec.Name == "AUTHENTICATE") && InClearOverNetwork)
+                throw new ImapSecurityException(spec.Name + " refused: the connection to " + Host + " is not encrypted and the options require TLS; call StartTls first.");
             if (spec.Modifies && _readOnlyChanged)
                 throw new ImapReadOnlyException("The mailbox " + SelectedMailbox + " became read-only.");
             // Servers may answer OK and ignore the change ("Store ignored with read-only mailbox"):

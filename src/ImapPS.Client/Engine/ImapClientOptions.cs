@@ -46,6 +46,19 @@ namespace ImapPS.Client
         /// <summary>TLS settings for implicit TLS and STARTTLS.</summary>
         public TlsOptions Tls { get; set; } = new TlsOptions();
 
+        /// <summary>
+        /// The session must not be authenticated without TLS. On a TCP connection that is not
+        /// encrypted (plain <see cref="Imap4Client"/>, before <see cref="Imap4Client.StartTls"/>):
+        /// a PREAUTH greeting (the server, or a man in the middle, skipping the login, so STARTTLS
+        /// can no longer be negotiated) fails the connect with <see cref="ImapSecurityException"/>
+        /// and closes the connection before a single byte is sent; LOGIN and AUTHENTICATE are
+        /// refused with <see cref="ImapSecurityException"/> before anything is sent. Implicit TLS
+        /// (<see cref="Imap4SslClient"/>) and a subprocess (<see cref="Imap4StreamClient"/>, a local
+        /// pipe where PREAUTH is normal) are not affected. Default false (imaplib2's behaviour);
+        /// Connect-Imap sets it for every -Security but None.
+        /// </summary>
+        public bool RequireTls { get; set; }
+
         /// <summary>Bounds on what the server may send.</summary>
         public ProtocolLimits Limits { get; set; } = new ProtocolLimits();
 

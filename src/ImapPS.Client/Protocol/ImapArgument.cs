@@ -180,8 +180,14 @@ namespace ImapPS.Client.Protocol
         /// A mailbox name, given decoded. The builder encodes it in modified UTF-7, or sends it as
         /// UTF-8 when the session enabled UTF8=ACCEPT, then quotes it as an astring.
         /// </summary>
+        /// <exception cref="InvalidMailboxNameException">The name contains CR, LF or NUL: no server
+        /// accepts it, and one that echoes it in its reply would break the session's framing.</exception>
         public static ImapArgument Mailbox(string name)
-            => new ImapArgument(ImapArgumentKind.Mailbox, name ?? throw new ArgumentNullException(nameof(name)), 0, default, false);
+        {
+            if (name is null) throw new ArgumentNullException(nameof(name));
+            InvalidMailboxNameException.ThrowIfInvalid(name, "mailbox");
+            return new ImapArgument(ImapArgumentKind.Mailbox, name, 0, default, false);
+        }
 
         /// <summary>
         /// A parenthesised list of arguments, <c>(a b c)</c>, each written by its own rules (for

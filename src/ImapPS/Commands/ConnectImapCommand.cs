@@ -181,6 +181,9 @@ namespace ImapPS.Commands
                 }
                 else
                 {
+                    // Auto, Ssl and StartTls promise TLS: a PREAUTH greeting on a plain connection (which
+                    // rules STARTTLS out) is refused by the engine before a single command is sent.
+                    options.RequireTls = Security != ImapSecurity.None;
                     int port = Port != 0 ? Port : (Security == ImapSecurity.Ssl || Security == ImapSecurity.Auto ? 993 : 143);
                     bool implicitTls = Security == ImapSecurity.Ssl || (Security == ImapSecurity.Auto && port == 993);
                     client = implicitTls

@@ -129,6 +129,9 @@ namespace ImapPS.Commands
                         id = "CommandFailed"; category ??= ErrorCategory.InvalidOperation; break;
                     case ImapException _:
                         id = "CommandFailed"; category ??= ErrorCategory.InvalidOperation; break;
+                    case ArgumentException _:
+                        // InvalidMailboxNameException and the engine's other refusals of an argument: nothing was sent.
+                        id = "InvalidArgument"; category ??= ErrorCategory.InvalidArgument; break;
                     case OperationCanceledException _:
                         id = "OperationStopped"; category ??= ErrorCategory.OperationStopped; break;
                     case TimeoutException _:
@@ -289,6 +292,25 @@ namespace ImapPS.Commands
         /// <summary>Runs a command and checks that the server answered OK (see <see cref="TryRun{T}"/>).</summary>
         protected bool TryCommand(Func<System.Threading.Tasks.Task<ImapResponse>> command, string what, object? target, out ImapResponse response, string? ifCut = null)
             => TryRun(() => Check(Await(command()), what), target, out response, ifCut);
+
+        /// <summary>
+        /// Writes an InvalidArgument error and returns false when <paramref name="name"/> holds CR, LF or NUL
+        /// (no server accepts such a name); for cmdlets that do server work before they send the name.
+        /// </summary>
+        protected bool IsValidMailboxName(string? name, string parameterName)
+        {
+            if (name == null) return true;
+            try
+            {
+                InvalidMailboxNameException.ThrowIfInvalid(name, parameterName);
+                return true;
+            }
+            catch (InvalidMailboxNameException ex)
+            {
+                WriteError(ErrorFor(ex, name));
+                return false;
+            }
+        }
 
         /// <summary>Leases <paramref name="mailbox"/> (selecting it if needed); terminates with MailboxNotFound when it does not exist.</summary>
         internal MailboxLease? TryUseMailbox(ImapSession session, string mailbox, bool readOnly, bool reselect = false)

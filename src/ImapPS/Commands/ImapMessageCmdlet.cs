@@ -274,6 +274,20 @@ namespace ImapPS.Commands
         }
 
         /// <summary>
+        /// MimeKit's parser with MIME nesting bounded like BODYSTRUCTURE's (100 levels): deeper parts stay
+        /// opaque. A sender controls the nesting, and MimeKit writes a message back (Add-ImapMessage of a
+        /// fetched message, ToString) recursively: its default of 1,024 levels overflows a 1 MB stack.
+        /// </summary>
+        private static readonly ParserOptions BoundedParser = CreateBoundedParser();
+
+        private static ParserOptions CreateBoundedParser()
+        {
+            var options = ParserOptions.Default.Clone();
+            options.MaxMimeDepth = 100;
+            return options;
+        }
+
+        /// <summary>
         /// Fills TextBody of <paramref name="messages"/> (fetched with their BODYSTRUCTURE) from one
         /// part each: the first text/plain part that is not an attachment, else the first text/html
         /// one, converted to text. Only those parts are downloaded (BODY.PEEK, so \Seen is not set),
@@ -355,7 +369,7 @@ namespace ImapPS.Commands
             if ((extras & FetchExtras.Full) != 0 && data.FindSection("")?.GetBytes() is byte[] body)
             {
                 using (var stream = new MemoryStream(body, false))
-                    message.ApplyFull(MimeMessage.Load(stream));
+                    message.ApplyFull(MimeMessage.Load(BoundedParser, stream));
             }
             return message;
         }

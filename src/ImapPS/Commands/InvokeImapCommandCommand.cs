@@ -45,14 +45,21 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
-            string name = Command.Trim().ToUpperInvariant();
-            if (name == "LOGOUT" || name == "SELECT" || name == "EXAMINE" || name == "CLOSE" || name == "UNSELECT" || name == "STARTTLS" || name == "COMPRESS" || name == "IDLE" || name == "AUTHENTICATE" || name == "LOGIN" || name == "ENABLE")
+            // The guard reads the command's name (its first word, or the one after UID), whatever its
+            // case, arguments or spacing: "select INBOX" or "UID Select" must not slip through, or the
+            // module would go on believing another mailbox is selected and act on the wrong one.
+            string name = ImapCommandNames.NameOf(Command);
+            // "-Command UID -Argument SELECT, INBOX" names the command in its first argument.
+            if (name == "UID" && Argument?.Length > 0 && (Argument[0] is PSObject p ? p.BaseObject : Argument[0]) is string sub) name = ImapCommandNames.NameOf(sub);
+            if (ImapCommandNames.ChangesSessionState(name))
             {
-                WriteError(new ErrorRecord(new InvalidOperationException(name + " changes the session's state behind the module's back; use the cmdlet for it (Connect-Imap, Disconnect-Imap, Select-ImapMailbox, Close-ImapMailbox, Invoke-ImapIdle). ENABLE is refused because it changes how the session encodes and decodes (UTF8=ACCEPT, QRESYNC) for every later command."),
-                    "CommandNotAllowed", ErrorCategory.InvalidOperation, name));
+                WriteError(new ErrorRecord(new InvalidOperationException(name + " changes the session's state behind the module's back; use the cmdlet for it (Connect-Imap, Disconnect-Imap, Select-ImapMailbox, Close-ImapMailbox, Invoke-ImapIdle). " +
+                    "Refused, with or without UID and in any case: " + string.Join(", ", ImapCommandNames.StateChangingCommands.OrderBy(n => n, StringComparer.Ordinal)) + "."),
+                    "CommandNotAllowed", ErrorCategory.InvalidOperation, Command));
                 return;
             }
-            string full = (Uid ? "UID " : "") + name;
+            string command = Command.Trim().ToUpperInvariant();
+            string full = (Uid ? "UID " : "") + command;
             var args = (Argument ?? Array.Empty<object>()).Select(ToArgument).ToList();
             var collect = Collect ?? new[] { name };
             if (!ShouldProcess(session.Name, full + (args.Count > 0 ? " " + string.Join(" ", args.Select(a => a.ToString())) : ""))) return;
@@ -65,7 +72,8 @@ namespace ImapPS.Commands
                     lease = TryUseMailbox(session, Mailbox!, false);
                     if (lease == null) return;
                 }
-                task = session.Client.ExecuteAsync(full, args, collect, exclusive: Exclusive);
+                // The engine refuses a malformed command name or argument before sending: an InvalidArgument error.
+                if (!TryRun(() => session.Client.ExecuteAsync(full, args, collect, exclusive: Exclusive), full, out task)) return;
             }
             finally
             {

@@ -253,6 +253,8 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            // Before the selected mailbox is closed for the rename: a name no server accepts changes nothing.
+            if (!IsValidMailboxName(Name, nameof(Name)) || !IsValidMailboxName(NewName, nameof(NewName))) return;
             if (!ShouldProcess(Name, "Rename mailbox to '" + NewName + "'")) return;
             // A selected mailbox that is renamed would leave UIDs pointing at a name that is gone.
             bool selected = ImapSession.SameMailbox(session.SelectedMailbox, Name);

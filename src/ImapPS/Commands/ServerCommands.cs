@@ -413,10 +413,7 @@ namespace ImapPS.Commands
             if (!TryRun(() => Check(Await(task), "UID THREAD"), mailbox, out var response)) return;
             foreach (var r in response.Untagged.Where(u => u.Name == "THREAD"))
                 foreach (var root in ThreadNode.Parse(r))
-                    WriteObject(Convert(mailbox, uidValidity, root, 0));
+                    WriteObject(ImapThread.FromNode(mailbox, uidValidity, root));
         }
-
-        private static ImapThread Convert(string mailbox, uint uidValidity, ThreadNode node, int depth)
-            => new ImapThread(mailbox, uidValidity, node.Number, node.Children.Select(c => Convert(mailbox, uidValidity, c, depth + 1)).ToArray(), depth);
     }
 }

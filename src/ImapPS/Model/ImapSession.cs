@@ -176,6 +176,8 @@ namespace ImapPS
         /// <exception cref="ImapMailboxException">The server refused to select the mailbox.</exception>
         internal MailboxLease UseMailbox(string mailbox, bool readOnly, CancellationToken cancellationToken, bool reselect = false)
         {
+            // Refused before the lease bookkeeping: the selected mailbox stays leased and selected.
+            InvalidMailboxNameException.ThrowIfInvalid(mailbox, "Mailbox");
             lock (_gate)
             {
                 bool counted = false;

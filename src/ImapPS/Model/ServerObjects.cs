@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using ImapPS.Client.Protocol;
 
 namespace ImapPS
 {
@@ -77,10 +78,42 @@ namespace ImapPS
     }
 
     /// <summary>A node of a conversation thread (THREAD, RFC 5256).</summary>
+    /// <remarks>
+    /// A server decides how deep a thread is (a chain of 50,000 replies is one THREAD line), so
+    /// everything here walks the tree with an explicit stack: no depth can overflow the call stack.
+    /// </remarks>
     public sealed class ImapThread
     {
-        internal ImapThread(string mailbox, uint uidValidity, uint? uid, IReadOnlyList<ImapThread> children, int depth)
-        { Mailbox = mailbox; UidValidity = uidValidity; Uid = uid; Children = children; Depth = depth; }
+        private readonly ImapThread[] _children;
+        private int _messageCount = -1;
+
+        private ImapThread(string mailbox, uint uidValidity, uint? uid, int childCapacity, int depth)
+        {
+            Mailbox = mailbox; UidValidity = uidValidity; Uid = uid; Depth = depth;
+            _children = childCapacity == 0 ? Array.Empty<ImapThread>() : new ImapThread[childCapacity];
+        }
+
+        /// <summary>Converts a decoded THREAD tree, iteratively.</summary>
+        internal static ImapThread FromNode(string mailbox, uint uidValidity, ThreadNode root)
+        {
+            var result = new ImapThread(mailbox, uidValidity, root.Number, root.Children.Count, 0);
+            var pending = new Stack<KeyValuePair<ThreadNode, ImapThread>>();
+            pending.Push(new KeyValuePair<ThreadNode, ImapThread>(root, result));
+            while (pending.Count > 0)
+            {
+                var item = pending.Pop();
+                var children = item.Key.Children;
+                for (int i = 0; i < children.Count; i++)
+                {
+                    var child = children[i];
+                    var converted = new ImapThread(mailbox, uidValidity, child.Number, child.Children.Count, item.Value.Depth + 1);
+                    item.Value._children[i] = converted;
+                    pending.Push(new KeyValuePair<ThreadNode, ImapThread>(child, converted));
+                }
+            }
+            return result;
+        }
+
         /// <summary>The mailbox.</summary>
         public string Mailbox { get; }
         /// <summary>The mailbox's UIDVALIDITY.</summary>
@@ -88,17 +121,36 @@ namespace ImapPS
         /// <summary>The message's UID; null for a placeholder parent the server knows of but does not hold.</summary>
         public uint? Uid { get; }
         /// <summary>Replies.</summary>
-        public IReadOnlyList<ImapThread> Children { get; }
+        public IReadOnlyList<ImapThread> Children => _children;
         /// <summary>The depth in the thread (0 for a root).</summary>
         public int Depth { get; }
-        /// <summary>This node and all its descendants' UIDs, in thread order.</summary>
+        /// <summary>This node and all its descendants' UIDs, in thread order (depth first, replies in order).</summary>
         public IEnumerable<uint> AllUids()
         {
-            if (Uid.HasValue) yield return Uid.Value;
-            foreach (var c in Children) foreach (var u in c.AllUids()) yield return u;
+            var pending = new Stack<ImapThread>();
+            pending.Push(this);
+            while (pending.Count > 0)
+            {
+                var node = pending.Pop();
+                if (node.Uid.HasValue) yield return node.Uid.Value;
+                for (int i = node._children.Length - 1; i >= 0; i--) pending.Push(node._children[i]);
+            }
         }
         /// <summary>The number of messages in this subtree.</summary>
-        public int MessageCount { get { int n = Uid.HasValue ? 1 : 0; foreach (var c in Children) n += c.MessageCount; return n; } }
+        public int MessageCount
+        {
+            get
+            {
+                // The tree never changes: count once (the format view asks for every row).
+                if (_messageCount < 0)
+                {
+                    int n = 0;
+                    foreach (var _ in AllUids()) n++;
+                    _messageCount = n;
+                }
+                return _messageCount;
+            }
+        }
         /// <inheritdoc />
         public override string ToString() => (Uid?.ToString() ?? "(missing)") + (Children.Count > 0 ? " +" + Children.Count : "");
     }

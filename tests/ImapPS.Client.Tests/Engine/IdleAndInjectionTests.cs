@@ -172,18 +172,29 @@ namespace ImapPS.Client.Tests.Engine
                 }
             }
 
+            // Mailbox names with CR or LF are refused before sending (issue 11): no server accepts
+            // them, and Dovecot's echo of one would end the session.
+            void Refused(Action<Imap4Client> attempt)
+            {
+                using var client = Plain(options);
+                client.Login(user.Name, user.Password);
+                client.Select();
+                Assert.Throws<InvalidMailboxNameException>(() => attempt(client));
+                Assert.Equal("OK", client.Noop().Type);
+            }
+
             using (var setup = Plain(options))
             {
                 setup.Login(user.Name, user.Password);
                 setup.Append("INBOX", null, null, Mail);
             }
-            Attempt(c => c.Create("x\r\nA999 CREATE pwned1"));
-            Attempt(c => c.Create("y\r\nA999 DELETE INBOX"));
-            Attempt(c => c.Status("x\r\nA998 CREATE pwned2", "(MESSAGES)"));
+            Refused(c => c.Create("x\r\nA999 CREATE pwned1"));
+            Refused(c => c.Create("y\r\nA999 DELETE INBOX"));
+            Refused(c => c.Status("x\r\nA998 CREATE pwned2", "(MESSAGES)"));
             Attempt(c => c.Search(null, "SUBJECT", "x\r\nA997 CREATE pwned3"));
             Attempt(c => c.Search(null, "(SUBJECT x)\r\nA996 DELETE INBOX"));
             Attempt(c => c.Uid("SEARCH", "SUBJECT", "y\r\nA995 CREATE pwned4"));
-            Attempt(c => c.Rename("INBOX", "z\r\nA994 CREATE pwned5"));
+            Refused(c => c.Rename("INBOX", "z\r\nA994 CREATE pwned5"));
 
             // The smuggled text only ever came back inside the server's echo of an argument, never
             // as the server's answer to a command of its own (which would say "completed").

@@ -228,28 +228,49 @@ namespace ImapPS.Client.Protocol
 
         private void AddChild(ThreadNode child)
         {
-            if (!(Children is List<ThreadNode> list)) Children = list = new List<ThreadNode>(1);
-            list.Add(child);
+            // Most nodes have one child (a chain of replies): a one-element array is the cheapest
+            // holder, and a chain of a million messages is a million nodes.
+            if (Children is List<ThreadNode> list) list.Add(child);
+            else if (Children.Count == 0) Children = new[] { child };
+            else Children = new List<ThreadNode>(4) { Children[0], child };
         }
 
         /// <summary>Decodes a THREAD response into its thread roots.</summary>
+        /// <remarks>Iterative: neither a long chain nor deeply nested branches can overflow the stack.</remarks>
         public static IReadOnlyList<ThreadNode> Parse(ServerResponse response)
         {
             Decode.Expect(response, "THREAD");
             var c = Cursor.AtData(response);
             var roots = new List<ThreadNode>();
+            var open = new List<ThreadNode>(); // the tail of every thread list entered and not yet left
             while (!c.AtEnd)
             {
                 if (!c.IsListStart) throw c.Error("a thread list");
-                roots.Add(ReadThread(ref c, 0));
+                roots.Add(ReadChain(ref c, open));
+                while (open.Count > 0)
+                {
+                    if (c.AtEnd)
+                    {
+                        c.LeaveList();
+                        open.RemoveAt(open.Count - 1);
+                        continue;
+                    }
+                    if (!c.IsListStart) throw c.Error("a thread branch");
+                    // "(3 6 (4 23)(44 7 96))": each branch hangs off the last message of the chain before it.
+                    var tail = open[open.Count - 1];
+                    tail.AddChild(ReadChain(ref c, open));
+                }
             }
             return roots;
         }
 
-        /// <summary>Reads <c>(n n (…)(…))</c>: a chain of numbers, each the parent of the next, then branches.</summary>
-        private static ThreadNode ReadThread(ref Cursor c, int depth)
+        /// <summary>
+        /// Enters a thread list and reads its chain <c>n n …</c> (each the parent of the next); returns
+        /// the chain's first node and leaves its last on <paramref name="open"/>. A list that starts with
+        /// branches gets a dummy parent.
+        /// </summary>
+        private static ThreadNode ReadChain(ref Cursor c, List<ThreadNode> open)
         {
-            if (depth > 1000) throw c.Error("threads nested at most 1000 levels deep");
             c.EnterList("a thread list");
             ThreadNode? root = null, tail = null;
             while (!c.AtEnd && !c.IsListStart)
@@ -260,14 +281,7 @@ namespace ImapPS.Client.Protocol
                 tail = node;
             }
             if (tail == null) root = tail = new ThreadNode(null);
-            while (!c.AtEnd)
-            {
-                if (!c.IsListStart) throw c.Error("a thread branch");
-                var branch = ReadThread(ref c, depth + 1);
-                tail.AddChild(branch);
-            }
-            c.LeaveList();
-            // "(3 6 (4 23))": a single branch continues the chain rather than forking, which is how it was added.
+            open.Add(tail);
             return root!;
         }
 
