@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.IO;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -71,7 +72,40 @@ namespace ImapPS
         public static bool UsesIsolatedLoadContext => IsolatedContext.IsSupported;
 
         /// <summary>Installs the resolve handler. PowerShell calls it when it imports the module.</summary>
-        public void OnImport() => Attach();
+        public void OnImport()
+        {
+            Attach();
+            EnsureTypeData();
+        }
+
+        /// <summary>
+        /// Loads ImapPS.types.ps1xml into the importing runspace unless it has the type data
+        /// already. The hidden Session property of the output objects is what binds -Session down
+        /// a pipeline, so it must be there however the module was imported: by its manifest, by
+        /// its DLL (Import-Module (Get-Module ImapPS).Path in a new runspace), or a second copy
+        /// from another path. The manifest does not list the file (TypesToProcess): a second
+        /// copy's file would then collide with the first's ("member already present").
+        /// </summary>
+        private static void EnsureTypeData()
+        {
+            string path = Path.Combine(ModuleDirectory, "ImapPS.types.ps1xml");
+            if (Runspace.DefaultRunspace == null || !File.Exists(path)) return;
+            try
+            {
+                using (var ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
+                {
+                    ps.AddCommand("Microsoft.PowerShell.Utility\\Get-TypeData").AddParameter("TypeName", "ImapPS.ImapMessage");
+                    if (ps.Invoke().Count > 0) return;   // an earlier import loaded it
+                    ps.Commands.Clear();
+                    ps.AddCommand("Microsoft.PowerShell.Utility\\Update-TypeData").AddParameter("AppendPath", path);
+                    ps.Invoke();
+                }
+            }
+            catch (Exception)
+            {
+                // Without it the objects still work; piped ones bind -Session through SessionName.
+            }
+        }
 
         /// <summary>Removes the resolve handler once the last import of the module is removed.</summary>
         /// <param name="psModuleInfo">The module being removed.</param>

@@ -158,8 +158,15 @@ namespace ImapPS.Commands
         private Dictionary<PropertyInfo, object?>? _pipelineDefaults;
         private bool _sessionFromPipe;
 
-        /// <summary>The session to use; by default the one the last Connect-Imap made.</summary>
+        /// <summary>
+        /// The session to use (an object, a session name or an Id); by default the one the last
+        /// Connect-Imap made. Binds the Session of piped objects, or their SessionName (rows read
+        /// back with Import-Csv or ConvertFrom-Json).
+        /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("SessionName")]
+        [SessionArgument]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         [ValidateNotNull]
         public ImapSession? Session { get; set; }
 

@@ -198,9 +198,14 @@ namespace ImapPS.Commands
             var wanted = new HashSet<uint>(uids);
             var done = new bool[batches.Count];
             int doneWatermark = 0;     // batches [0, doneWatermark) have completed
-            int nextBatch = 0, inFlight = 0, emitIndex = 0, emitted = 0;
+            int nextBatch = 0, inFlight = 0, emitIndex = 0;
             int batchEnd = 0;          // index in uids where batch doneWatermark starts
-            var progress = uids.Count > 200 && activity != null ? new ProgressRecord(Math.Abs(activity.GetHashCode() % 100000) + 1, activity, "Fetching " + uids.Count + " messages from " + mailbox) : null;
+            MessageProgress? progress = null;
+            if (activity != null)
+            {
+                progress = new MessageProgress(this, activity, "read");
+                progress.AddToTotal(uids.Count);
+            }
 
             while (true)
             {
@@ -253,13 +258,7 @@ namespace ImapPS.Commands
                     {
                         arrived.Remove(next);
                         emitIndex++;
-                        emitted++;
-                        if (progress != null && emitted % 100 == 0)
-                        {
-                            progress.PercentComplete = (int)(100L * emitted / uids.Count);
-                            progress.StatusDescription = emitted + " of " + uids.Count + " messages from " + mailbox;
-                            WriteProgress(progress);
-                        }
+                        progress?.Add(1, "from " + mailbox);
                         yield return message;
                     }
                     else if (emitIndex < batchEnd)
@@ -271,11 +270,7 @@ namespace ImapPS.Commands
                 }
                 FlushTrace();
             }
-            if (progress != null)
-            {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
-            }
+            progress?.Complete();
         }
 
         /// <summary>

@@ -9,10 +9,10 @@ using ImapPS.Client.Protocol;
 namespace ImapPS.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Sends any IMAP command and returns the engine's raw response.</para>
+    /// <para type="synopsis">Sends any IMAP command and returns the raw response.</para>
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "ImapCommand", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-    [OutputType(typeof(ImapResponse))]
+    [OutputType(typeof(ImapCommandResult))]
     public sealed class InvokeImapCommandCommand : ImapSessionCmdlet
     {
         /// <summary>The command name, e.g. NOOP, GETQUOTAROOT, FETCH, XLIST.</summary>
@@ -83,7 +83,7 @@ namespace ImapPS.Commands
             if (!TryRun(() => Await(task), full, out var response)) return;
             if (!response.IsOk)
                 WriteError(ErrorFor(new ImapCommandException(full, response), full));
-            WriteObject(response);
+            WriteObject(new ImapCommandResult(session, full, response));
         }
 
         private static ImapArgument ToArgument(object value)

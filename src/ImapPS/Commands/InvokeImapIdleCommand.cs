@@ -62,7 +62,7 @@ namespace ImapPS.Commands
 
             bool Emit(ImapIdleEvent e)
             {
-                if (!kinds.Contains(e.Kind)) return false;
+                if (!kinds.Contains(e.EventKind)) return false;
                 WriteObject(e);
                 emitted++;
                 return Count.HasValue && emitted >= Count.Value;

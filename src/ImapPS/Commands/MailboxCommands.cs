@@ -29,7 +29,7 @@ namespace ImapPS.Commands
         [Parameter]
         public SwitchParameter Subscribed { get; set; }
 
-        /// <summary>Adds message counts, UIDNEXT, UIDVALIDITY and size (LIST-STATUS when offered, else STATUS).</summary>
+        /// <summary>Adds message counts, UIDNEXT, UIDVALIDITY and size (LIST-STATUS when offered, else STATUS). Servers with LIST-STATUS give the counts without it, in the same round trip.</summary>
         [Parameter]
         public SwitchParameter Status { get; set; }
 
@@ -40,14 +40,14 @@ namespace ImapPS.Commands
             if (Name != null) Name = MailboxPattern(session, Name);
             foreach (var pattern in Name ?? new[] { "*" })
             {
-                if (!TryRun(() => MailboxLister.List(session, pattern, Subscribed, Status, Await), pattern, out var mailboxes)) continue;
+                if (!TryRun(() => MailboxLister.List(session, pattern, Subscribed, Status, Await, countsIfCheap: true), pattern, out var mailboxes)) continue;
                 if (mailboxes.Count == 0 && pattern.IndexOfAny(new[] { '*', '%' }) < 0)
                 {
                     WriteError(new ErrorRecord(new ItemNotFoundException("The mailbox '" + pattern + "' does not exist" + (Subscribed ? " or is not subscribed." : ".")),
                         "MailboxNotFound", ErrorCategory.ObjectNotFound, pattern));
                     continue;
                 }
-                foreach (var m in mailboxes) WriteObject(m);
+                foreach (var m in mailboxes) WriteObject(m.ToOutput());
             }
         }
     }
@@ -55,7 +55,12 @@ namespace ImapPS.Commands
     /// <summary>LIST (with LIST-STATUS or STATUS) turned into ImapMailbox objects.</summary>
     internal static class MailboxLister
     {
-        public static IReadOnlyList<ImapMailbox> List(ImapSession session, string pattern, bool subscribed, bool status, Func<Task<ImapResponse>, ImapResponse> wait)
+        /// <summary>
+        /// Lists the mailboxes matching <paramref name="pattern"/>. With <paramref name="status"/>
+        /// each selectable one gets its counts (LIST-STATUS, else one STATUS each); with
+        /// <paramref name="countsIfCheap"/> it gets them only when LIST-STATUS brings them in the same round trip.
+        /// </summary>
+        public static IReadOnlyList<ImapMailbox> List(ImapSession session, string pattern, bool subscribed, bool status, Func<Task<ImapResponse>, ImapResponse> wait, bool countsIfCheap = false)
         {
             var client = session.Client;
             // Known before the objects are made, so their Path is the server-independent one.
@@ -70,7 +75,7 @@ namespace ImapPS.Commands
             // With RETURN options a LIST-EXTENDED server tells children only when asked (RFC 5258 §4);
             // a plain LIST on a CHILDREN server (RFC 3348) tells them unasked.
             if (extended) returns.Add("CHILDREN");
-            bool listStatus = status && client.HasCapability("LIST-STATUS");
+            bool listStatus = (status || countsIfCheap) && client.HasCapability("LIST-STATUS");
             if (listStatus) returns.Add("STATUS (" + statusItems + ")");
 
             ImapResponse response;
@@ -116,6 +121,7 @@ namespace ImapPS.Commands
                 }
             }
             if (pattern == "*" && !subscribed) session.MailboxNameCache = result.Where(m => m.IsSelectable).Select(m => m.Name).ToArray();
+            session.NoteListed(result);
             return result;
         }
 
@@ -190,7 +196,7 @@ namespace ImapPS.Commands
                     PermanentFlags = client.PermanentFlags.ToArray(),
                     IsReadOnly = client.IsReadOnly,
                 };
-                WriteObject(mailbox);
+                WriteObject(mailbox.ToOutput());
             }
         }
     }

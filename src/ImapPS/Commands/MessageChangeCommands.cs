@@ -29,6 +29,17 @@ namespace ImapPS.Commands
         [Parameter(ValueFromPipelineByPropertyName = true)]
         public uint? UidValidity { get; set; }
 
+        private MessageProgress? _progress;
+
+        /// <summary>The progress of the whole command: messages changed so far, over every batch.</summary>
+        internal MessageProgress Progress => _progress ??= new MessageProgress(this, MyInvocation.MyCommand.Name, ProgressVerb);
+
+        /// <summary>What happened to a message, for the progress status line.</summary>
+        internal virtual string ProgressVerb => "changed";
+
+        /// <summary>Where, for the progress status line (e.g. "to Archive").</summary>
+        internal virtual string? ProgressTarget(string mailbox) => "in " + mailbox;
+
         /// <summary>What ShouldProcess shows as the target.</summary>
         protected string Describe(string mailbox, IReadOnlyList<uint> uids)
             => (uids.Count == 1 ? "message UID " + uids[0] : uids.Count + " messages (UID " + SequenceSet.Build(uids) + ")") + " in '" + mailbox + "'";
@@ -46,12 +57,15 @@ namespace ImapPS.Commands
         protected override void EndProcessing()
         {
             FlushBatch();
+            _progress?.Complete();
             base.EndProcessing();
         }
 
         internal override void ProcessBatch(ImapSession session, string mailbox, uint? expectedUidValidity, List<uint> uids)
         {
             if (!ShouldProcess(Describe(mailbox, uids), Action)) return;
+            // UIDs given on the command line arrive as one record: the whole job is known up front.
+            if (!MyInvocation.ExpectingInput) Progress.AddToTotal(uids.Count);
             uint uidValidity;
             bool ok;
             using (var lease = UseMessages(session, mailbox, expectedUidValidity, false, uids))
@@ -68,7 +82,10 @@ namespace ImapPS.Commands
                 var existing = ExistingUids(session, mailbox, uids);
                 if (existing == null || existing.Count == 0) return;
                 uids = existing;
+                long before = Progress.Count;
                 ok = Change(session, mailbox, uids);
+                // Change may count chunk by chunk (Copy, Move); the rest of the batch is done now.
+                if (ok) Progress.Add(uids.Count - (Progress.Count - before), ProgressTarget(mailbox));
             }
             if (ok) AfterChange(session, mailbox, uidValidity, uids);
         }
@@ -199,6 +216,10 @@ namespace ImapPS.Commands
         /// <inheritdoc />
         protected override string Action => "Copy to '" + Destination + "'";
 
+        internal override string ProgressVerb => "copied";
+
+        internal override string? ProgressTarget(string mailbox) => "to " + Destination;
+
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {
             var destination = DestinationFor(session);
@@ -212,7 +233,9 @@ namespace ImapPS.Commands
                     "' may hold copies of them. Check it before retrying, or the messages may end up there twice.";
                 if (!TryCommand(() => session.Client.UidAsync("COPY", chunk, destination), "UID COPY", mailbox, out var response, ifCut)) return false;
                 _copies.AddRange(Copies(session, destination, response.Tagged, set));
-                copied += NumberSet.Expand(chunk).Count;
+                int chunkCount = NumberSet.Expand(chunk).Count;
+                copied += chunkCount;
+                Progress.Add(chunkCount, ProgressTarget(mailbox));
             }
             return true;
         }
@@ -235,6 +258,10 @@ namespace ImapPS.Commands
         /// <inheritdoc />
         protected override string Action => "Move to '" + Destination + "'";
 
+        internal override string ProgressVerb => "moved";
+
+        internal override string? ProgressTarget(string mailbox) => "to " + Destination;
+
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {
             var destination = DestinationFor(session);
@@ -255,9 +282,7 @@ namespace ImapPS.Commands
                 return false;
             }
             int done = 0;
-            var chunks = SequenceSet.BuildChunks(uids, 4000);
-            var progress = uids.Count > 500 ? new ProgressRecord(31, "Move-ImapMessage", "Moving " + uids.Count + " messages to " + destination) : null;
-            foreach (var chunk in chunks)
+            foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
             {
                 if (client.HasCapability("MOVE"))
                 {
@@ -301,13 +326,9 @@ namespace ImapPS.Commands
                         "', marked \\Deleted. Remove them with Remove-ImapMessage -Expunge instead of moving them again.";
                     if (!TryCommand(() => client.UidAsync("EXPUNGE", chunk), "UID EXPUNGE", mailbox, out _, ifExpungeCut)) return false;
                 }
-                done += NumberSet.Expand(chunk).Count;
-                if (progress != null)
-                {
-                    progress.PercentComplete = (int)(100L * done / uids.Count);
-                    progress.StatusDescription = done + " of " + uids.Count + " messages moved";
-                    WriteProgress(progress);
-                }
+                int chunkCount = NumberSet.Expand(chunk).Count;
+                done += chunkCount;
+                Progress.Add(chunkCount, ProgressTarget(mailbox));
             }
             return true;
         }
@@ -333,6 +354,8 @@ namespace ImapPS.Commands
 
         /// <inheritdoc />
         protected override string Action => Expunge ? "Delete permanently (\\Deleted + UID EXPUNGE)" : "Mark \\Deleted";
+
+        internal override string ProgressVerb => Expunge ? "deleted" : "marked deleted";
 
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {

@@ -48,10 +48,22 @@ namespace ImapPS.Commands
         /// <summary>Runs on each input record before its UIDs are collected.</summary>
         internal virtual void BeforeCollect() { }
 
+        private MessageProgress? _progress;
+
+        /// <summary>The progress of the whole command, over every batch; UIDs given on the command line make the total known.</summary>
+        internal MessageProgress Progress => _progress ??= new MessageProgress(this, MyInvocation.MyCommand.Name, "saved");
+
+        /// <summary>Counts a batch into the total when the whole job came on the command line.</summary>
+        internal void StartBatch(int messages)
+        {
+            if (!MyInvocation.ExpectingInput) Progress.AddToTotal(messages);
+        }
+
         /// <inheritdoc />
         protected override void EndProcessing()
         {
             FlushBatch();
+            _progress?.Complete();
             base.EndProcessing();
         }
 
@@ -158,7 +170,7 @@ namespace ImapPS.Commands
             }
             fetch.ContinueWith(t => responses.Add(t), TaskScheduler.Default);
             var seen = new HashSet<uint>();
-            var progress = uids.Count > 20 ? new ProgressRecord(51, "Save-ImapMessage", "Saving " + uids.Count + " messages to " + directory) : null;
+            StartBatch(uids.Count);
             try
             {
                 while (true)
@@ -186,14 +198,8 @@ namespace ImapPS.Commands
                         temp = TempPath(directory);
                         File.WriteAllBytes(temp, section.GetBytes() ?? Array.Empty<byte>());
                     }
-                    seen.Add(uid);
+                    if (seen.Add(uid)) Progress.Add(1, "to " + directory);
                     Commit(temp, target, uid);
-                    if (progress != null)
-                    {
-                        progress.PercentComplete = (int)(100L * seen.Count / uids.Count);
-                        progress.StatusDescription = seen.Count + " of " + uids.Count + " saved";
-                        WriteProgress(progress);
-                    }
                 }
             }
             finally
@@ -207,7 +213,6 @@ namespace ImapPS.Commands
             }
             foreach (var missing in uids.Where(u => !seen.Contains(u)))
                 WriteError(new ErrorRecord(new ItemNotFoundException("There is no message with UID " + missing + " in '" + mailbox + "'."), "MessageNotFound", ErrorCategory.ObjectNotFound, missing));
-            if (progress != null) { progress.RecordType = ProgressRecordType.Completed; WriteProgress(progress); }
         }
     }
 
@@ -256,6 +261,9 @@ namespace ImapPS.Commands
                     wanted.Add((m.Uid, parts[i], names[i]));
                 }
             }
+            StartBatch(uids.Count);
+            // Progress counts messages: those without a wanted attachment are done already.
+            Progress.Add(uids.Count - wanted.Select(w => w.Uid).Distinct().Count(), "to " + directory);
             if (wanted.Count == 0) return;
             if (!ShouldProcess(wanted.Count + " attachments of " + mailbox + " UID " + SequenceSet.Build(uids), "Save to '" + directory + "'")) return;
             Directory.CreateDirectory(directory);
@@ -290,6 +298,7 @@ namespace ImapPS.Commands
                             new MimeContent(input, ContentEncodingOf(w.Part.ContentTransferEncoding)).DecodeTo(output);
                         Place(_folder, temp, mailbox, uidValidity, w.Uid, w.Part.PartSpecifier, w.FileName);
                     }
+                    Progress.Add(1, "to " + directory);
                 }
             }
             finally

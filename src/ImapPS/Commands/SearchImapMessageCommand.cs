@@ -87,7 +87,7 @@ namespace ImapPS.Commands
         /// <summary>Has \Draft (-Draft:$false: has not).</summary>
         [Parameter] public SwitchParameter Draft { get; set; }
         /// <summary>Has one of these keywords.</summary>
-        [Parameter] [ArgumentCompleter(typeof(FlagCompleter))] public string[]? Keyword { get; set; }
+        [Parameter] [ArgumentCompleter(typeof(KeywordCompleter))] public string[]? Keyword { get; set; }
         /// <summary>Header field contains: @{ 'X-Mailer' = 'Outlook'; 'List-Id' = '' } ('' matches any message that has the field). Every field must match; several values of one field: any of them.</summary>
         [Parameter] public Hashtable? Header { get; set; }
         /// <summary>Leaves out messages that match any entry: criteria as a hashtable with the names of this cmdlet's parameters, e.g. @{ From = 'noreply'; Seen = $true }.</summary>
@@ -107,9 +107,12 @@ namespace ImapPS.Commands
         /// <summary>Only the matching UIDs (no FETCH): returns numbers (UInt32).</summary>
         [Parameter] public SwitchParameter UidOnly { get; set; }
 
+        private bool _mailboxOnCommandLine;
+
         /// <inheritdoc />
         protected override void BeginInput()
         {
+            _mailboxOnCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Mailbox));
             foreach (var k in Keyword ?? Array.Empty<string>())
             {
                 try
@@ -131,6 +134,12 @@ namespace ImapPS.Commands
             if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox);
             var mailbox = ResolveMailbox(session, Mailbox);
+            if (!_mailboxOnCommandLine && Mailbox != null && session.IsKnownUnselectable(mailbox))
+            {
+                // Get-ImapMailbox | Search-ImapMessage: a \Noselect hierarchy node holds no messages.
+                WriteVerbose("Skipped '" + mailbox + "': it cannot be selected (\\Noselect), so it holds no messages.");
+                return;
+            }
             var criteria = BuildCriteria(out bool utf8);
             var client = session.Client;
             if (_usesSaveDate && !client.HasCapability("SAVEDATE"))

@@ -12,8 +12,10 @@ namespace ImapPS.Commands
     [OutputType(typeof(void))]
     public sealed class DisconnectImapCommand : ImapCmdlet
     {
-        /// <summary>The sessions to close; by default the runspace's default session.</summary>
+        /// <summary>The sessions to close (objects, names or Ids); by default the runspace's default session.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [SessionArgument]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         public ImapSession[]? Session { get; set; }
 
         /// <inheritdoc />
@@ -62,6 +64,7 @@ namespace ImapPS.Commands
         /// <summary>Sessions whose name matches (wildcards allowed).</summary>
         [Parameter(Position = 0, ParameterSetName = "All")]
         [SupportsWildcards]
+        [ArgumentCompleter(typeof(SessionNameCompleter))]
         public string[]? Name { get; set; }
 
         /// <summary>Also sessions that are closed.</summary>

@@ -24,15 +24,17 @@ namespace ImapPS
             Session = session;
             Mailbox = mailbox;
             UidValidity = uidValidity;
-            Kind = kind;
+            EventKind = kind;
             TimeStamp = DateTimeOffset.Now;
         }
 
         /// <summary>When the change was seen.</summary>
         public DateTimeOffset TimeStamp { get; }
 
-        /// <summary>What happened.</summary>
-        public ImapIdleEventKind Kind { get; }
+        /// <summary>What happened: the name of an <see cref="ImapIdleEventKind"/> (a string, so serialisers write the name).</summary>
+        public string Kind => EventKind.ToString();
+
+        internal ImapIdleEventKind EventKind { get; }
 
         /// <summary>The mailbox watched.</summary>
         public string Mailbox { get; }
@@ -50,7 +52,9 @@ namespace ImapPS
         public uint? MessageCount { get; internal set; }
 
         /// <summary>The message's flags (NewMessage, FlagsChanged).</summary>
-        public IReadOnlyList<string>? Flags { get; internal set; }
+        public IReadOnlyList<string>? Flags { get => _flags; internal set => _flags = value == null ? null : ImapFlagList.From(value); }
+
+        private ImapFlagList? _flags;
 
         /// <summary>
         /// True for a message that arrived and was expunged before it could be read: its NewMessage
@@ -58,8 +62,11 @@ namespace ImapPS
         /// </summary>
         public bool Vanished { get; internal set; }
 
-        /// <summary>The session.</summary>
-        public ImapSession Session { get; }
+        /// <summary>The session (the hidden property Session in PowerShell).</summary>
+        internal ImapSession Session { get; }
+
+        /// <summary>The name of the session.</summary>
+        public string SessionName => Session.Name;
 
         /// <summary>The Id of <see cref="Session"/>: cmdlets refuse an object piped to them with another session's -Session.</summary>
         public int SessionId => Session.Id;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Management.Automation;
 using ImapPS.Client.Protocol;
 
 namespace ImapPS
@@ -7,14 +8,21 @@ namespace ImapPS
     /// <summary>A mailbox (folder): its name and attributes from LIST, with counts from STATUS or SELECT when asked for.</summary>
     public sealed class ImapMailbox
     {
+        private ImapFlagList _attributes = ImapFlagList.Empty;
+        private ImapFlagList? _flags;
+        private ImapFlagList? _permanentFlags;
+
         internal ImapMailbox(ImapSession session, string name)
         {
             Session = session;
             Name = name;
         }
 
-        /// <summary>The session the mailbox was listed on.</summary>
-        public ImapSession Session { get; }
+        /// <summary>The session the mailbox was listed on (the hidden property Session in PowerShell: it binds to -Session down the pipeline but is not serialised).</summary>
+        internal ImapSession Session { get; }
+
+        /// <summary>The name of the session the mailbox was listed on.</summary>
+        public string SessionName => Session.Name;
 
         /// <summary>The Id of <see cref="Session"/>: cmdlets refuse an object piped to them with another session's -Session.</summary>
         public int SessionId => Session.Id;
@@ -36,7 +44,7 @@ namespace ImapPS
         public string DisplayName => Delimiter is char d && Name.LastIndexOf(d) is int i && i >= 0 ? Name.Substring(i + 1) : Name;
 
         /// <summary>The LIST attributes (\HasChildren, \Noselect, \Subscribed, …).</summary>
-        public IReadOnlyList<string> Attributes { get; internal set; } = Array.Empty<string>();
+        public IReadOnlyList<string> Attributes { get => _attributes; internal set => _attributes = ImapFlagList.From(value); }
 
         /// <summary>The special use (\Sent, \Trash, \Drafts, \Junk, \Archive, \All, \Flagged), or null.</summary>
         public string? SpecialUse { get; internal set; }
@@ -69,16 +77,28 @@ namespace ImapPS
         public ulong? HighestModSeq { get; internal set; }
 
         /// <summary>The flags defined in the mailbox (SELECT only).</summary>
-        public IReadOnlyList<string>? Flags { get; internal set; }
+        public IReadOnlyList<string>? Flags { get => _flags; internal set => _flags = value == null ? null : ImapFlagList.From(value); }
 
         /// <summary>The flags that can be stored permanently (SELECT only).</summary>
-        public IReadOnlyList<string>? PermanentFlags { get; internal set; }
+        public IReadOnlyList<string>? PermanentFlags { get => _permanentFlags; internal set => _permanentFlags = value == null ? null : ImapFlagList.From(value); }
 
         /// <summary>True when selected read-only (EXAMINE or the server said READ-ONLY); null when not selected by this command.</summary>
         public bool? IsReadOnly { get; internal set; }
 
         /// <inheritdoc />
         public override string ToString() => Name;
+
+        /// <summary>
+        /// The object to write: a selected mailbox (Select-ImapMailbox) and one with counts get a
+        /// type name of their own, so the table shows the columns they fill and no empty ones.
+        /// </summary>
+        internal PSObject ToOutput()
+        {
+            var output = new PSObject(this);
+            if (IsReadOnly.HasValue) output.TypeNames.Insert(0, "ImapPS.ImapMailbox#Selected");
+            else if (Messages.HasValue || Unseen.HasValue) output.TypeNames.Insert(0, "ImapPS.ImapMailbox#Counts");
+            return output;
+        }
 
         internal static ImapMailbox FromList(ImapSession session, ListEntry entry) => new ImapMailbox(session, entry.Name)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Management.Automation;
 using System.Text;
 using ImapPS.Client.Protocol;
 using MimeKit;
@@ -12,10 +13,13 @@ namespace ImapPS
     /// A message in a mailbox, identified by mailbox, UIDVALIDITY and UID (stable across sessions),
     /// with the summary a mail client shows in its list. Get-ImapMessage -Full adds the parsed
     /// message; -Headers the header block; -BodyStructure the MIME tree as the server describes it.
+    /// The live references (Session, Message, Attachments, Headers, BodyStructure) are hidden
+    /// properties (ImapPS.types.ps1xml): reachable by name and bound down the pipeline, but left
+    /// out of ConvertTo-Json, Export-Csv and Format-List, which see the message's own data only.
     /// </summary>
     public sealed class ImapMessage
     {
-        private static readonly string[] NoFlags = new string[0];
+        private ImapFlagList _flags = ImapFlagList.Empty;
 
         internal ImapMessage(ImapSession session, string mailbox, uint uidValidity, uint uid)
         {
@@ -25,8 +29,11 @@ namespace ImapPS
             Uid = uid;
         }
 
-        /// <summary>The session the message was read on.</summary>
-        public ImapSession Session { get; }
+        /// <summary>The session the message was read on (the hidden property Session in PowerShell).</summary>
+        internal ImapSession Session { get; }
+
+        /// <summary>The name of the session the message was read on.</summary>
+        public string SessionName => Session.Name;
 
         /// <summary>The Id of <see cref="Session"/>: cmdlets refuse an object piped to them with another session's -Session.</summary>
         public int SessionId => Session.Id;
@@ -46,8 +53,8 @@ namespace ImapPS
         /// <summary>The message sequence number when it was read (changes as messages are expunged).</summary>
         public uint SequenceNumber { get; internal set; }
 
-        /// <summary>The flags (\Seen, \Flagged, keywords, …).</summary>
-        public IReadOnlyList<string> Flags { get; internal set; } = NoFlags;
+        /// <summary>The flags (\Seen, \Flagged, keywords, …); an <see cref="ImapFlagList"/>, which prints space-separated.</summary>
+        public IReadOnlyList<string> Flags { get => _flags; internal set => _flags = ImapFlagList.From(value); }
 
         /// <summary>When the server received the message (INTERNALDATE).</summary>
         public DateTimeOffset? InternalDate { get; internal set; }
@@ -59,16 +66,16 @@ namespace ImapPS
         public string? Subject { get; internal set; }
 
         /// <summary>The From addresses, names decoded.</summary>
-        public InternetAddressList From { get; internal set; } = new InternetAddressList();
+        public ImapAddressList From { get; internal set; } = ImapAddressList.Empty;
 
         /// <summary>The To addresses.</summary>
-        public InternetAddressList To { get; internal set; } = new InternetAddressList();
+        public ImapAddressList To { get; internal set; } = ImapAddressList.Empty;
 
         /// <summary>The Cc addresses.</summary>
-        public InternetAddressList Cc { get; internal set; } = new InternetAddressList();
+        public ImapAddressList Cc { get; internal set; } = ImapAddressList.Empty;
 
         /// <summary>The Reply-To addresses.</summary>
-        public InternetAddressList ReplyTo { get; internal set; } = new InternetAddressList();
+        public ImapAddressList ReplyTo { get; internal set; } = ImapAddressList.Empty;
 
         /// <summary>The Date header.</summary>
         public DateTimeOffset? Date { get; internal set; }
@@ -79,23 +86,25 @@ namespace ImapPS
         /// <summary>The In-Reply-To header.</summary>
         public string? InReplyTo { get; internal set; }
 
-        /// <summary>The parsed message (Get-ImapMessage -Full).</summary>
-        public MimeMessage? Message { get; internal set; }
+        /// <summary>The parsed message (Get-ImapMessage -Full; the hidden property Message in PowerShell).</summary>
+        internal MimeMessage? Message { get; set; }
 
-        /// <summary>The plain-text body (-Full, or -TextBody: from the HTML part when there is no plain one).</summary>
+        /// <summary>The plain-text body (-Full, or -TextBody: from the HTML part when there is no plain one). Hidden from Export-Csv and Format-List's default, which show one line per message; ConvertTo-Json includes it.</summary>
+        [Hidden]
         public string? TextBody { get; internal set; }
 
-        /// <summary>The HTML body (-Full; -TextBody when the text came from the HTML part).</summary>
+        /// <summary>The HTML body (-Full; -TextBody when the text came from the HTML part). Hidden like <see cref="TextBody"/>.</summary>
+        [Hidden]
         public string? HtmlBody { get; internal set; }
 
-        /// <summary>The attachments (-Full).</summary>
-        public IReadOnlyList<MimeEntity>? Attachments { get; internal set; }
+        /// <summary>The attachments (-Full; the hidden property Attachments in PowerShell).</summary>
+        internal IReadOnlyList<MimeEntity>? Attachments { get; set; }
 
-        /// <summary>The header block (-Headers).</summary>
-        public HeaderList? Headers { get; internal set; }
+        /// <summary>The header block (-Headers; the hidden property Headers in PowerShell).</summary>
+        internal HeaderList? Headers { get; set; }
 
-        /// <summary>The MIME structure as the server describes it (-BodyStructure).</summary>
-        public BodyStructure? BodyStructure { get; internal set; }
+        /// <summary>The MIME structure as the server describes it (-BodyStructure; the hidden property BodyStructure in PowerShell).</summary>
+        internal BodyStructure? BodyStructure { get; set; }
 
         /// <summary>True when the message has \Seen.</summary>
         public bool IsSeen => HasFlag("\\Seen");
@@ -141,9 +150,10 @@ namespace ImapPS
             HtmlBody = message.HtmlBody;
             Attachments = message.Attachments.ToList();
             if (Subject == null) Subject = message.Subject;
-            if (From.Count == 0) From = message.From;
-            if (To.Count == 0) To = message.To;
-            if (Cc.Count == 0) Cc = message.Cc;
+            if (From.Count == 0) From = ImapAddressList.FromMimeKit(message.From);
+            if (To.Count == 0) To = ImapAddressList.FromMimeKit(message.To);
+            if (Cc.Count == 0) Cc = ImapAddressList.FromMimeKit(message.Cc);
+            if (ReplyTo.Count == 0) ReplyTo = ImapAddressList.FromMimeKit(message.ReplyTo);
             if (Date == null && message.Date != DateTimeOffset.MinValue) Date = message.Date;
             if (MessageId == null && message.MessageId != null) MessageId = "<" + message.MessageId + ">";
         }
@@ -208,30 +218,21 @@ namespace ImapPS
             return Rfc2047.DecodePhrase(Utf8.GetBytes(raw));
         }
 
-        public static InternetAddressList Addresses(IReadOnlyList<EnvelopeAddress> addresses)
+        public static ImapAddressList Addresses(IReadOnlyList<EnvelopeAddress> addresses)
         {
-            var list = new InternetAddressList();
+            if (addresses.Count == 0) return ImapAddressList.Empty;
+            var list = new List<ImapAddress>(addresses.Count);
             foreach (var a in addresses)
             {
-                string? name = DecodePhrase(a.Name);
                 if (a.IsEmptyGroup)
                 {
-                    list.Add(new GroupAddress(DecodePhrase(a.GroupName) ?? ""));
+                    list.Add(new ImapAddress(DecodePhrase(a.GroupName), null));
                     continue;
                 }
-                var address = a.Address;
-                if (address == null) continue;
-                try
-                {
-                    list.Add(new MailboxAddress(name ?? "", address));
-                }
-                catch (ParseException)
-                {
-                    // Servers pass on whatever the sender wrote; keep it visible rather than drop it.
-                    list.Add(new GroupAddress((name != null ? name + " " : "") + "<" + address + ">"));
-                }
+                // Servers pass on whatever the sender wrote; an address MimeKit would reject is kept as text.
+                if (a.Address is string address) list.Add(new ImapAddress(DecodePhrase(a.Name), address));
             }
-            return list;
+            return new ImapAddressList(list);
         }
     }
 }

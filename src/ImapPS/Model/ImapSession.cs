@@ -37,6 +37,8 @@ namespace ImapPS
         private int _switchWaiters;
         private bool _switching;
         private IReadOnlyList<string> _mailboxCache = Array.Empty<string>();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _selectable = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> _keywords = new System.Collections.Concurrent.ConcurrentDictionary<string, string[]>(StringComparer.Ordinal);
         private string? _closeReason;
 
         internal ImapSession(Imap4Client client, string server, int port, string? user, string security, string? name)
@@ -75,11 +77,13 @@ namespace ImapPS
         /// <summary>True when the connection is encrypted.</summary>
         public bool IsEncrypted => Client.IsEncrypted;
 
-        /// <summary>The protocol state: NONAUTH, AUTH, SELECTED or LOGOUT.</summary>
-        public ImapState State => Client.AbortError != null ? ImapState.LOGOUT : Client.State;
+        /// <summary>The protocol state: NONAUTH, AUTH, SELECTED or LOGOUT (the name of an <see cref="ImapState"/>, so serialisers write the name).</summary>
+        public string State => ProtocolState.ToString();
+
+        internal ImapState ProtocolState => Client.AbortError != null ? ImapState.LOGOUT : Client.State;
 
         /// <summary>True while the session can be used.</summary>
-        public bool IsConnected => State != ImapState.LOGOUT;
+        public bool IsConnected => ProtocolState != ImapState.LOGOUT;
 
         /// <summary>
         /// Why the session is closed, as a sentence ("It was closed with Disconnect-Imap.", "The
@@ -102,15 +106,46 @@ namespace ImapPS
         /// <summary>When the session was opened.</summary>
         public DateTimeOffset ConnectedAt { get; }
 
-        /// <summary>The engine under the session, for scripts that need a command the cmdlets do not cover.</summary>
-        public Imap4Client Client { get; }
+        /// <summary>
+        /// The engine under the session, for scripts that need a command the cmdlets do not cover:
+        /// the hidden property Client in PowerShell, so that serialising a session never writes
+        /// the engine (its trace, its pool of other commands' responses).
+        /// </summary>
+        internal Imap4Client Client { get; }
 
         /// <summary>Mailbox names from the last listing, for tab completion.</summary>
-        public IReadOnlyList<string> MailboxNameCache
+        internal IReadOnlyList<string> MailboxNameCache
         {
             get => Volatile.Read(ref _mailboxCache);
-            internal set => Volatile.Write(ref _mailboxCache, value);
+            set => Volatile.Write(ref _mailboxCache, value);
         }
+
+        /// <summary>Remembers which of the mailboxes just listed can be selected (a hierarchy node with \Noselect cannot).</summary>
+        internal void NoteListed(IEnumerable<ImapMailbox> mailboxes)
+        {
+            foreach (var m in mailboxes) _selectable[m.Name] = m.IsSelectable;
+        }
+
+        /// <summary>True when the last listing that named <paramref name="mailbox"/> said it cannot be selected (\Noselect, \NonExistent).</summary>
+        internal bool IsKnownUnselectable(string mailbox) => _selectable.TryGetValue(mailbox, out var selectable) && !selectable;
+
+        /// <summary>
+        /// The keywords (flags without a backslash) <paramref name="mailbox"/> defines or can store
+        /// (FLAGS and PERMANENTFLAGS), as the server said when it was last selected on this session;
+        /// empty when it has not been. For tab completion.
+        /// </summary>
+        internal IReadOnlyList<string> KnownKeywords(string mailbox)
+        {
+            if (SameMailbox(SelectedMailbox, mailbox)) return KeywordsOfSelected();
+            if (string.Equals(mailbox, "INBOX", StringComparison.OrdinalIgnoreCase)) mailbox = "INBOX";
+            return _keywords.TryGetValue(mailbox, out var keywords) ? keywords : Array.Empty<string>();
+        }
+
+        private string[] KeywordsOfSelected()
+            => Client.MailboxFlags.Concat(Client.PermanentFlags)
+                .Where(f => f.Length > 0 && f[0] != '\\')
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToArray();
 
         /// <summary>True when the server offers <paramref name="capability"/>.</summary>
         public bool HasCapability(string capability) => Client.HasCapability(capability);
@@ -195,6 +230,7 @@ namespace ImapPS
                 }
                 _leased = mailbox;
                 _leasedReadOnly = Client.IsReadOnly;
+                _keywords[string.Equals(mailbox, "INBOX", StringComparison.OrdinalIgnoreCase) ? "INBOX" : mailbox] = KeywordsOfSelected();
                 _leaseCount++;
                 Monitor.PulseAll(_gate);
                 return new MailboxLease(this, mailbox, Client.UidValidity, _leasedReadOnly) { SelectResponse = response };

@@ -154,4 +154,44 @@ namespace ImapPS
         /// <inheritdoc />
         public override string ToString() => (Uid?.ToString() ?? "(missing)") + (Children.Count > 0 ? " +" + Children.Count : "");
     }
+
+    /// <summary>
+    /// The result of a raw command (Invoke-ImapCommand): the status, the text and imaplib2's data
+    /// items. The engine's parsed responses stay reachable by name (<c>Response</c>, <c>Tagged</c>,
+    /// <c>Untagged</c>) but are not serialised: they point back into the engine's buffers.
+    /// </summary>
+    public sealed class ImapCommandResult
+    {
+        internal ImapCommandResult(ImapSession session, string command, ImapPS.Client.ImapResponse response)
+        {
+            Session = session;
+            Command = command;
+            Response = response;
+        }
+
+        internal ImapSession Session { get; }
+
+        internal ImapPS.Client.ImapResponse Response { get; }
+
+        /// <summary>The name of the session the command ran on.</summary>
+        public string SessionName => Session.Name;
+
+        /// <summary>The command sent (e.g. UID FETCH).</summary>
+        public string Command { get; }
+
+        /// <summary>OK, NO or BAD.</summary>
+        public string Type => Response.Type;
+
+        /// <summary>True when the server answered OK.</summary>
+        public bool IsOk => Response.IsOk;
+
+        /// <summary>The tagged response's text.</summary>
+        public string Text => Response.Text;
+
+        /// <summary>The command's data in imaplib2's form: lines, and (text, literal) pairs.</summary>
+        public IReadOnlyList<ImapPS.Client.ImapDataItem> Data => Response.Data;
+
+        /// <summary>imaplib2's rendering, e.g. <c>('OK', ['1 2 3'])</c>.</summary>
+        public override string ToString() => Response.ToString();
+    }
 }
