@@ -138,6 +138,15 @@ public sealed class Suite
         }
 
         {
+            // imaplib2's surface: one blocking-style UID FETCH returning (type, data), every item's
+            // text read (and each literal's bytes counted) the way a ported imaplib2 script walks it.
+            var client = await Clients.EngineAsync(host, port, box).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => EngineW1TypeDataAsync(client)).ConfigureAwait(false);
+            await Clients.CloseAsync(client).ConfigureAwait(false);
+            results.Add(Results.Row(group, "engine: UidAsync(\"FETCH\", \"1:*\", …) → (type, data)", "engine", samples));
+        }
+
+        {
             var client = Clients.MailKit(host, port, box, FolderAccess.ReadOnly);
             var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(() =>
             {
@@ -178,6 +187,30 @@ public sealed class Suite
         Check(response);
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         return new RunSample(Seconds(start, end), count, 0, allocated, Seconds(start, firstTicks));
+    }
+
+    private static async Task<RunSample> EngineW1TypeDataAsync(Imap4Client client)
+    {
+        long start = Stopwatch.GetTimestamp();
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
+        var response = await client.UidAsync("FETCH", "1:*", W1Items).ConfigureAwait(false);
+        long mid = Stopwatch.GetTimestamp();
+        var (type, data) = response;
+        long mid2 = Stopwatch.GetTimestamp();
+        if (Environment.GetEnvironmentVariable("IMAPPS_BENCH_SPLIT") == "1")
+            Console.Error.WriteLine($"typedata: command {Seconds(start, mid):F3} s, data {Seconds(mid, mid2):F3} s, gc {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}");
+        if (type != "OK") throw new InvalidOperationException("UID FETCH answered " + type);
+        long count = 0, chars = 0;
+        foreach (var item in data)
+        {
+            chars += item.Text.Length + (item.Literal?.Length ?? 0);
+            if (!item.Text.EndsWith("}", StringComparison.Ordinal)) count++; // a pair's header continues in the next item
+        }
+        long end = Stopwatch.GetTimestamp();
+        if (chars == 0) throw new InvalidOperationException("UID FETCH returned no data.");
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        return new RunSample(Seconds(start, end), count, 0, allocated);
     }
 
     // ------------------------------------------------------------------ W1 through the cmdlets
