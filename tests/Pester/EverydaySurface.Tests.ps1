@@ -153,7 +153,7 @@ Describe 'Errors that tell the user what to do' {
             (Search-ImapMessage -Session $bob -Mailbox $name).Subject | Should -Be 'bob keeps this'
             # Without -Session the mailbox's own session is used.
             $mine | Remove-ImapMailbox -Confirm:$false
-            Get-ImapMailbox -Session $S -Name $name | Should -BeNullOrEmpty
+            @((Get-ImapMailbox -Session $S).Name) | Should -Not -Contain $name
         }
         finally {
             Remove-ImapMailbox -Session $bob -Name $name -Confirm:$false -ErrorAction SilentlyContinue

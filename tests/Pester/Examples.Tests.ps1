@@ -132,6 +132,7 @@ plugin {
             Variables  = @{ session = $session; cred = $credential; accessToken = $credential.GetNetworkCredential().Password }
             Inspector  = $null
             Confirm    = $null
+            InRepository = $false
         }
         return $script:Ctx
     }
@@ -139,13 +140,6 @@ plugin {
     function Remove-ExampleContext {
         if (-not $script:Ctx) { return }
         Get-ImapSession -IncludeClosed | Disconnect-Imap -ErrorAction SilentlyContinue
-        # An example that imports the module by a path of its own (README: ./out/ImapPS through a link in
-        # the example's folder) leaves ImapPS loaded from that folder; it is deleted below, so the module is
-        # imported again from the repository's out folder, or every later test file finds its files gone.
-        $loaded = Get-Module ImapPS
-        if ($loaded -and $loaded.ModuleBase.StartsWith($script:Ctx.Directory, [StringComparison]::Ordinal)) {
-            Import-Module (Join-Path $script:RepoRoot 'out/ImapPS') -Force -ErrorAction Stop
-        }
         Remove-Item -LiteralPath $script:Ctx.Directory -Recurse -Force -ErrorAction SilentlyContinue
         # The user's mail goes with it: one example's mailboxes never meet another's.
         $userHome = Join-Path $script:Server.MailRoot $script:Ctx.User
@@ -303,7 +297,10 @@ plugin {
         }
         $__block = [scriptblock]::Create($__Code)
         $__vars = @{}
-        Push-Location -LiteralPath $script:Ctx.Directory
+        # An example that imports the module by a relative path (README: ./out/ImapPS) runs where that path
+        # leads, the repository root: a copy imported from a temporary folder would leave PowerShell holding
+        # format files that are deleted with the folder, and every later test file would fail to import.
+        Push-Location -LiteralPath $(if ($script:Ctx.InRepository) { $script:RepoRoot } else { $script:Ctx.Directory })
         try {
             $__all = @(& {
                     . $__block
@@ -426,6 +423,7 @@ Describe 'Documentation examples' {
             $ctx = New-ExampleContext $Key
             try {
                 if ($spec.Confirm) { $ctx.Confirm = $spec.Confirm }
+                if ($spec.InRepository) { $ctx.InRepository = $true }
                 if ($spec.Setup) {
                     # A setup that fails is the test's fault: stop at once instead of running the example on half a fixture.
                     $ErrorActionPreference = 'Stop'
