@@ -181,6 +181,8 @@ Describe 'Missing UIDs and UID lists' {
         @{ Name = 'Move-ImapMessage'; Run = { param($in) $in | Move-ImapMessage -Session $S -Destination Dest -Verbose 4>&1 }; Check = { param($m) @(Search-ImapMessage -Session $S -Mailbox INBOX -Uid "$($m.Uid)").Count -eq 0 } }
         @{ Name = 'Remove-ImapMessage'; Run = { param($in) $in | Remove-ImapMessage -Session $S -Expunge -Confirm:$false -Verbose 4>&1 }; Check = { param($m) @(Search-ImapMessage -Session $S -Mailbox INBOX -Uid "$($m.Uid)").Count -eq 0 } }
     ) {
+        # The errors are collected as records (2>&1), whatever preference the test runner has.
+        $ErrorActionPreference = 'Continue'
         $m = @(New-Messages 2 | Get-ImapMessage -Session $S)
         $missing = [uint32]($m[-1].Uid + 1000)
         # Two piped messages, then a UID that names no message, all for INBOX: one batch.
