@@ -167,7 +167,7 @@ namespace ImapPS.Client
                 ValidStates = NonAuth,
                 OnTagged = EnterAuthOnOk,
             }).ConfigureAwait(false);
-            if (!response.IsOk) throw new ImapException("LOGIN failed: " + response.Text);
+            if (!response.IsOk) throw new ImapCommandException("LOGIN", response);
             await AfterAuthenticationAsync(response).ConfigureAwait(false);
             return response;
         }
@@ -211,7 +211,7 @@ namespace ImapPS.Client
                     await WriteLineAsync(cmd, Encoding.ASCII.GetBytes(line + "\r\n"), "*** (AUTHENTICATE data)").ConfigureAwait(false);
                 },
             }).ConfigureAwait(false);
-            if (!response.IsOk) throw new ImapException("AUTHENTICATE " + mechanism.Name + " failed: " + response.Text);
+            if (!response.IsOk) throw new ImapCommandException("AUTHENTICATE " + mechanism.Name, response);
             await AfterAuthenticationAsync(response).ConfigureAwait(false);
             return response;
         }
@@ -402,11 +402,12 @@ namespace ImapPS.Client
         /// <summary>LIST with LIST-EXTENDED selection and return options, e.g. <c>RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))</c>.</summary>
         public Task<ImapResponse> ListExtendedAsync(string? selectionOptions, string directory, string pattern, string? returnOptions)
         {
-            RequireCapability("LIST-EXTENDED", "LIST-EXTENDED");
+            // Names first: a name no server accepts is refused as such, whatever the server offers.
             var args = new List<ImapArgument>();
             if (!string.IsNullOrEmpty(selectionOptions)) args.Add(ImapArgument.Raw(selectionOptions!));
             args.Add(ListName(directory));
             args.Add(ListName(pattern));
+            RequireCapability("LIST-EXTENDED", "LIST-EXTENDED");
             if (!string.IsNullOrEmpty(returnOptions)) { args.Add(ImapArgument.Atom("RETURN")); args.Add(ImapArgument.Raw(returnOptions!)); }
             return RunAsync(new CommandSpec("LIST", args.ToArray()) { Collects = new[] { "LIST", "STATUS" }, DataName = "LIST", ValidStates = Authenticated });
         }
@@ -538,7 +539,7 @@ namespace ImapPS.Client
             if (IsCompressed) throw new ImapException("Compression is already active.");
             RequireCapability("COMPRESS DEFLATE", "COMPRESS=DEFLATE");
             var response = await RunAsync(CompressSpec("COMPRESS", new[] { ImapArgument.Atom("DEFLATE") })).ConfigureAwait(false);
-            if (!response.IsOk) throw new ImapException("COMPRESS failed: " + response.Text);
+            if (!response.IsOk) throw new ImapCommandException("COMPRESS", response);
             return response;
         }
 

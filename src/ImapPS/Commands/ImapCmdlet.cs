@@ -115,6 +115,12 @@ namespace ImapPS.Commands
                         id = "MailboxUnavailable"; category ??= ErrorCategory.ResourceUnavailable; break;
                     case ImapSecurityException _:
                         id = "SecurityError"; category ??= ErrorCategory.SecurityError; break;
+                    case ImapAbortException abort when abort.InnerException is ImapSecurityException:
+                        id = "SecurityError"; category ??= ErrorCategory.SecurityError; break;
+                    case ImapReadOnlyException _:
+                        id = "MailboxReadOnly"; category ??= ErrorCategory.PermissionDenied; break;
+                    case ImapCapabilityException _:
+                        id = "CapabilityMissing"; category ??= ErrorCategory.NotImplemented; break;
                     case ImapAbortException _:
                         id = "ConnectionLost"; category ??= ErrorCategory.ConnectionError; break;
                     case ImapCommandException cmd when cmd.IsNonExistent:
@@ -363,32 +369,5 @@ namespace ImapPS.Commands
                 return null;
             }
         }
-    }
-
-    /// <summary>The server answered a command with NO or BAD.</summary>
-    public sealed class ImapCommandException : ImapException
-    {
-        internal ImapCommandException(string what, ImapResponse response)
-            : base(what + " failed: " + (response.Type.Length > 0 ? response.Type + " " : "") + response.Text)
-        {
-            ResponseType = response.Type;
-            ResponseCode = response.Tagged?.CodeName;
-            ServerText = response.Text;
-        }
-
-        /// <summary>NO or BAD.</summary>
-        public string ResponseType { get; }
-
-        /// <summary>The response code (e.g. NONEXISTENT, ALREADYEXISTS, OVERQUOTA), if any.</summary>
-        public string? ResponseCode { get; }
-
-        /// <summary>The server's text.</summary>
-        public string ServerText { get; }
-
-        // Servers without RFC 5530 codes only say it in words.
-        internal bool IsNonExistent => ResponseCode == "NONEXISTENT" || ResponseCode == "TRYCREATE" ||
-            ServerText.IndexOf("doesn't exist", StringComparison.OrdinalIgnoreCase) >= 0 ||
-            ServerText.IndexOf("does not exist", StringComparison.OrdinalIgnoreCase) >= 0 ||
-            ServerText.IndexOf("no such mailbox", StringComparison.OrdinalIgnoreCase) >= 0;
     }
 }

@@ -321,28 +321,4 @@ namespace ImapPS
 
         public void Dispose() => Interlocked.Exchange(ref _session, null)?.Release();
     }
-
-    /// <summary>The server refused to select (or otherwise find) a mailbox.</summary>
-    public sealed class ImapMailboxException : ImapException
-    {
-        internal ImapMailboxException(string mailbox, ImapResponse response)
-            : base("Cannot open mailbox '" + mailbox + "': " + response.Text)
-        {
-            Mailbox = mailbox;
-            ResponseCode = response.Tagged?.CodeName;
-            ServerText = response.Text;
-        }
-
-        /// <summary>The mailbox name.</summary>
-        public string Mailbox { get; }
-
-        /// <summary>The response code, e.g. NONEXISTENT.</summary>
-        public string? ResponseCode { get; }
-
-        /// <summary>The server's text.</summary>
-        public string ServerText { get; }
-
-        /// <summary>True when the server said the mailbox does not exist.</summary>
-        public bool IsNotFound => ResponseCode == "NONEXISTENT" || ServerText.IndexOf("exist", StringComparison.OrdinalIgnoreCase) >= 0;
-    }
 }
