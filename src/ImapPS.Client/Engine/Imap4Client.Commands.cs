@@ -904,11 +904,17 @@ namespace ImapPS.Client
         public ImapResponse Idle(TimeSpan? timeout = null, ImapCallback? callback = null, object? callbackArgument = null)
             => Call(IdleAsync(timeout), callback, callbackArgument);
 
+        /// <summary>
+        /// How long one IDLE lasts by default: servers may drop a client idle for 30 minutes
+        /// (RFC 2177), so it is renewed before that. Invoke-ImapIdle renews at the same interval.
+        /// </summary>
+        public static readonly TimeSpan IdleRenewal = TimeSpan.FromMinutes(29);
+
         /// <inheritdoc cref="Idle"/>
         public Task<ImapResponse> IdleAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
             RequireCapability("IDLE", "IDLE");
-            var limit = timeout ?? TimeSpan.FromMinutes(29);
+            var limit = timeout ?? IdleRenewal;
             CancellationTokenRegistration registration = default;
             var spec = new CommandSpec("IDLE")
             {

@@ -349,11 +349,11 @@ namespace ImapPS.Commands
             task.ContinueWith(_ => _pipelineWork.Add(() => { }), TaskScheduler.Default);
             while (!task.IsCompleted)
             {
-                if (_pipelineWork.TryTake(out var work, 50, Stopping)) work();
+                if (_pipelineWork.TryTake(out var work, 50, StopToken)) work();
                 FlushTrace();
             }
             FlushTrace();
-            return ImapSession.Wait(task, Stopping);
+            return ImapSession.Wait(task, StopToken);
         }
 
         private bool OnPipelineThread(Func<bool> func)

@@ -24,7 +24,7 @@ namespace ImapPS.Commands
         private bool _debug;
 
         /// <summary>Cancelled when the pipeline is stopped (Ctrl+C, Select-Object -First).</summary>
-        protected CancellationToken Stopping => _stopping.Token;
+        protected CancellationToken StopToken => _stopping.Token;
 
         /// <inheritdoc />
         protected override void StopProcessing() => _stopping.Cancel();
@@ -75,10 +75,10 @@ namespace ImapPS.Commands
         {
             if (_traced != null)
             {
-                while (!task.Wait(50, Stopping)) FlushTrace();
+                while (!task.Wait(50, StopToken)) FlushTrace();
                 FlushTrace();
             }
-            return ImapSession.Wait(task, Stopping);
+            return ImapSession.Wait(task, StopToken);
         }
 
         /// <summary>Waits for a task without a result.</summary>
@@ -287,7 +287,7 @@ namespace ImapPS.Commands
             catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is PipelineClosedException))
             {
                 FlushTrace();
-                if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+                if (ex is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
                 if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ifCut != null && ex is ImapAbortException ? new ImapAbortException(ex.Message.TrimEnd('.') + ". " + ifCut, ex) : ex, target));
                 WriteError(ErrorFor(ex, target));
                 result = default!;
@@ -339,12 +339,12 @@ namespace ImapPS.Commands
             MailboxPaths paths;
             try
             {
-                paths = session.GetMailboxPaths(Stopping);
+                paths = session.GetMailboxPaths(StopToken);
             }
             catch (Exception ex) when (!(ex is PipelineStoppedException))
             {
                 FlushTrace();
-                if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+                if (ex is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
                 ThrowTerminatingError(ErrorFor(ex, path));
                 throw;
             }
@@ -358,12 +358,12 @@ namespace ImapPS.Commands
         {
             try
             {
-                return session.UseMailbox(mailbox, readOnly, Stopping, reselect);
+                return session.UseMailbox(mailbox, readOnly, StopToken, reselect);
             }
             catch (Exception ex) when (!(ex is PipelineStoppedException))
             {
                 FlushTrace();
-                if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+                if (ex is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
                 if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ex, mailbox));
                 WriteError(ErrorFor(ex, mailbox));
                 return null;

@@ -102,7 +102,7 @@ namespace ImapPS.Commands
         /// <summary>UID STORE on the UIDs, split so no command line grows too long.</summary>
         internal bool Store(ImapSession session, List<uint> uids, string operation, string flags, string mailbox, string? doneBefore = null)
         {
-            foreach (var set in SequenceSet.BuildChunks(uids, 4000))
+            foreach (var set in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
                 string ifCut = (doneBefore ?? "") + "UID STORE " + operation + " " + flags + " of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
                     "check the flags of these messages before relying on them.";
@@ -226,7 +226,7 @@ namespace ImapPS.Commands
             _copies.Clear();
             var set = new HashSet<uint>(uids);
             int copied = 0;
-            foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
+            foreach (var chunk in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
                 string ifCut = (copied > 0 ? copied + " of the " + uids.Count + " messages were copied before. " : "") +
                     "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + destination + "' was sent, outcome unknown: '" + destination +
@@ -282,7 +282,7 @@ namespace ImapPS.Commands
                 return false;
             }
             int done = 0;
-            foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
+            foreach (var chunk in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
                 if (client.HasCapability("MOVE"))
                 {
@@ -367,7 +367,7 @@ namespace ImapPS.Commands
             }
             if (!Store(session, uids, "+FLAGS.SILENT", "(\\Deleted)", mailbox)) return false;
             if (!Expunge) return true;
-            foreach (var set in SequenceSet.BuildChunks(uids, 4000))
+            foreach (var set in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
                 string ifCut = "The messages were marked \\Deleted; UID EXPUNGE of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
                     "they may still be there, marked \\Deleted.";

@@ -113,6 +113,12 @@ namespace ImapPS
         /// </summary>
         internal Imap4Client Client { get; }
 
+        /// <summary>
+        /// The longest UID set one command carries: half of <see cref="ImapClientOptions.MaxCommandLength"/>,
+        /// which leaves the other half for the command's other arguments (flags, a mailbox name).
+        /// </summary>
+        internal int MaxUidSetLength => Client.Options.MaxCommandLength / 2;
+
         /// <summary>Mailbox names from the last listing, for tab completion.</summary>
         internal IReadOnlyList<string> MailboxNameCache
         {
