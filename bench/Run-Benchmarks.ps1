@@ -19,12 +19,14 @@ param(
     [switch]$Quick,
     # Runs per workload (default 3; 1 with -Quick).
     [int]$Runs = 0,
-    # Only these parts: W1 W2 W3 W3rtt W4 W5 W6 cmdlets save idle scale python.
+    # Only these parts: W1 W2 W3 W3rtt W4 W5 W6 cmdlets cold save idle scale python.
     [string[]]$Only,
     # Skip these parts.
     [string[]]$Skip,
     # The ImapPS module manifest (or .dll) for the cmdlet workloads; the module build.ps1 assembled in out/ImapPS when omitted.
     [string]$ModulePath,
+    # A second module (e.g. an earlier build) whose cmdlet and cold-start rows run beside -ModulePath's in the same run, labelled "before:".
+    [string]$BaselineModulePath,
     [string]$Configuration = 'Release',
     # Where the Markdown results go (default docs/performance.md, or bench/out/results-quick.md with -Quick).
     [string]$Output,
@@ -73,6 +75,7 @@ if ($Runs -gt 0) { $arguments += @('--runs', $Runs) }
 if ($Only) { $arguments += @('--only', ($Only -join ',')) }
 if ($Skip) { $arguments += @('--skip', ($Skip -join ',')) }
 if ($ModulePath) { $arguments += @('--module', $ModulePath) }
+if ($BaselineModulePath) { $arguments += @('--baseline-module', $BaselineModulePath) }
 if ($Output) { $arguments += @('--output', $Output) }
 
 & dotnet $dll @arguments

@@ -20,7 +20,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "child") return await ChildModes.RunAsync(args);
         if (args.Length > 0 && (args[0] == "--help" || args[0] == "-h"))
         {
-            Console.WriteLine("ImapPS.Bench [--quick] [--runs N] [--mixed N] [--small N] [--only W1,W2,…] [--skip …] [--module PATH.psd1] [--output FILE] [--repo DIR] [--python PATH]");
+            Console.WriteLine("ImapPS.Bench [--quick] [--runs N] [--mixed N] [--small N] [--only W1,W2,…] [--skip …] [--module PATH.psd1] [--baseline-module PATH.psd1] [--output FILE] [--repo DIR] [--python PATH]");
             Console.WriteLine("parts: " + string.Join(", ", Settings.Parts));
             return 0;
         }

@@ -23,6 +23,8 @@ public sealed class Settings
     public string RepoRoot { get; set; } = "";
     public string Python { get; set; } = "/usr/bin/python3";
     public string? ModulePath { get; set; }
+    /// <summary>A second module (e.g. main's build) whose cmdlet and cold rows run beside --module's in the same run, labelled "before".</summary>
+    public string? BaselineModulePath { get; set; }
     public string? Output { get; set; }
     public string CommandLine { get; set; } = "";
     public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -61,6 +63,7 @@ public sealed class Settings
                 case "--repo": s.RepoRoot = Path.GetFullPath(Value()); break;
                 case "--python": s.Python = Value(); break;
                 case "--module": s.ModulePath = Value(); break;
+                case "--baseline-module": s.BaselineModulePath = Value(); break;
                 case "--output": s.Output = Value(); break;
                 case "--only": foreach (var p in Value().Split(',', StringSplitOptions.RemoveEmptyEntries)) s.Only.Add(p.Trim()); break;
                 case "--skip": foreach (var p in Value().Split(',', StringSplitOptions.RemoveEmptyEntries)) s.Skip.Add(p.Trim()); break;
@@ -79,5 +82,5 @@ public sealed class Settings
         return dir?.FullName ?? Directory.GetCurrentDirectory();
     }
 
-    public static readonly string[] Parts = { "W1", "W2", "W3", "W3rtt", "W4", "W5", "W6", "cmdlets", "save", "idle", "scale", "python" };
+    public static readonly string[] Parts = { "W1", "W2", "W3", "W3rtt", "W4", "W5", "W6", "cmdlets", "cold", "save", "idle", "scale", "python" };
 }

@@ -50,6 +50,7 @@ public sealed class Suite
 
         if (settings.Runs_("W1")) await W1Async(mixed, "W1", runs).ConfigureAwait(false);
         if (settings.Runs_("cmdlets")) await CmdletsAsync(mixed, "W1 cmdlets").ConfigureAwait(false);
+        if (settings.Runs_("cold")) await ColdStartAsync(mixed, runs).ConfigureAwait(false);
         if (settings.Runs_("W2")) await W2Async(mixed, runs).ConfigureAwait(false);
         if (settings.Runs_("W3")) await W3Async(mixed, runs, null).ConfigureAwait(false);
         if (settings.Runs_("W3rtt"))
@@ -138,6 +139,15 @@ public sealed class Suite
         }
 
         {
+            // imaplib2's surface: one blocking-style UID FETCH returning (type, data), every item's
+            // text read (and each literal's bytes counted) the way a ported imaplib2 script walks it.
+            var client = await Clients.EngineAsync(host, port, box).ConfigureAwait(false);
+            var samples = await Measure.RunAsync(runs, () => EngineW1TypeDataAsync(client)).ConfigureAwait(false);
+            await Clients.CloseAsync(client).ConfigureAwait(false);
+            results.Add(Results.Row(group, "engine: UidAsync(\"FETCH\", \"1:*\", …) → (type, data)", "engine", samples));
+        }
+
+        {
             var client = Clients.MailKit(host, port, box, FolderAccess.ReadOnly);
             var samples = await Measure.RunAsync(runs, () => Measure.TimeAsync(() =>
             {
@@ -180,12 +190,41 @@ public sealed class Suite
         return new RunSample(Seconds(start, end), count, 0, allocated, Seconds(start, firstTicks));
     }
 
+    private static async Task<RunSample> EngineW1TypeDataAsync(Imap4Client client)
+    {
+        long start = Stopwatch.GetTimestamp();
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        int g0 = GC.CollectionCount(0), g1 = GC.CollectionCount(1), g2 = GC.CollectionCount(2);
+        var response = await client.UidAsync("FETCH", "1:*", W1Items).ConfigureAwait(false);
+        long mid = Stopwatch.GetTimestamp();
+        var (type, data) = response;
+        long mid2 = Stopwatch.GetTimestamp();
+        if (Environment.GetEnvironmentVariable("IMAPPS_BENCH_SPLIT") == "1")
+            Console.Error.WriteLine($"typedata: command {Seconds(start, mid):F3} s, data {Seconds(mid, mid2):F3} s, gc {GC.CollectionCount(0) - g0}/{GC.CollectionCount(1) - g1}/{GC.CollectionCount(2) - g2}");
+        if (type != "OK") throw new InvalidOperationException("UID FETCH answered " + type);
+        long count = 0, chars = 0;
+        foreach (var item in data)
+        {
+            chars += item.Text.Length + (item.Literal?.Length ?? 0);
+            if (!item.Text.EndsWith("}", StringComparison.Ordinal)) count++; // a pair's header continues in the next item
+        }
+        long end = Stopwatch.GetTimestamp();
+        if (chars == 0) throw new InvalidOperationException("UID FETCH returned no data.");
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        return new RunSample(Seconds(start, end), count, 0, allocated);
+    }
+
     // ------------------------------------------------------------------ W1 through the cmdlets
 
     private async Task CmdletsAsync(MailboxInfo box, string group)
     {
-        log($"{group}: W1 through the cmdlets");
-        string? module = settings.ModulePath;
+        if (settings.BaselineModulePath != null) await CmdletsAsync(box, group, settings.BaselineModulePath, "before: ").ConfigureAwait(false);
+        await CmdletsAsync(box, group, settings.ModulePath, "").ConfigureAwait(false);
+    }
+
+    private async Task CmdletsAsync(MailboxInfo box, string group, string? module, string prefix)
+    {
+        log($"{group}: W1 through the cmdlets {prefix}");
         if (module == null || !File.Exists(module))
         {
             results.Notes.Add($"{group}: PENDING MODULE — the cmdlet workloads (bench/Measure-Cmdlets.ps1) need the built ImapPS module " +
@@ -214,7 +253,7 @@ public sealed class Suite
         results.Add(new TimingRow
         {
             Group = group.Replace(" cmdlets", ""),
-            Label = "cmdlets: Get-ImapMessage -All | Measure-Object",
+            Label = prefix + "cmdlets: Get-ImapMessage -All | Measure-Object",
             Client = "cmdlets",
             Seconds = seconds,
             Count = count,
@@ -226,12 +265,84 @@ public sealed class Suite
             results.Add(new TimingRow
             {
                 Group = group.Replace(" cmdlets", ""),
-                Label = "cmdlets: Search-ImapMessage | Measure-Object",
+                Label = prefix + "cmdlets: Search-ImapMessage | Measure-Object",
                 Client = "cmdlets",
                 Seconds = search.EnumerateArray().Select(e => e.GetDouble()).ToList(),
                 Count = count,
             });
         }
+    }
+
+    // ------------------------------------------------------------------ cold starts (issue 18)
+
+    /// <summary>
+    /// Fresh pwsh processes (bench/Measure-ColdStart.ps1), one per sample: the one-shot script's
+    /// Import-Module + Connect-Imap + first Get-ImapMessage -Uid, and a scheduled job's first
+    /// Search-ImapMessage | Measure-Object against the same pipeline warm in that process.
+    /// </summary>
+    private async Task ColdStartAsync(MailboxInfo box, int runs)
+    {
+        if (settings.BaselineModulePath != null) await ColdStartAsync(box, runs, settings.BaselineModulePath, "before: ").ConfigureAwait(false);
+        await ColdStartAsync(box, runs, settings.ModulePath, "").ConfigureAwait(false);
+    }
+
+    private async Task ColdStartAsync(MailboxInfo box, int runs, string? module, string prefix)
+    {
+        log($"cold: {runs} fresh pwsh processes per mode {prefix}");
+        if (module == null || !File.Exists(module))
+        {
+            results.Notes.Add("cold: PENDING MODULE — bench/Measure-ColdStart.ps1 needs the built ImapPS module (--module).");
+            return;
+        }
+
+        string script = Path.Combine(settings.RepoRoot, "bench", "Measure-ColdStart.ps1");
+        async Task<System.Text.Json.JsonElement> Child(string mode)
+        {
+            string json = await RunProcessAsync("dotnet", new[]
+            {
+                "pwsh", "-NoProfile", "-NonInteractive", "-File", script, "-Mode", mode,
+                "-ModulePath", module, "-Server", host, "-Port", port.ToString(CultureInfo.InvariantCulture),
+                "-User", box.User, "-Password", box.Password, "-Uid", (box.Count / 2).ToString(CultureInfo.InvariantCulture),
+            }, TimeSpan.FromMinutes(5), settings.RepoRoot).ConfigureAwait(false);
+            return System.Text.Json.JsonDocument.Parse(LastJsonLine(json)).RootElement.Clone();
+        }
+
+        var import = new List<double>();
+        var connect = new List<double>();
+        var first = new List<double>();
+        var total = new List<double>();
+        for (int i = 0; i < runs; i++)
+        {
+            var doc = await Child("OneShot").ConfigureAwait(false);
+            double a = doc.GetProperty("import").GetDouble(), b = doc.GetProperty("connect").GetDouble(), c = doc.GetProperty("first").GetDouble();
+            import.Add(a);
+            connect.Add(b);
+            first.Add(c);
+            total.Add(a + b + c);
+        }
+
+        string Ms(double s) => (s * 1000).ToString("F0", CultureInfo.InvariantCulture) + " ms";
+        results.Facts.Add(new FactRow(prefix + "cold one-shot: Import-Module + Connect-Imap + first Get-ImapMessage -Uid (fresh pwsh, medians)",
+            $"{Ms(Measure.Median(total))} = {Ms(Measure.Median(import))} + {Ms(Measure.Median(connect))} + {Ms(Measure.Median(first))}",
+            "≤ 200 ms together", Measure.Median(total) <= 0.2 ? "met" : "missed"));
+
+        var cold = new List<double>();
+        var warm = new List<double>();
+        var jobImport = new List<double>();
+        for (int i = 0; i < runs; i++)
+        {
+            var doc = await Child("Job").ConfigureAwait(false);
+            long count = doc.GetProperty("count").GetInt64();
+            if (count != box.Count) throw new InvalidOperationException($"cold: Search-ImapMessage counted {count}, expected {box.Count}.");
+            cold.Add(doc.GetProperty("cold").GetDouble());
+            warm.Add(Measure.Median(doc.GetProperty("warm").EnumerateArray().Select(e => e.GetDouble())));
+            jobImport.Add(doc.GetProperty("import").GetDouble());
+        }
+
+        double ratio = Measure.Median(cold) / Measure.Median(warm);
+        results.Facts.Add(new FactRow(prefix + $"scheduled job: first Search-ImapMessage -Mailbox INBOX | Measure-Object after Import-Module ({box.Count:N0} messages, fresh pwsh, medians)",
+            $"{Measure.Median(cold):F2} s cold, {Measure.Median(warm):F2} s warm in the same process ({ratio:F2} ×); Import-Module {Ms(Measure.Median(jobImport))}",
+            "≤ 1.2 × warm", ratio <= 1.2 ? "met" : "missed"));
     }
 
     // ------------------------------------------------------------------ W2

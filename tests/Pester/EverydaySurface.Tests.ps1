@@ -132,6 +132,35 @@ Describe 'Errors that tell the user what to do' {
         finally { Disconnect-Imap -Session $bob }
     }
 
+    It 'refuses a mailbox of one account piped with -Session of another (SessionMismatch), and leaves the other account''s same-named mailbox alone' {
+        $bobCred = New-ImapTestUser -Server $Server
+        $bob = Connect-ImapTest -Server $Server -Credential $bobCred
+        $name = 'Same' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        try {
+            $mine = New-ImapMailbox -Session $S -Name $name
+            $null = New-ImapMailbox -Session $bob -Name $name
+            $null = Add-ImapMessage -Session $bob -Mailbox $name -Message (New-ImapTestMessage -Subject 'bob keeps this')
+            $mine | Remove-ImapMailbox -Session $bob -Confirm:$false -ErrorVariable e1 -ErrorAction SilentlyContinue
+            $e1.Count | Should -Be 1
+            $e1[0].FullyQualifiedErrorId | Should -Be 'SessionMismatch,ImapPS.Commands.RemoveImapMailboxCommand'
+            $e1[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $mine | Rename-ImapMailbox -Session $bob -NewName ($name + 'x') -Confirm:$false -ErrorVariable e2 -ErrorAction SilentlyContinue
+            $e2[0].FullyQualifiedErrorId | Should -Be 'SessionMismatch,ImapPS.Commands.RenameImapMailboxCommand'
+            $mine | Get-ImapMessage -Session $bob -All -ErrorVariable e3 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $e3[0].FullyQualifiedErrorId | Should -Be 'SessionMismatch,ImapPS.Commands.GetImapMessageCommand'
+            # bob's mailbox of the same name is untouched.
+            (Get-ImapMailbox -Session $bob -Name $name).Name | Should -Be $name
+            (Search-ImapMessage -Session $bob -Mailbox $name).Subject | Should -Be 'bob keeps this'
+            # Without -Session the mailbox's own session is used.
+            $mine | Remove-ImapMailbox -Confirm:$false
+            @((Get-ImapMailbox -Session $S).Name) | Should -Not -Contain $name
+        }
+        finally {
+            Remove-ImapMailbox -Session $bob -Name $name -Confirm:$false -ErrorAction SilentlyContinue
+            Disconnect-Imap -Session $bob
+        }
+    }
+
     It 'warns that -Security None sends the password in clear' {
         $s = Connect-Imap -Server $Server.Host -Port $Server.ImapPort -Credential $Cred -Security None -WarningVariable w -WarningAction SilentlyContinue
         try {

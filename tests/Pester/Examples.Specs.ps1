@@ -30,11 +30,9 @@ function MetadataOf([string]$Mailbox, [string]$Entry) {
 }
 
 $ExampleSpecs['README 1'] = @{
-    Setup = {
-        . $specBossMail
-        # The example imports the module from the repository's out folder.
-        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $ctx.Directory 'out') -Target (Join-Path $script:RepoRoot 'out')
-    }
+    Setup = { . $specBossMail }
+    # The example imports the module from the repository's out folder, as a reader who built it would.
+    InRepository = $true
     Check = $specBossFiled
 }
 
@@ -311,6 +309,10 @@ $ExampleSpecs['Get-ImapNamespace 3'] = @{
         $null = New-ImapMailbox -Session $bob -Name $folder
         $null = Set-ImapAcl -Session $bob -Mailbox $folder -Identifier $ctx.User -Rights lr
         Disconnect-Imap -Session $bob
+        # bob's Connect-Imap made his session the default, and closing it leaves none (commands never fall back to
+        # another session): the example's user connects again, as a script would.
+        $script:Ctx.Session = Connect-Fixture $script:Ctx.Credential
+        Preset session $script:Ctx.Session
         Preset folder $folder
     }
     Check = { $Output.Name | Should -Contain "shared/bob/Team-$($ctx.User)" }

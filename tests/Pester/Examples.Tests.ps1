@@ -77,7 +77,6 @@ BeforeAll {
     # Examples that fail because of a known defect of the module or its docs that another branch fixes.
     # The lead removes an entry when the fix is merged; the example then has to pass.
     $script:KnownDefects = @{
-        'Invoke-ImapIdle 3' = 'Move-ImapMessage collects piped messages into batches and moves them only at the end of the pipeline, so behind Invoke-ImapIdle (which never ends) nothing is filed, and Ctrl+C drops the batch silently; reported to the lead'
     }
 
     #region Server and per-example context
@@ -133,6 +132,7 @@ plugin {
             Variables  = @{ session = $session; cred = $credential; accessToken = $credential.GetNetworkCredential().Password }
             Inspector  = $null
             Confirm    = $null
+            InRepository = $false
         }
         return $script:Ctx
     }
@@ -297,7 +297,10 @@ plugin {
         }
         $__block = [scriptblock]::Create($__Code)
         $__vars = @{}
-        Push-Location -LiteralPath $script:Ctx.Directory
+        # An example that imports the module by a relative path (README: ./out/ImapPS) runs where that path
+        # leads, the repository root: a copy imported from a temporary folder would leave PowerShell holding
+        # format files that are deleted with the folder, and every later test file would fail to import.
+        Push-Location -LiteralPath $(if ($script:Ctx.InRepository) { $script:RepoRoot } else { $script:Ctx.Directory })
         try {
             $__all = @(& {
                     . $__block
@@ -420,6 +423,7 @@ Describe 'Documentation examples' {
             $ctx = New-ExampleContext $Key
             try {
                 if ($spec.Confirm) { $ctx.Confirm = $spec.Confirm }
+                if ($spec.InRepository) { $ctx.InRepository = $true }
                 if ($spec.Setup) {
                     # A setup that fails is the test's fault: stop at once instead of running the example on half a fixture.
                     $ErrorActionPreference = 'Stop'

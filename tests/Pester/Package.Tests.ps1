@@ -132,7 +132,8 @@ $env:PSModulePath = $env:IMAPPS_INSTALL_ROOT + [IO.Path]::PathSeparator + $env:P
 Import-Module ImapPS
 $password = ConvertTo-SecureString $env:IMAPPS_TEST_PASSWORD -AsPlainText -Force
 $credential = [pscredential]::new($env:IMAPPS_TEST_USER, $password)
-$session = Connect-Imap -Server $env:IMAPPS_TEST_HOST -Port ([int]$env:IMAPPS_TEST_PORT) -Credential $credential -Security None
+# -Security None warns on the host, which a redirected child writes to stdout (with colour codes) before the JSON.
+$session = Connect-Imap -Server $env:IMAPPS_TEST_HOST -Port ([int]$env:IMAPPS_TEST_PORT) -Credential $credential -Security None -WarningAction SilentlyContinue
 $result = [ordered]@{ Type = $session.GetType().FullName; Server = $session.Server; User = $session.User }
 $session | Disconnect-Imap -Confirm:$false
 $result | ConvertTo-Json -Compress

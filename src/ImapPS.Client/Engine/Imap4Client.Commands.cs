@@ -402,13 +402,13 @@ namespace ImapPS.Client
         /// <summary>LIST with LIST-EXTENDED selection and return options, e.g. <c>RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))</c>.</summary>
         public Task<ImapResponse> ListExtendedAsync(string? selectionOptions, string directory, string pattern, string? returnOptions)
         {
-            // Names first: a name no server accepts is refused as such, whatever the server offers.
+            // The arguments first: a name no server accepts is refused the same way whatever the server offers.
             var args = new List<ImapArgument>();
             if (!string.IsNullOrEmpty(selectionOptions)) args.Add(ImapArgument.Raw(selectionOptions!));
             args.Add(ListName(directory));
             args.Add(ListName(pattern));
-            RequireCapability("LIST-EXTENDED", "LIST-EXTENDED");
             if (!string.IsNullOrEmpty(returnOptions)) { args.Add(ImapArgument.Atom("RETURN")); args.Add(ImapArgument.Raw(returnOptions!)); }
+            RequireCapability("LIST-EXTENDED", "LIST-EXTENDED");
             return RunAsync(new CommandSpec("LIST", args.ToArray()) { Collects = new[] { "LIST", "STATUS" }, DataName = "LIST", ValidStates = Authenticated });
         }
 

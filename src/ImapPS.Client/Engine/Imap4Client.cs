@@ -886,13 +886,23 @@ namespace ImapPS.Client
 
         internal static IReadOnlyList<ImapDataItem> BuildData(ImapResponse response, string? name)
         {
-            var items = new List<ImapDataItem>();
+            var untagged = response.Untagged;
+            var items = new List<ImapDataItem>(response.Type == "OK" ? untagged.Count : 1);
             if (response.Type == "OK")
             {
-                foreach (var u in response.Untagged)
+                for (int index = 0; index < untagged.Count; index++)
                 {
+                    var u = untagged[index];
                     if (name != null && u.Name != name) continue;
                     if (u.Status != ResponseStatus.None) continue; // response codes are read with Response(code)
+                    // Most data (every FETCH of flags, dates, sizes and ASCII envelopes) is one line of
+                    // ASCII: one string, without splitting or a second copy for the number prefix.
+                    string? line = u.AsciiItemText(u.DataOffset, u.HasNumber ? u.Number : (uint?)null);
+                    if (line != null)
+                    {
+                        items.Add(new ImapDataItem(line));
+                        continue;
+                    }
                     bool first = true;
                     foreach (var part in u.SplitAtLiterals(u.DataOffset))
                     {

@@ -244,6 +244,51 @@ namespace ImapPS.Client.Protocol
             return parts;
         }
 
+        [ThreadStatic] private static char[]? _itemChars;
+
+        /// <summary>
+        /// imaplib2's single data item for a response without literals, in one string allocation:
+        /// <paramref name="number"/> (when given) and a space, then the ASCII text from
+        /// <paramref name="fromOffset"/> to the end of the line. Null when the text holds a <c>{</c>
+        /// (a literal, or text that looks like one) or a non-ASCII byte: the caller then takes the
+        /// general path (<see cref="SplitAtLiterals"/> and UTF-8 decoding), which gives the same text.
+        /// </summary>
+        internal string? AsciiItemText(int fromOffset, uint? number)
+        {
+            int end = LineEndOfResponse();
+            int count = Math.Max(0, end - fromOffset);
+            // uint has at most 10 digits, plus the space.
+            int size = count + (number.HasValue ? 11 : 0);
+            var chars = _itemChars;
+            if (chars == null || chars.Length < size)
+            {
+                chars = new char[Math.Max(size, 1024)];
+                if (size <= 64 * 1024) _itemChars = chars;  // keep a modest buffer per thread, never a huge one
+            }
+            int n = 0;
+            if (number.HasValue)
+            {
+                uint v = number.Value;
+                int digits = 1;
+                for (uint t = v; t >= 10; t /= 10) digits++;
+                for (int d = digits - 1; d >= 0; d--)
+                {
+                    chars[n + d] = (char)('0' + v % 10);
+                    v /= 10;
+                }
+                n += digits;
+                if (count > 0) chars[n++] = ' ';
+            }
+            var buffer = Buffer;
+            for (int i = fromOffset; i < end; i++)
+            {
+                byte b = buffer[i];
+                if (b >= 0x80 || b == (byte)'{') return null;
+                chars[n++] = (char)b;
+            }
+            return new string(chars, 0, n);
+        }
+
         /// <summary>The offset where the data of a data response starts (after the name), or where the text starts.</summary>
         public int DataOffset => _dataStart >= 0 ? _dataStart : (_textStart >= 0 ? _textStart : Length);
 

@@ -184,6 +184,31 @@ namespace ImapPS.Commands
         [Parameter(ValueFromPipeline = true, DontShow = true)]
         public ImapSession? InputSession { get; set; }
 
+        /// <summary>
+        /// The Id of the session the piped object was read on (bound from the SessionId of piped
+        /// messages, mailboxes and IDLE events). A UID or a mailbox name means something only within its own account, so an
+        /// object of another session is refused (SessionMismatch) instead of being applied to the
+        /// session of -Session.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public int? SessionId { get; set; }
+
+        /// <summary>
+        /// False (after writing a non-terminating SessionMismatch) when the piped object was read on
+        /// another session than <paramref name="session"/>.
+        /// </summary>
+        internal bool FromSameSession(ImapSession session, object? target)
+        {
+            if (!SessionId.HasValue || SessionId.Value == session.Id) return true;
+            var origin = SessionRegistry.All.FirstOrDefault(s => s.Id == SessionId.Value);
+            string from = origin != null ? "'" + origin.Name + "' (Id " + origin.Id + ")" : "Id " + SessionId.Value;
+            WriteError(new ErrorRecord(new InvalidOperationException("The piped object was read on session " + from + ", but this command works on session '" +
+                    session.Name + "' (Id " + session.Id + "). A UID or mailbox name means something only in the account it was read from, so it is not applied to another one. " +
+                    "Leave out -Session to use the object's own session, or find it again on '" + session.Name + "'."),
+                "SessionMismatch", ErrorCategory.InvalidArgument, target));
+            return false;
+        }
+
         /// <summary>Notes which parameters came from the command line, then calls <see cref="BeginInput"/>.</summary>
         protected sealed override void BeginProcessing()
         {

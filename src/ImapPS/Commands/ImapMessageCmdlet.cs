@@ -33,31 +33,6 @@ namespace ImapPS.Commands
         private static readonly object BatchDone = new object();
 
         /// <summary>
-        /// The Id of the session the piped object was read on (bound from the SessionId of piped
-        /// messages and IDLE events). A UID names a message only within its own account, so an
-        /// object of another session is refused (SessionMismatch) instead of being applied to the
-        /// session of -Session.
-        /// </summary>
-        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
-        public int? SessionId { get; set; }
-
-        /// <summary>
-        /// False (after writing a non-terminating SessionMismatch) when the piped object was read on
-        /// another session than <paramref name="session"/>.
-        /// </summary>
-        internal bool FromSameSession(ImapSession session, object? target)
-        {
-            if (!SessionId.HasValue || SessionId.Value == session.Id) return true;
-            var origin = SessionRegistry.All.FirstOrDefault(s => s.Id == SessionId.Value);
-            string from = origin != null ? "'" + origin.Name + "' (Id " + origin.Id + ")" : "Id " + SessionId.Value;
-            WriteError(new ErrorRecord(new InvalidOperationException("The message was read on session " + from + ", but this command works on session '" +
-                    session.Name + "' (Id " + session.Id + "). A UID names a message only in the account it was read from, so it is not applied to another one. " +
-                    "Leave out -Session to use the message's own session, or find the message again on '" + session.Name + "'."),
-                "SessionMismatch", ErrorCategory.InvalidArgument, target));
-            return false;
-        }
-
-        /// <summary>
         /// False (after writing a non-terminating InvalidUid) when <paramref name="uids"/> holds 0,
         /// which is never a UID (they start at 1).
         /// </summary>
@@ -112,8 +87,18 @@ namespace ImapPS.Commands
             _batchUidValidity = uidValidity;
             foreach (var uid in uids)
                 if (_batchSet.Add(uid)) _batch.Add(uid);
-            if (_batch.Count >= MaxBatch) FlushBatch();
+            // A live stream (Invoke-ImapIdle) may never end, and its next record may be hours
+            // away: what it sends is acted on at once, never held for a batch.
+            if (_batch.Count >= MaxBatch || Live) FlushBatch();
         }
+
+        /// <summary>
+        /// True for a record from a live stream whose end nobody waits for: an IDLE event, or a
+        /// message read because of one. Bound from the hidden Live property of those objects;
+        /// such records are acted on as they arrive instead of being collected into batches.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public SwitchParameter Live { get; set; }
 
         /// <summary>Hands the collected UIDs (sorted) to <see cref="ProcessBatch"/>.</summary>
         internal void FlushBatch()
@@ -230,7 +215,11 @@ namespace ImapPS.Commands
                 {
                     var data = FetchData.Parse(response);
                     if (data.Uid is uint uid && wanted.Contains(uid) && !arrived.ContainsKey(uid))
-                        arrived[uid] = BuildMessage(session, mailbox, uidValidity, data, extras);
+                    {
+                        var message = BuildMessage(session, mailbox, uidValidity, data, extras);
+                        message.Live = Live;
+                        arrived[uid] = message;
+                    }
                 }
                 else if (item is KeyValuePair<int, Task<ImapResponse>> completed)
                 {

@@ -43,6 +43,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox);
             var client = session.Client;
             if (!client.HasCapability("IDLE"))

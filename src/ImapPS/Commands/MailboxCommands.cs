@@ -37,6 +37,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, null)) return;
             if (Name != null) Name = MailboxPattern(session, Name);
             foreach (var pattern in Name ?? new[] { "*" })
             {
@@ -179,6 +180,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Name)) return;
             Name = MailboxPath(session, Name)!;
             using (var lease = TryUseMailbox(session, Name, ReadOnly, reselect: true))
             {
@@ -221,6 +223,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Name)) return;
             Name = MailboxPath(session, Name);
             foreach (var name in Name)
             {
@@ -260,6 +263,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Name)) return;
             // Before the selected mailbox is closed for the rename: a name no server accepts changes nothing.
             if (!IsValidMailboxName(Name, nameof(Name)) || !IsValidMailboxName(NewName, nameof(NewName))) return;
             Name = MailboxPath(session, Name)!;
@@ -326,6 +330,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Name)) return;
             Name = MailboxPath(session, Name);
             try
             {
@@ -411,6 +416,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, null)) return;
             var selected = session.SelectedMailbox;
             if (selected == null)
             {
@@ -453,6 +459,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Name)) return;
             Name = MailboxPath(session, Name);
             foreach (var name in Name)
                 if (ShouldProcess(name, "Subscribe"))
@@ -477,6 +484,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Name)) return;
             Name = MailboxPath(session, Name);
             foreach (var name in Name)
                 if (ShouldProcess(name, "Unsubscribe"))

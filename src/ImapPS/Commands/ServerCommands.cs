@@ -44,6 +44,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox)!;
             if (!Require(session, "QUOTA", "quotas")) return;
             bool byRoot = ParameterSetName == "Root";
@@ -127,6 +128,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, null)) return;
             string limits = _limits;
             if (!Require(session, "QUOTA", "quotas") || !ShouldProcess(Root, "Set quota " + limits)) return;
             if (!TryCommand(() => session.Client.SetQuotaAsync(Root, limits), "SETQUOTA", Root, out var response)) return;
@@ -155,6 +157,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox)!;
             if (!Require(session, "ACL", "ACLs")) return;
             if (!TryCommand(() => session.Client.GetAclAsync(Mailbox), "GETACL", Mailbox, out var response)) return;
@@ -202,6 +205,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox)!;
             string what = ParameterSetName == "Add" ? "+" + Add : ParameterSetName == "Remove" ? "-" + Remove : Rights;
             if (!Require(session, "ACL", "ACLs") || !ShouldProcess(Mailbox, "Set rights of '" + Identifier + "' to " + what)) return;
@@ -235,6 +239,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox)!;
             if (!Require(session, "ACL", "ACLs") || !ShouldProcess(Mailbox, "Remove the ACL entry of '" + Identifier + "'")) return;
             TryCommand(() => session.Client.DeleteAclAsync(Mailbox, Identifier), "DELETEACL", Mailbox, out _);
@@ -262,6 +267,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox)!;
             if (!Require(session, "ACL", "rights")) return;
             if (Identifier == null)
@@ -296,6 +302,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, null)) return;
             if (!Require(session, "NAMESPACE", "namespaces")) return;
             if (!TryCommand(() => session.Client.NamespaceAsync(), "NAMESPACE", session, out var response)) return;
             foreach (var r in response.Untagged.Where(u => u.Name == "NAMESPACE"))
@@ -333,6 +340,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox)!;
             if (!session.HasCapability("METADATA") && !session.HasCapability("METADATA-SERVER") && !Require(session, "METADATA", "metadata")) return;
             if (!TryCommand(() => session.Client.GetMetadataAsync(Mailbox, Entry, Recurse ? "(DEPTH infinity)" : null), "GETMETADATA", Mailbox, out var response)) return;
@@ -372,6 +380,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox)!;
             if (!session.HasCapability("METADATA") && !session.HasCapability("METADATA-SERVER") && !Require(session, "METADATA", "metadata")) return;
             if (!ShouldProcess((Mailbox.Length == 0 ? "(server)" : Mailbox) + " " + Entry, Value == null ? "Remove metadata" : "Set metadata")) return;
@@ -405,6 +414,7 @@ namespace ImapPS.Commands
         protected override void ProcessRecord()
         {
             var session = ResolveSession();
+            if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox);
             string algorithm = Algorithm.ToUpperInvariant();
             if (!Require(session, "THREAD=" + algorithm, "threading")) return;

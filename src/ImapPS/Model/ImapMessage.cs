@@ -32,6 +32,9 @@ namespace ImapPS
         /// <summary>The session the message was read on (the hidden property Session in PowerShell).</summary>
         internal ImapSession Session { get; }
 
+        /// <summary>Read because of a live stream's record (Invoke-ImapIdle): later cmdlets act on it at once instead of batching.</summary>
+        internal bool Live { get; set; }
+
         /// <summary>The name of the session the message was read on.</summary>
         public string SessionName => Session.Name;
 

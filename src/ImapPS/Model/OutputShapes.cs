@@ -70,6 +70,12 @@ namespace ImapPS
         /// <summary>Creates a list of <paramref name="addresses"/>.</summary>
         public ImapAddressList(IEnumerable<ImapAddress> addresses) : base(addresses.ToArray()) { }
 
+        /// <summary>
+        /// The same addresses, for scripts written against MimeKit's InternetAddressList
+        /// (<c>$m.From.Mailboxes.Address</c>); <c>$m.From.Address</c> reads the same.
+        /// </summary>
+        public IEnumerable<ImapAddress> Mailboxes => this;
+
         /// <summary>The addresses separated by commas.</summary>
         public override string ToString() => string.Join(", ", this.Select(a => a.ToString()));
 
@@ -121,6 +127,17 @@ namespace ImapPS
             ImapIdleEvent e => e.Session,
             ImapCommandResult r => r.Session,
             _ => null,
+        };
+
+        /// <summary>
+        /// True for objects of a live stream that may never end (IDLE events, and messages read
+        /// because of one): it binds the message cmdlets' hidden -Live, so they act at once.
+        /// </summary>
+        public static bool GetLive(PSObject instance) => instance?.BaseObject switch
+        {
+            ImapIdleEvent _ => true,
+            ImapMessage m => m.Live,
+            _ => false,
         };
 
         /// <summary>The engine under a session.</summary>

@@ -559,6 +559,8 @@ namespace ImapPS.Client.Tests.Protocol
         private static readonly Gen<CommandBuilder> AnyBuilder = Gen.Select(
             Gen.Enum<LiteralSupport>(), Gen.Bool, (support, utf8) => new CommandBuilder(support, utf8));
 
+        private static bool HasLineBreakOrNul(string s) => s.IndexOfAny(new[] { '\r', '\n', '\0' }) >= 0;
+
         private static bool IsPassThroughShape(string s)
             => s.Length >= 2 && ((s[0] == '"' && s[s.Length - 1] == '"') || (s[0] == '(' && s[s.Length - 1] == ')') || (s[0] == '\'' && s[s.Length - 1] == '\''));
 
@@ -567,6 +569,8 @@ namespace ImapPS.Client.Tests.Protocol
         {
             Gen.Select(AnyBuilder, AnyString, Gen.Int[0, 5]).Sample((builder, text, kind) =>
             {
+                // No server accepts a mailbox name with CR, LF or NUL: it is refused before any byte is built.
+                if (kind == 4 && HasLineBreakOrNul(text)) { Assert.Throws<InvalidMailboxNameException>(() => ImapArgument.Mailbox(text)); return; }
                 ImapArgument argument = kind switch
                 {
                     0 => text,
@@ -593,6 +597,7 @@ namespace ImapPS.Client.Tests.Protocol
             Gen.Select(AnyBuilder, AnyString, Gen.Int[0, 3]).Sample((builder, text, kind) =>
             {
                 if (kind == 0 && IsPassThroughShape(text)) return; // pass-through forms are sent as given, by design
+                if (kind == 3 && HasLineBreakOrNul(text)) { Assert.Throws<InvalidMailboxNameException>(() => ImapArgument.Mailbox(text)); return; }
                 ImapArgument argument = kind switch
                 {
                     0 => text,
