@@ -286,25 +286,14 @@ namespace ImapPS.Commands
             {
                 if (client.HasCapability("MOVE"))
                 {
-                    // Empty the shared pool first, so the fallback below cannot pick up a COPYUID of an earlier move.
-                    client.Response("COPYUID");
                     string ifCut = MovedBefore(done, uids.Count) + "UID MOVE of UIDs " + chunk + " from '" + mailbox + "' to '" + destination +
                         "' was sent, outcome unknown: each message is in one of the two mailboxes. Check both before retrying.";
                     if (!TryCommand(() => client.UidAsync("MOVE", chunk, destination), "UID MOVE", mailbox, out var move, ifCut)) return false;
                     // MOVE reports COPYUID in an untagged OK before its tagged OK. The engine attaches
                     // it to this command's own responses (MOVE is exclusive), so parallel moves on one
-                    // session never read each other's; the shared pool is only a fallback for engines
-                    // that do not.
+                    // session never read each other's.
                     var reported = move.Untagged.Where(r => ResponseCodes.TryGetCopyUid(r, out _, out _, out _)).ToList();
                     if (reported.Count == 0 && move.Tagged != null && ResponseCodes.TryGetCopyUid(move.Tagged, out _, out _, out _)) reported.Add(move.Tagged);
-                    if (reported.Count == 0)
-                    {
-                        // Only a report about exactly these UIDs can be this MOVE's.
-                        var mine = new HashSet<uint>(NumberSet.Expand(chunk));
-                        var last = client.Response("COPYUID").Untagged.LastOrDefault(r =>
-                            ResponseCodes.TryGetCopyUid(r, out _, out var from, out _) && from.Count > 0 && from.All(mine.Contains));
-                        if (last != null) reported.Add(last);
-                    }
                     foreach (var r in reported)
                         _moved.AddRange(Copies(session, destination, r, set));
                 }
