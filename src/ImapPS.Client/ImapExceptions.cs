@@ -2,9 +2,16 @@ using System;
 
 namespace ImapPS.Client
 {
+    // Every exception the engine and the cmdlets throw lives in this file. The rule: a command that
+    // failed is an ImapCommandException and leaves the connection usable; a connection that is gone
+    // is an ImapAbortException (or a subclass saying why) and nothing else; refusals the client makes
+    // itself before sending anything (security, read-only, capability, invalid names) have their own
+    // types and never claim the connection is dead.
+
     /// <summary>
-    /// A logical IMAP error: the server answered NO or BAD, or the caller asked for something the
-    /// connection cannot do in its current state. The connection remains usable.
+    /// The base of every IMAP error. Thrown as such when the caller asks for something the connection
+    /// cannot do in its current state (nothing is sent). The connection remains usable; only
+    /// <see cref="ImapAbortException"/> and its subclasses mean it is gone.
     /// </summary>
     public class ImapException : Exception
     {
@@ -13,6 +20,61 @@ namespace ImapPS.Client
 
         /// <summary>Creates an exception with a message and the error that caused it.</summary>
         public ImapException(string message, Exception? innerException) : base(message, innerException) { }
+    }
+
+    /// <summary>
+    /// The server answered a command with NO or BAD. The connection remains usable. The imaplib2-style
+    /// methods return a NO as a result (<see cref="ImapResponse.Type"/> "NO") and throw this for BAD;
+    /// the typed operations the cmdlets use throw it for both.
+    /// </summary>
+    public class ImapCommandException : ImapException
+    {
+        /// <summary>Creates the exception for <paramref name="command"/> from the server's tagged answer.</summary>
+        public ImapCommandException(string command, ImapResponse response)
+            : this(command, response.Type, response.Tagged?.CodeName, response.Text) { }
+
+        /// <summary>Creates the exception from its parts.</summary>
+        public ImapCommandException(string command, string responseType, string? responseCode, string serverText)
+            : base(command + " failed: " + (responseType.Length > 0 ? responseType + " " : "") + serverText)
+        {
+            Command = command;
+            ResponseType = responseType;
+            ResponseCode = responseCode;
+            ServerText = serverText;
+        }
+
+        /// <summary>The command (or the operation's words) that failed.</summary>
+        public string Command { get; }
+
+        /// <summary>NO or BAD.</summary>
+        public string ResponseType { get; }
+
+        /// <summary>The response code (e.g. NONEXISTENT, ALREADYEXISTS, OVERQUOTA), if any.</summary>
+        public string? ResponseCode { get; }
+
+        /// <summary>The server's text.</summary>
+        public string ServerText { get; }
+
+        /// <summary>True when the server said the mailbox does not exist (by RFC 5530 code, or in words for servers without codes).</summary>
+        public bool IsNonExistent => ResponseCode == "NONEXISTENT" || ResponseCode == "TRYCREATE" ||
+            ServerText.IndexOf("doesn't exist", StringComparison.OrdinalIgnoreCase) >= 0 ||
+            ServerText.IndexOf("does not exist", StringComparison.OrdinalIgnoreCase) >= 0 ||
+            ServerText.IndexOf("no such mailbox", StringComparison.OrdinalIgnoreCase) >= 0;
+    }
+
+    /// <summary>The server refused to select (or otherwise open) a mailbox. The connection remains usable.</summary>
+    public sealed class ImapMailboxException : ImapCommandException
+    {
+        /// <summary>Creates the exception for <paramref name="mailbox"/> from the server's tagged answer.</summary>
+        public ImapMailboxException(string mailbox, ImapResponse response)
+            : base("Open mailbox '" + mailbox + "'", response.Type, response.Tagged?.CodeName, response.Text)
+            => Mailbox = mailbox;
+
+        /// <summary>The mailbox name.</summary>
+        public string Mailbox { get; }
+
+        /// <summary>True when the server said the mailbox does not exist.</summary>
+        public bool IsNotFound => ResponseCode == "NONEXISTENT" || ServerText.IndexOf("exist", StringComparison.OrdinalIgnoreCase) >= 0;
     }
 
     /// <summary>
@@ -38,8 +100,9 @@ namespace ImapPS.Client
     }
 
     /// <summary>
-    /// A server or connection failure (dropped socket, timeout, BYE, unparseable reply). The client
-    /// that raised it has been shut down and cannot be used again.
+    /// The connection is gone (dropped socket, timeout, BYE, unparseable reply, a TLS upgrade that
+    /// failed halfway). The client that raised it has been shut down and cannot be used again; its
+    /// <c>AbortError</c> says why. Nothing else the engine throws means that.
     /// </summary>
     public class ImapAbortException : ImapException
     {
@@ -52,9 +115,13 @@ namespace ImapPS.Client
 
     /// <summary>
     /// A security check failed: the server's certificate was not trusted, TLS could not be
-    /// negotiated, or sending credentials would have exposed them (no STARTTLS, LOGINDISABLED).
+    /// negotiated, or sending credentials would have exposed them (no STARTTLS, STARTTLS refused,
+    /// LOGINDISABLED, LOGIN in clear when TLS is required). A refusal leaves the connection as it was
+    /// (nothing was sent). A connect that fails with it leaves no client to use; a STARTTLS whose
+    /// handshake failed ends the connection and throws <see cref="ImapAbortException"/> with this
+    /// exception as its <see cref="Exception.InnerException"/>.
     /// </summary>
-    public class ImapSecurityException : ImapAbortException
+    public class ImapSecurityException : ImapException
     {
         /// <summary>Creates an exception with a message.</summary>
         public ImapSecurityException(string message) : base(message) { }
@@ -101,8 +168,11 @@ namespace ImapPS.Client
         public bool ServerSpeaksTls { get; }
     }
 
-    /// <summary>The selected mailbox became read-only while the caller expected to change it.</summary>
-    public class ImapReadOnlyException : ImapAbortException
+    /// <summary>
+    /// The selected mailbox became read-only while the caller expected to change it; the command was
+    /// not sent. The connection remains usable: select the mailbox again to go on.
+    /// </summary>
+    public class ImapReadOnlyException : ImapException
     {
         /// <summary>Creates an exception with a message.</summary>
         public ImapReadOnlyException(string message) : base(message) { }
@@ -128,10 +198,6 @@ namespace ImapPS.Client
         /// <summary>The offset of the error within the response.</summary>
         public int Offset { get; }
     }
-}
-
-namespace ImapPS.Client
-{
     /// <summary>
     /// A mailbox name (or quota root, or LIST pattern) the engine refuses before anything is sent:
     /// it contains CR, LF or NUL. No server accepts such a name, and servers that echo the name in
@@ -155,5 +221,29 @@ namespace ImapPS.Client
         }
 
         private static readonly char[] Forbidden = { '\r', '\n', '\0' };
+    }
+}
+
+namespace ImapPS.Client.Protocol
+{
+    /// <summary>
+    /// A mailbox name in modified UTF-7 that is not valid or not in the canonical form RFC 3501
+    /// §5.1.3 prescribes. The connection remains usable.
+    /// </summary>
+    public class ImapMailboxNameException : ImapException
+    {
+        /// <summary>Creates the exception for a name and the index of the offending character.</summary>
+        public ImapMailboxNameException(string message, string encodedName, int position)
+            : base(message + " (at index " + position + " of the encoded mailbox name)")
+        {
+            EncodedName = encodedName;
+            Position = position;
+        }
+
+        /// <summary>The name as the server sent it.</summary>
+        public string EncodedName { get; }
+
+        /// <summary>The index in <see cref="EncodedName"/> where decoding failed.</summary>
+        public int Position { get; }
     }
 }

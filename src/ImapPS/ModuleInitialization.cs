@@ -366,7 +366,7 @@ namespace ImapPS
                 "Loaded from ImapPS's own dependencies.\r\n");
             using var stream = new MemoryStream(raw, writable: false);
             MimeKit.MimeMessage message = MimeKit.MimeMessage.Load(stream);
-            return message.Subject;
+            return message.Subject ?? "";
         }
 
         [MethodImpl(MethodImplOptions.NoInlining)]

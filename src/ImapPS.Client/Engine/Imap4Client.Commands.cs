@@ -99,12 +99,12 @@ namespace ImapPS.Client
             try
             {
                 var response = await LogoutCoreAsync().ConfigureAwait(false);
-                mine.TrySetResult(response);
+                mine!.TrySetResult(response);
                 return response;
             }
             catch (Exception e)
             {
-                mine.TrySetException(e);
+                mine!.TrySetException(e);
                 throw;
             }
         }
@@ -167,7 +167,7 @@ namespace ImapPS.Client
                 ValidStates = NonAuth,
                 OnTagged = EnterAuthOnOk,
             }).ConfigureAwait(false);
-            if (!response.IsOk) throw new ImapException("LOGIN failed: " + response.Text);
+            if (!response.IsOk) throw new ImapCommandException("LOGIN", response);
             await AfterAuthenticationAsync(response).ConfigureAwait(false);
             return response;
         }
@@ -211,7 +211,7 @@ namespace ImapPS.Client
                     await WriteLineAsync(cmd, Encoding.ASCII.GetBytes(line + "\r\n"), "*** (AUTHENTICATE data)").ConfigureAwait(false);
                 },
             }).ConfigureAwait(false);
-            if (!response.IsOk) throw new ImapException("AUTHENTICATE " + mechanism.Name + " failed: " + response.Text);
+            if (!response.IsOk) throw new ImapCommandException("AUTHENTICATE " + mechanism.Name, response);
             await AfterAuthenticationAsync(response).ConfigureAwait(false);
             return response;
         }
@@ -539,7 +539,7 @@ namespace ImapPS.Client
             if (IsCompressed) throw new ImapException("Compression is already active.");
             RequireCapability("COMPRESS DEFLATE", "COMPRESS=DEFLATE");
             var response = await RunAsync(CompressSpec("COMPRESS", new[] { ImapArgument.Atom("DEFLATE") })).ConfigureAwait(false);
-            if (!response.IsOk) throw new ImapException("COMPRESS failed: " + response.Text);
+            if (!response.IsOk) throw new ImapCommandException("COMPRESS", response);
             return response;
         }
 
@@ -790,7 +790,7 @@ namespace ImapPS.Client
         public ImapResponse Search(ImapCallback callback, object? callbackArgument, string? charset, params string[] criteria)
             => Call(SearchAsync(charset, criteria), callback, callbackArgument);
 
-        /// <inheritdoc cref="Search"/>
+        /// <inheritdoc cref="Search(string?, string[])"/>
         public Task<ImapResponse> SearchAsync(string? charset, params string[] criteria) => RunAsync(SearchSpec(false, charset, criteria));
 
         private static CommandSpec SearchSpec(bool uid, string? charset, IEnumerable<string> criteria)
@@ -815,7 +815,7 @@ namespace ImapPS.Client
         public ImapResponse Sort(ImapCallback callback, object? callbackArgument, string sortCriteria, string charset, params string[] searchCriteria)
             => Call(SortAsync(sortCriteria, charset, searchCriteria), callback, callbackArgument);
 
-        /// <inheritdoc cref="Sort"/>
+        /// <inheritdoc cref="Sort(string, string, string[])"/>
         public Task<ImapResponse> SortAsync(string sortCriteria, string charset, params string[] searchCriteria) => RunExtension(SortSpec(false, sortCriteria, charset, searchCriteria), "SORT");
 
         private static CommandSpec SortSpec(bool uid, string sortCriteria, string charset, IEnumerable<string> search)
@@ -829,7 +829,7 @@ namespace ImapPS.Client
         public ImapResponse Thread(ImapCallback callback, object? callbackArgument, string threadingAlgorithm, string charset, params string[] searchCriteria)
             => Call(ThreadAsync(threadingAlgorithm, charset, searchCriteria), callback, callbackArgument);
 
-        /// <inheritdoc cref="Thread"/>
+        /// <inheritdoc cref="Thread(string, string, string[])"/>
         public Task<ImapResponse> ThreadAsync(string threadingAlgorithm, string charset, params string[] searchCriteria)
             => RunExtension(ThreadSpec(false, threadingAlgorithm, charset, searchCriteria), "THREAD=" + threadingAlgorithm.ToUpperInvariant());
 
@@ -847,7 +847,7 @@ namespace ImapPS.Client
         public ImapResponse Uid(ImapCallback callback, object? callbackArgument, string command, params string[] args)
             => Call(UidAsync(command, args), callback, callbackArgument);
 
-        /// <inheritdoc cref="Uid"/>
+        /// <inheritdoc cref="Uid(string, string[])"/>
         public Task<ImapResponse> UidAsync(string command, params string[] args)
         {
             string c = command.ToUpperInvariant();
@@ -880,7 +880,7 @@ namespace ImapPS.Client
         public ImapResponse Xatom(ImapCallback callback, object? callbackArgument, string name, params string[] args)
             => Call(XatomAsync(name, args), callback, callbackArgument);
 
-        /// <inheritdoc cref="Xatom"/>
+        /// <inheritdoc cref="Xatom(string, string[])"/>
         /// <exception cref="ArgumentException">The command changes the session's state and has a method of its own (see <see cref="ImapCommandNames.ChangesSessionState"/>).</exception>
         public Task<ImapResponse> XatomAsync(string name, params string[] args)
             => RunGenericAsync(name.ToUpperInvariant(), args.Select(a => (ImapArgument)a).ToArray(), null, exclusive: true);
@@ -904,11 +904,17 @@ namespace ImapPS.Client
         public ImapResponse Idle(TimeSpan? timeout = null, ImapCallback? callback = null, object? callbackArgument = null)
             => Call(IdleAsync(timeout), callback, callbackArgument);
 
+        /// <summary>
+        /// How long one IDLE lasts by default: servers may drop a client idle for 30 minutes
+        /// (RFC 2177), so it is renewed before that. Invoke-ImapIdle renews at the same interval.
+        /// </summary>
+        public static readonly TimeSpan IdleRenewal = TimeSpan.FromMinutes(29);
+
         /// <inheritdoc cref="Idle"/>
         public Task<ImapResponse> IdleAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
             RequireCapability("IDLE", "IDLE");
-            var limit = timeout ?? TimeSpan.FromMinutes(29);
+            var limit = timeout ?? IdleRenewal;
             CancellationTokenRegistration registration = default;
             var spec = new CommandSpec("IDLE")
             {

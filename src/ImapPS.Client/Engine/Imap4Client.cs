@@ -759,7 +759,9 @@ namespace ImapPS.Client
             {
                 if (_abortError != null || (_logoutRequested && _transport?.IsClosed == true)) return;
                 ImapAbortException error = e as ImapAbortException
-                    ?? new ImapAbortException("Reading from " + Host + " failed: " + e.Message, e);
+                    ?? (e is ImapSecurityException
+                        ? new ImapAbortException("The TLS upgrade with " + Host + " failed, so the connection was closed: " + e.Message, e)
+                        : new ImapAbortException("Reading from " + Host + " failed: " + e.Message, e));
                 Abort(error);
             }
         }
@@ -872,7 +874,7 @@ namespace ImapPS.Client
                 lock (_lock) spec.OnTagged(tagged);
             if (tagged.Status == ResponseStatus.Bad)
             {
-                cmd.Completion.TrySetException(new ImapException(spec.Name + " command error: BAD " + tagged.Text));
+                cmd.Completion.TrySetException(new ImapCommandException(spec.Name, "BAD", tagged.CodeName, tagged.Text));
                 return;
             }
             var untagged = cmd.Untagged;

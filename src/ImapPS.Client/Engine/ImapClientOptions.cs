@@ -6,19 +6,6 @@ using ImapPS.Client.Transport;
 
 namespace ImapPS.Client
 {
-    /// <summary>The protocol state of a connection (RFC 3501 §3).</summary>
-    public enum ImapState
-    {
-        /// <summary>Connected, not yet authenticated.</summary>
-        NONAUTH,
-        /// <summary>Authenticated (or PREAUTH), no mailbox selected.</summary>
-        AUTH,
-        /// <summary>A mailbox is selected.</summary>
-        SELECTED,
-        /// <summary>Logged out or closed; the client can no longer be used.</summary>
-        LOGOUT,
-    }
-
     /// <summary>Options of a connection, as imaplib2's constructor arguments plus limits.</summary>
     public sealed class ImapClientOptions
     {
@@ -66,11 +53,27 @@ namespace ImapPS.Client
         public int MaxPooledResponses { get; set; } = 10000;
 
         /// <summary>Capabilities to act as if the server did not offer (e.g. MOVE, to test the fallback).</summary>
-        public ISet<string> IgnoredCapabilities { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        public ISet<string> IgnoredCapabilities { get; private set; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
-        /// <summary>Longest command line sent at once; longer UID sets are split (default 8,000 bytes, safe for every common server).</summary>
+        /// <summary>
+        /// Longest command line to send at once (default 8,000 bytes, safe for every common server).
+        /// The cmdlets split UID sets so that a set takes at most half of it; the engine sends what
+        /// it is given.
+        /// </summary>
         public int MaxCommandLength { get; set; } = 8000;
 
-        internal ImapClientOptions Clone() => (ImapClientOptions)MemberwiseClone();
+        /// <summary>
+        /// A deep copy: the client keeps its own, so a caller that changes the options (or their
+        /// <see cref="Tls"/>, <see cref="Limits"/> and <see cref="IgnoredCapabilities"/>) after
+        /// connecting changes nothing on the connection. Certificates and delegates are shared.
+        /// </summary>
+        internal ImapClientOptions Clone()
+        {
+            var copy = (ImapClientOptions)MemberwiseClone();
+            copy.Tls = Tls.Clone();
+            copy.Limits = Limits.Clone();
+            copy.IgnoredCapabilities = new HashSet<string>(IgnoredCapabilities, StringComparer.OrdinalIgnoreCase);
+            return copy;
+        }
     }
 }

@@ -4,27 +4,6 @@ using System.Text;
 namespace ImapPS.Client.Protocol
 {
     /// <summary>
-    /// A mailbox name in modified UTF-7 that is not valid or not in the canonical form RFC 3501
-    /// §5.1.3 prescribes. The connection remains usable.
-    /// </summary>
-    public class ImapMailboxNameException : ImapException
-    {
-        /// <summary>Creates the exception for a name and the index of the offending character.</summary>
-        public ImapMailboxNameException(string message, string encodedName, int position)
-            : base(message + " (at index " + position + " of the encoded mailbox name)")
-        {
-            EncodedName = encodedName;
-            Position = position;
-        }
-
-        /// <summary>The name as the server sent it.</summary>
-        public string EncodedName { get; }
-
-        /// <summary>The index in <see cref="EncodedName"/> where decoding failed.</summary>
-        public int Position { get; }
-    }
-
-    /// <summary>
     /// Modified UTF-7 for mailbox names (RFC 3501 §5.1.3): printable ASCII stands for itself
     /// (<c>&amp;</c> as <c>&amp;-</c>), everything else is UTF-16BE in base64 with <c>,</c> for
     /// <c>/</c>, between <c>&amp;</c> and <c>-</c>.

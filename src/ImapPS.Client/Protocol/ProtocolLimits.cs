@@ -23,6 +23,9 @@ namespace ImapPS.Client.Protocol
         /// <summary>The default limits.</summary>
         public static ProtocolLimits Default => new ProtocolLimits();
 
+        /// <summary>A copy the caller's later changes do not reach.</summary>
+        internal ProtocolLimits Clone() => (ProtocolLimits)MemberwiseClone();
+
         internal void Validate()
         {
             if (MaxLiteralSize < 0) throw new ArgumentOutOfRangeException(nameof(MaxLiteralSize));

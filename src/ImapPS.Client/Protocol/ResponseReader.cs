@@ -309,23 +309,5 @@ namespace ImapPS.Client.Protocol
                 Advance(n);
             }
         }
-
-        /// <summary>Reads the next response from a stream. Returns null at end of stream.</summary>
-        public async Task<ServerResponse?> ReadResponseAsync(Stream stream, CancellationToken cancellationToken = default)
-        {
-            while (true)
-            {
-                if (TryReadResponse(out var response)) return response;
-                var target = GetReadBuffer();
-                int n = await stream.ReadAsync(target.Array!, target.Offset, target.Count, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    if (BufferedCount > 0 || InLiteral)
-                        throw new ImapAbortException("Connection closed in the middle of a response");
-                    return null;
-                }
-                Advance(n);
-            }
-        }
     }
 }

@@ -25,6 +25,8 @@ namespace ImapPS.Client.Protocol
             => pos >= end || b[pos] == Cr || b[pos] == Lf;
 
         /// <summary>Skips one element and returns the offset just past it.</summary>
+        /// <param name="r">The response that holds the element.</param>
+        /// <param name="pos">The offset of the element.</param>
         /// <param name="stopAtBracket">True inside a response code, where a bare <c>]</c> ends atoms and the code.</param>
         internal static int SkipElement(ServerResponse r, int pos, bool stopAtBracket)
         {

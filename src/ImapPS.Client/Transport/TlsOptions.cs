@@ -32,7 +32,15 @@ namespace ImapPS.Client.Transport
         public X509Certificate2? ClientCertificate { get; set; }
 
         /// <summary>Extra certificate authorities (or self-signed server certificates) to trust, beside the system's.</summary>
-        public X509Certificate2Collection ExtraCaCertificates { get; } = new X509Certificate2Collection();
+        public X509Certificate2Collection ExtraCaCertificates { get; private set; } = new X509Certificate2Collection();
+
+        /// <summary>A copy with its own certificate collection (the certificates themselves are shared).</summary>
+        internal TlsOptions Clone()
+        {
+            var copy = (TlsOptions)MemberwiseClone();
+            copy.ExtraCaCertificates = new X509Certificate2Collection(ExtraCaCertificates);
+            return copy;
+        }
 
         /// <summary>
         /// When set, it decides whether the server's certificate is accepted (it receives the platform's

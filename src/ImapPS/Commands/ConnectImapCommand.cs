@@ -329,8 +329,10 @@ namespace ImapPS.Commands
             catch (Exception ex) when (!(ex is PipelineStoppedException))
             {
                 if (ex is OperationCanceledException) { client.Dispose(); throw new PipelineStoppedException(); }
-                if (ex is ImapAbortException && !(ex is ImapSecurityException)) { errorId = "ConnectionFailed"; category = ErrorCategory.ConnectionError; }
-                if (ex is ImapSecurityException) { errorId = errorId == "AuthenticationFailed" ? "InsecureAuthenticationRefused" : errorId; category = ErrorCategory.SecurityError; }
+                // A STARTTLS whose handshake failed ends the connection: an abort whose cause is a security failure.
+                bool security = ex is ImapSecurityException || ex.InnerException is ImapSecurityException;
+                if (ex is ImapAbortException && !security) { errorId = "ConnectionFailed"; category = ErrorCategory.ConnectionError; }
+                if (security) { errorId = errorId == "AuthenticationFailed" ? "InsecureAuthenticationRefused" : errorId; category = ErrorCategory.SecurityError; }
                 Fail(client, ex, errorId, category);
             }
         }
@@ -347,11 +349,11 @@ namespace ImapPS.Commands
             task.ContinueWith(_ => _pipelineWork.Add(() => { }), TaskScheduler.Default);
             while (!task.IsCompleted)
             {
-                if (_pipelineWork.TryTake(out var work, 50, Stopping)) work();
+                if (_pipelineWork.TryTake(out var work, 50, StopToken)) work();
                 FlushTrace();
             }
             FlushTrace();
-            return ImapSession.Wait(task, Stopping);
+            return ImapSession.Wait(task, StopToken);
         }
 
         private bool OnPipelineThread(Func<bool> func)

@@ -24,7 +24,7 @@ namespace ImapPS.Commands
         private bool _debug;
 
         /// <summary>Cancelled when the pipeline is stopped (Ctrl+C, Select-Object -First).</summary>
-        protected CancellationToken Stopping => _stopping.Token;
+        protected CancellationToken StopToken => _stopping.Token;
 
         /// <inheritdoc />
         protected override void StopProcessing() => _stopping.Cancel();
@@ -75,10 +75,10 @@ namespace ImapPS.Commands
         {
             if (_traced != null)
             {
-                while (!task.Wait(50, Stopping)) FlushTrace();
+                while (!task.Wait(50, StopToken)) FlushTrace();
                 FlushTrace();
             }
-            return ImapSession.Wait(task, Stopping);
+            return ImapSession.Wait(task, StopToken);
         }
 
         /// <summary>Waits for a task without a result.</summary>
@@ -115,6 +115,12 @@ namespace ImapPS.Commands
                         id = "MailboxUnavailable"; category ??= ErrorCategory.ResourceUnavailable; break;
                     case ImapSecurityException _:
                         id = "SecurityError"; category ??= ErrorCategory.SecurityError; break;
+                    case ImapAbortException abort when abort.InnerException is ImapSecurityException:
+                        id = "SecurityError"; category ??= ErrorCategory.SecurityError; break;
+                    case ImapReadOnlyException _:
+                        id = "MailboxReadOnly"; category ??= ErrorCategory.PermissionDenied; break;
+                    case ImapCapabilityException _:
+                        id = "CapabilityMissing"; category ??= ErrorCategory.NotImplemented; break;
                     case ImapAbortException _:
                         id = "ConnectionLost"; category ??= ErrorCategory.ConnectionError; break;
                     case ImapCommandException cmd when cmd.IsNonExistent:
@@ -306,7 +312,7 @@ namespace ImapPS.Commands
             catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is PipelineClosedException))
             {
                 FlushTrace();
-                if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+                if (ex is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
                 if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ifCut != null && ex is ImapAbortException ? new ImapAbortException(ex.Message.TrimEnd('.') + ". " + ifCut, ex) : ex, target));
                 WriteError(ErrorFor(ex, target));
                 result = default!;
@@ -358,12 +364,12 @@ namespace ImapPS.Commands
             MailboxPaths paths;
             try
             {
-                paths = session.GetMailboxPaths(Stopping);
+                paths = session.GetMailboxPaths(StopToken);
             }
             catch (Exception ex) when (!(ex is PipelineStoppedException))
             {
                 FlushTrace();
-                if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+                if (ex is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
                 ThrowTerminatingError(ErrorFor(ex, path));
                 throw;
             }
@@ -377,43 +383,16 @@ namespace ImapPS.Commands
         {
             try
             {
-                return session.UseMailbox(mailbox, readOnly, Stopping, reselect);
+                return session.UseMailbox(mailbox, readOnly, StopToken, reselect);
             }
             catch (Exception ex) when (!(ex is PipelineStoppedException))
             {
                 FlushTrace();
-                if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+                if (ex is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
                 if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ex, mailbox));
                 WriteError(ErrorFor(ex, mailbox));
                 return null;
             }
         }
-    }
-
-    /// <summary>The server answered a command with NO or BAD.</summary>
-    public sealed class ImapCommandException : ImapException
-    {
-        internal ImapCommandException(string what, ImapResponse response)
-            : base(what + " failed: " + (response.Type.Length > 0 ? response.Type + " " : "") + response.Text)
-        {
-            ResponseType = response.Type;
-            ResponseCode = response.Tagged?.CodeName;
-            ServerText = response.Text;
-        }
-
-        /// <summary>NO or BAD.</summary>
-        public string ResponseType { get; }
-
-        /// <summary>The response code (e.g. NONEXISTENT, ALREADYEXISTS, OVERQUOTA), if any.</summary>
-        public string? ResponseCode { get; }
-
-        /// <summary>The server's text.</summary>
-        public string ServerText { get; }
-
-        // Servers without RFC 5530 codes only say it in words.
-        internal bool IsNonExistent => ResponseCode == "NONEXISTENT" || ResponseCode == "TRYCREATE" ||
-            ServerText.IndexOf("doesn't exist", StringComparison.OrdinalIgnoreCase) >= 0 ||
-            ServerText.IndexOf("does not exist", StringComparison.OrdinalIgnoreCase) >= 0 ||
-            ServerText.IndexOf("no such mailbox", StringComparison.OrdinalIgnoreCase) >= 0;
     }
 }

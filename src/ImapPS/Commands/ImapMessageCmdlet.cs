@@ -126,7 +126,7 @@ namespace ImapPS.Commands
         internal List<uint>? ExistingUids(ImapSession session, string mailbox, IReadOnlyList<uint> uids)
         {
             var found = new HashSet<uint>();
-            foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
+            foreach (var chunk in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
                 if (!TryCommand(() => session.Client.ExecuteAsync("UID SEARCH", new[] { ImapArgument.Atom("UID"), ImapArgument.FromSequenceSet(chunk) }, new[] { "SEARCH", "ESEARCH" }, exclusive: false),
                         "UID SEARCH", mailbox, out var response))
@@ -210,7 +210,7 @@ namespace ImapPS.Commands
                 if (inFlight == 0) break;
 
                 object item;
-                while (!queue.TryTake(out item!, 50, Stopping)) FlushTrace();
+                while (!queue.TryTake(out item!, 50, StopToken)) FlushTrace();
                 if (item is ServerResponse response)
                 {
                     var data = FetchData.Parse(response);
@@ -230,7 +230,7 @@ namespace ImapPS.Commands
                     {
                         var ex = t.Exception?.GetBaseException() ?? new OperationCanceledException();
                         FlushTrace();
-                        if (ex is OperationCanceledException && Stopping.IsCancellationRequested) throw new PipelineStoppedException();
+                        if (ex is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
                         if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ex, mailbox));
                         WriteError(ErrorFor(ex, mailbox));
                     }

@@ -18,8 +18,7 @@ namespace ImapPS.Commands
     [OutputType(typeof(ImapIdleEvent))]
     public sealed class InvokeImapIdleCommand : ImapSessionCmdlet
     {
-        // Servers may drop a client idle for 30 minutes (RFC 2177): renew well before.
-        private static readonly TimeSpan Renewal = TimeSpan.FromMinutes(28);
+        private static readonly TimeSpan Renewal = Imap4Client.IdleRenewal;
 
         /// <summary>The mailbox to watch: by default the selected one, else INBOX.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -77,7 +76,7 @@ namespace ImapPS.Commands
             bool sync = false;
             // New messages whose FETCH came back without them: expunged before they could be read.
             var unread = new List<uint>();
-            while (!Stopping.IsCancellationRequested)
+            while (!StopToken.IsCancellationRequested)
             {
                 TimeSpan remaining = Timeout.HasValue ? Timeout.Value - clock.Elapsed : Renewal;
                 if (remaining <= TimeSpan.Zero) return;
@@ -99,7 +98,7 @@ namespace ImapPS.Commands
                     if (client.Exists > known) { newFrom = known + 1; newTo = client.Exists; known = client.Exists; }
                     idle = newTo > 0 ? null
                         : sync ? client.ExecuteAsync("NOOP", Array.Empty<ImapArgument>(), MailboxData, exclusive: true)
-                        : client.IdleAsync(remaining, Stopping);
+                        : client.IdleAsync(remaining, StopToken);
                 }
                 sync = newTo > 0;
                 ImapResponse? response = null;
@@ -107,7 +106,7 @@ namespace ImapPS.Commands
                 {
                     if (idle != null) response = Await(idle);
                 }
-                catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
+                catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
                 {
                     throw new PipelineStoppedException();
                 }

@@ -274,7 +274,7 @@ namespace ImapPS.Commands
             Func<Task<ImapResponse>> rename = () => session.Client.RenameAsync(Name, NewName);
             if (selected)
             {
-                if (!TryRun(() => Check(AfterDeselect(session, session.SelectedMailbox ?? Name, rename, Stopping), "RENAME"), Name, out _)) return;
+                if (!TryRun(() => Check(AfterDeselect(session, session.SelectedMailbox ?? Name, rename, StopToken), "RENAME"), Name, out _)) return;
             }
             else if (!TryCommand(rename, "RENAME " + Name, Name, out _)) return;
             session.MailboxNameCache = Array.Empty<string>();
@@ -394,7 +394,7 @@ namespace ImapPS.Commands
         {
             Func<Task<ImapResponse>> delete = () => session.Client.DeleteAsync(name);
             if (ImapSession.SameMailbox(session.SelectedMailbox, name))
-                return TryRun(() => Check(RenameImapMailboxCommand.AfterDeselect(session, session.SelectedMailbox ?? name, delete, Stopping), "DELETE " + name), name, out _);
+                return TryRun(() => Check(RenameImapMailboxCommand.AfterDeselect(session, session.SelectedMailbox ?? name, delete, StopToken), "DELETE " + name), name, out _);
             return TryCommand(delete, "DELETE " + name, name, out _);
         }
 
@@ -438,7 +438,7 @@ namespace ImapPS.Commands
                     return await client.CloseAsync().ConfigureAwait(false);
                 };
             }
-            TryRun(() => Check(session.WithNoMailbox(close, Stopping), Expunge ? "CLOSE" : "UNSELECT"), selected, out _);
+            TryRun(() => Check(session.WithNoMailbox(close, StopToken), Expunge ? "CLOSE" : "UNSELECT"), selected, out _);
         }
     }
 

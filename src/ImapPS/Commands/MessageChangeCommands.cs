@@ -102,7 +102,7 @@ namespace ImapPS.Commands
         /// <summary>UID STORE on the UIDs, split so no command line grows too long.</summary>
         internal bool Store(ImapSession session, List<uint> uids, string operation, string flags, string mailbox, string? doneBefore = null)
         {
-            foreach (var set in SequenceSet.BuildChunks(uids, 4000))
+            foreach (var set in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
                 string ifCut = (doneBefore ?? "") + "UID STORE " + operation + " " + flags + " of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
                     "check the flags of these messages before relying on them.";
@@ -226,7 +226,7 @@ namespace ImapPS.Commands
             _copies.Clear();
             var set = new HashSet<uint>(uids);
             int copied = 0;
-            foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
+            foreach (var chunk in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
                 string ifCut = (copied > 0 ? copied + " of the " + uids.Count + " messages were copied before. " : "") +
                     "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + destination + "' was sent, outcome unknown: '" + destination +
@@ -282,29 +282,18 @@ namespace ImapPS.Commands
                 return false;
             }
             int done = 0;
-            foreach (var chunk in SequenceSet.BuildChunks(uids, 4000))
+            foreach (var chunk in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
                 if (client.HasCapability("MOVE"))
                 {
-                    // Empty the shared pool first, so the fallback below cannot pick up a COPYUID of an earlier move.
-                    client.Response("COPYUID");
                     string ifCut = MovedBefore(done, uids.Count) + "UID MOVE of UIDs " + chunk + " from '" + mailbox + "' to '" + destination +
                         "' was sent, outcome unknown: each message is in one of the two mailboxes. Check both before retrying.";
                     if (!TryCommand(() => client.UidAsync("MOVE", chunk, destination), "UID MOVE", mailbox, out var move, ifCut)) return false;
                     // MOVE reports COPYUID in an untagged OK before its tagged OK. The engine attaches
                     // it to this command's own responses (MOVE is exclusive), so parallel moves on one
-                    // session never read each other's; the shared pool is only a fallback for engines
-                    // that do not.
+                    // session never read each other's.
                     var reported = move.Untagged.Where(r => ResponseCodes.TryGetCopyUid(r, out _, out _, out _)).ToList();
                     if (reported.Count == 0 && move.Tagged != null && ResponseCodes.TryGetCopyUid(move.Tagged, out _, out _, out _)) reported.Add(move.Tagged);
-                    if (reported.Count == 0)
-                    {
-                        // Only a report about exactly these UIDs can be this MOVE's.
-                        var mine = new HashSet<uint>(NumberSet.Expand(chunk));
-                        var last = client.Response("COPYUID").Untagged.LastOrDefault(r =>
-                            ResponseCodes.TryGetCopyUid(r, out _, out var from, out _) && from.Count > 0 && from.All(mine.Contains));
-                        if (last != null) reported.Add(last);
-                    }
                     foreach (var r in reported)
                         _moved.AddRange(Copies(session, destination, r, set));
                 }
@@ -367,7 +356,7 @@ namespace ImapPS.Commands
             }
             if (!Store(session, uids, "+FLAGS.SILENT", "(\\Deleted)", mailbox)) return false;
             if (!Expunge) return true;
-            foreach (var set in SequenceSet.BuildChunks(uids, 4000))
+            foreach (var set in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
                 string ifCut = "The messages were marked \\Deleted; UID EXPUNGE of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
                     "they may still be there, marked \\Deleted.";

@@ -176,7 +176,7 @@ namespace ImapPS.Commands
                 while (true)
                 {
                     object item;
-                    while (!responses.TryTake(out item!, 50, Stopping)) FlushTrace();
+                    while (!responses.TryTake(out item!, 50, StopToken)) FlushTrace();
                     if (item is Task<ImapResponse> done)
                     {
                         if (!TryRun(() => Check(Await(done), "UID FETCH"), mailbox, out _)) break;

@@ -113,6 +113,12 @@ namespace ImapPS
         /// </summary>
         internal Imap4Client Client { get; }
 
+        /// <summary>
+        /// The longest UID set one command carries: half of <see cref="ImapClientOptions.MaxCommandLength"/>,
+        /// which leaves the other half for the command's other arguments (flags, a mailbox name).
+        /// </summary>
+        internal int MaxUidSetLength => Client.Options.MaxCommandLength / 2;
+
         /// <summary>Mailbox names from the last listing, for tab completion.</summary>
         internal IReadOnlyList<string> MailboxNameCache
         {
@@ -320,29 +326,5 @@ namespace ImapPS
         public ImapResponse? SelectResponse { get; set; }
 
         public void Dispose() => Interlocked.Exchange(ref _session, null)?.Release();
-    }
-
-    /// <summary>The server refused to select (or otherwise find) a mailbox.</summary>
-    public sealed class ImapMailboxException : ImapException
-    {
-        internal ImapMailboxException(string mailbox, ImapResponse response)
-            : base("Cannot open mailbox '" + mailbox + "': " + response.Text)
-        {
-            Mailbox = mailbox;
-            ResponseCode = response.Tagged?.CodeName;
-            ServerText = response.Text;
-        }
-
-        /// <summary>The mailbox name.</summary>
-        public string Mailbox { get; }
-
-        /// <summary>The response code, e.g. NONEXISTENT.</summary>
-        public string? ResponseCode { get; }
-
-        /// <summary>The server's text.</summary>
-        public string ServerText { get; }
-
-        /// <summary>True when the server said the mailbox does not exist.</summary>
-        public bool IsNotFound => ResponseCode == "NONEXISTENT" || ServerText.IndexOf("exist", StringComparison.OrdinalIgnoreCase) >= 0;
     }
 }

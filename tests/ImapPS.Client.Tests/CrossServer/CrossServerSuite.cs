@@ -497,9 +497,9 @@ namespace ImapPS.Client.Tests.CrossServer
             }
             else
             {
-                var proxy = Assert.Throws<ImapException>(() => client.ProxyAuth(Server.OtherUser));
+                var proxy = Assert.Throws<ImapCommandException>(() => client.ProxyAuth(Server.OtherUser));
                 Assert.Contains("BAD", proxy.Message);
-                Assert.Throws<ImapException>(() => client.Xatom("XNOSUCHCOMMAND"));
+                Assert.Throws<ImapCommandException>(() => client.Xatom("XNOSUCHCOMMAND"));
             }
             Assert.Equal(ImapState.AUTH, client.State);
             Assert.Equal("OK", client.Noop().Type);

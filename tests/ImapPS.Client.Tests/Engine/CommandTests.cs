@@ -76,11 +76,11 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Empty(challenges[0]);
 
             using var other = Plain();
-            var refused = Assert.Throws<ImapException>(() => other.Authenticate("PLAIN", _ => Encoding.UTF8.GetBytes("\0" + user.Name + "\0wrong")));
+            var refused = Assert.Throws<ImapCommandException>(() => other.Authenticate("PLAIN", _ => Encoding.UTF8.GetBytes("\0" + user.Name + "\0wrong")));
             Assert.IsNotType<ImapAbortException>(refused);
             Assert.Equal(ImapState.NONAUTH, other.State);
             // Cancelling (null) makes the server answer BAD, which is an error but not an abort.
-            Assert.Throws<ImapException>(() => other.Authenticate("PLAIN", _ => null));
+            Assert.Throws<ImapCommandException>(() => other.Authenticate("PLAIN", _ => null));
             Assert.Equal("OK", other.Noop().Type);
         }
 
@@ -108,7 +108,7 @@ namespace ImapPS.Client.Tests.Engine
         public void Login_refused_is_an_ImapException_and_the_client_stays_usable()
         {
             using var client = Plain();
-            var e = Assert.Throws<ImapException>(() => client.Login("nobody", "wrong"));
+            var e = Assert.Throws<ImapCommandException>(() => client.Login("nobody", "wrong"));
             Assert.IsNotType<ImapAbortException>(e);
             Assert.Equal(ImapState.NONAUTH, client.State);
             Assert.Equal("OK", client.Capability().Type);
@@ -368,7 +368,7 @@ namespace ImapPS.Client.Tests.Engine
         {
             using var client = LoggedIn(out _);
             Assert.Equal("OK", client.Xatom("NOOP").Type);
-            var bad = Assert.Throws<ImapException>(() => client.Xatom("XNOSUCHCOMMAND", "arg"));
+            var bad = Assert.Throws<ImapCommandException>(() => client.Xatom("XNOSUCHCOMMAND", "arg"));
             Assert.IsNotType<ImapAbortException>(bad);
             Assert.Contains("BAD", bad.Message);
             var ns = client.ExecuteAsync("NAMESPACE", Array.Empty<ImapArgument>(), new[] { "NAMESPACE" }, exclusive: false).Result;
@@ -401,7 +401,7 @@ namespace ImapPS.Client.Tests.Engine
             var friend = Fixture.CreateUser().Name;
             using var client = LoggedIn(out var user);
             client.Create("Shared");
-            Assert.Throws<ImapException>(() => client.SetAcl("Shared", "anyone", "lr"));
+            Assert.Throws<ImapCommandException>(() => client.SetAcl("Shared", "anyone", "lr"));
             Assert.Equal("OK", client.SetAcl("Shared", friend, "lr").Type);
             var acl = client.GetAcl("Shared");
             Assert.Contains(friend + " lr", acl.FirstText);
@@ -438,8 +438,8 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal("GETANNOTATION", annotation.Command);
             Assert.Contains("does not offer ANNOTATEMORE", annotation.Message);
             Assert.Throws<ImapCapabilityException>(() => client.SetAnnotation("INBOX", "(\"/comment\" (\"value.priv\" \"x\"))"));
-            // No capability announces PROXYAUTH: it is sent, and Dovecot answers BAD, an ImapException.
-            var proxy = Assert.Throws<ImapException>(() => client.ProxyAuth("bob"));
+            // No capability announces PROXYAUTH: it is sent, and Dovecot answers BAD, an ImapCommandException.
+            var proxy = Assert.Throws<ImapCommandException>(() => client.ProxyAuth("bob"));
             Assert.IsNotType<ImapAbortException>(proxy);
             Assert.Equal("OK", client.Noop().Type);
             Assert.Equal(ImapState.AUTH, client.State);
@@ -488,7 +488,7 @@ namespace ImapPS.Client.Tests.Engine
             var bad = new TaskCompletionSource<Exception?>();
             client.Xatom((r, a, e) => bad.SetResult(e), null, "XNOSUCH");
             Assert.True(bad.Task.Wait(Patience));
-            Assert.IsType<ImapException>(bad.Task.Result);
+            Assert.IsType<ImapCommandException>(bad.Task.Result);
         }
 
         [Fact]

@@ -144,7 +144,7 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal(baseline, SocketCount());
 
             // TLS handshake against a plain-text server: fails, leaves nothing.
-            Assert.ThrowsAny<ImapAbortException>(() => new Imap4SslClient("localhost", Server.ImapPort, options));
+            Assert.ThrowsAny<ImapException>(() => new Imap4SslClient("localhost", Server.ImapPort, options));
             Assert.Equal(baseline, SocketCount());
 
             using (var s = Stream(user.Name, options)) s.Select();

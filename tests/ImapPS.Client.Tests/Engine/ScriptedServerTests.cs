@@ -74,7 +74,7 @@ namespace ImapPS.Client.Tests.Engine
                 .ReplyTagged("NO [AUTHENTICATIONFAILED] Invalid credentials")
                 .AnswerLogout(tags));
             using var client = Connect(server, Options());
-            var e = Assert.Throws<ImapException>(() => client.Authenticate(SaslMechanism.XOAuth2("u", "expired")));
+            var e = Assert.Throws<ImapCommandException>(() => client.Authenticate(SaslMechanism.XOAuth2("u", "expired")));
             Assert.IsNotType<ImapAbortException>(e);
             Assert.Contains("Invalid credentials", e.Message);
             Assert.Equal(ImapState.NONAUTH, client.State);

@@ -99,7 +99,7 @@ namespace ImapPS.Client.Tests.Reliability
                     .ExpectCommand("LOGOUT").Send("* BYE\r\n{tag} OK\r\n"),
                 async c =>
                 {
-                    var e = await Assert.ThrowsAsync<ImapException>(() => c.LoginAsync(User, Password));
+                    var e = await Assert.ThrowsAsync<ImapCommandException>(() => c.LoginAsync(User, Password));
                     Assert.Contains("Authentication failed", e.Message);
                     throw e;
                 },
