@@ -22,13 +22,17 @@ $configuration.Run.Path = $TestPath
 $configuration.Run.PassThru = $true
 $configuration.Run.Exit = $false
 $configuration.Output.Verbosity = 'Detailed'
-if ($NUnitFile) {
-    $configuration.TestResult.Enabled = $true
-    $configuration.TestResult.OutputFormat = 'NUnitXml'
-    $configuration.TestResult.OutputPath = $NUnitFile
-}
+# Failure messages are plain text: colour codes (a warning rendered by a child pwsh, say) are not
+# valid XML characters, and the NUnit report is written separately below so that a report that
+# cannot be written never loses the counts.
+$PSStyle.OutputRendering = 'PlainText'
 
 $result = Invoke-Pester -Configuration $configuration
+
+if ($NUnitFile) {
+    try { $result | Export-NUnitReport -Path $NUnitFile }
+    catch { Write-Warning "The NUnit report '$NUnitFile' could not be written: $_" }
+}
 
 [ordered]@{
     Result           = "$($result.Result)"
