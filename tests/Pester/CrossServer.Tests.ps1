@@ -14,6 +14,8 @@ Describe 'The admin scenario on <Kind>' -ForEach $Kinds {
         $script:SkipReason = $null
         $script:Server = $null
         $script:External = $null
+        # Each server's block has its own session: a skipped block must not clean up with the last one's.
+        $script:S = $null
         if ($Kind -eq 'dovecot') {
             $script:Server = Start-ImapTestServer
             $cred = Get-ImapTestCredential -Server $Server
@@ -37,7 +39,7 @@ Describe 'The admin scenario on <Kind>' -ForEach $Kinds {
     }
 
     AfterAll {
-        if ($script:S) {
+        if ($script:S -and $script:S.IsConnected) {
             Get-ImapMailbox -Session $S -Name "$Root*" -ErrorAction SilentlyContinue | Sort-Object { $_.Name.Length } -Descending |
                 Remove-ImapMailbox -Session $S -Confirm:$false -ErrorAction SilentlyContinue
             Disconnect-Imap -Session $S -ErrorAction SilentlyContinue

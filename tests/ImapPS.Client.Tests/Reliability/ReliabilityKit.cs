@@ -26,6 +26,18 @@ namespace ImapPS.Client.Tests.Reliability
         /// <summary>How long resources may take to return to the baseline after a client and its server are disposed.</summary>
         public static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(5);
 
+        /// <summary>
+        /// <see cref="FastOptions"/> with a generous connect timeout, for tests about what happens after
+        /// connecting: the first connection of a cold test process (JIT, thread-pool growth on 2 cores)
+        /// can take longer than the fault tests' 2 s, and the test is not about that.
+        /// </summary>
+        public static ImapClientOptions SteadyOptions(TextWriter? debug = null)
+        {
+            var options = FastOptions(debug);
+            options.ConnectTimeout = TimeSpan.FromSeconds(15);
+            return options;
+        }
+
         /// <summary>Options with short timeouts and debug output kept (level 0, ring buffer only) in <paramref name="debug"/>.</summary>
         public static ImapClientOptions FastOptions(TextWriter? debug = null)
             => new ImapClientOptions

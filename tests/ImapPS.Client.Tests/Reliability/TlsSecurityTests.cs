@@ -126,7 +126,7 @@ namespace ImapPS.Client.Tests.Reliability
                     return "server handshake failed: " + e.GetBaseException().Message;
                 }
             });
-            var options = ReliabilityKit.FastOptions();
+            var options = ReliabilityKit.SteadyOptions();
             options.Tls.ExtraCaCertificates.Add(TestCertificates.Localhost);
             var error = await Assert.ThrowsAnyAsync<ImapException>(() => Imap4SslClient.ConnectAsync("localhost", port, options));
             _output.WriteLine(error.GetType().Name + ": " + error.Message + " / " + await serverSide.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -139,7 +139,7 @@ namespace ImapPS.Client.Tests.Reliability
             await using var server = ScriptedImapServer.Start(new ServerScript()
                 .Send("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] no TLS here\r\n")
                 .ExpectCommand("LOGOUT").Send("* BYE\r\n{tag} OK done\r\n"));
-            using (var client = await Imap4Client.ConnectAsync(server.Host, server.Port, ReliabilityKit.FastOptions()))
+            using (var client = await Imap4Client.ConnectAsync(server.Host, server.Port, ReliabilityKit.SteadyOptions()))
             {
                 var error = await Assert.ThrowsAsync<ImapSecurityException>(() => client.StartTlsAsync());
                 Assert.Contains("does not offer STARTTLS", error.Message);
@@ -160,7 +160,7 @@ namespace ImapPS.Client.Tests.Reliability
                 .Send("* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n")
                 .ExpectCommand("STARTTLS").ReplyTagged("NO not today")
                 .ExpectCommand("LOGOUT").Send("* BYE\r\n{tag} OK done\r\n"));
-            using (var client = await Imap4Client.ConnectAsync(server.Host, server.Port, ReliabilityKit.FastOptions()))
+            using (var client = await Imap4Client.ConnectAsync(server.Host, server.Port, ReliabilityKit.SteadyOptions()))
             {
                 var error = await Assert.ThrowsAsync<ImapSecurityException>(() => client.StartTlsAsync());
                 Assert.Contains("refused", error.Message);
@@ -175,7 +175,7 @@ namespace ImapPS.Client.Tests.Reliability
             await using var server = ScriptedImapServer.Start(new ServerScript()
                 .Send("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] hi\r\n")
                 .ExpectCommand("LOGOUT").Send("* BYE\r\n{tag} OK done\r\n"));
-            using (var client = await Imap4Client.ConnectAsync(server.Host, server.Port, ReliabilityKit.FastOptions()))
+            using (var client = await Imap4Client.ConnectAsync(server.Host, server.Port, ReliabilityKit.SteadyOptions()))
             {
                 var error = await Assert.ThrowsAsync<ImapSecurityException>(() => client.LoginAsync("user", Password));
                 Assert.DoesNotContain(Password, error.ToString());
@@ -198,7 +198,7 @@ namespace ImapPS.Client.Tests.Reliability
                 .ExpectCommand("LOGIN").ReplyTagged("OK logged in")
                 .ExpectCommand("CAPABILITY").Send("* CAPABILITY IMAP4rev1 XFAKEAFTER\r\n{tag} OK done\r\n")
                 .ExpectCommand("LOGOUT").Send("* BYE\r\n{tag} OK done\r\n"));
-            var options = ReliabilityKit.FastOptions();
+            var options = ReliabilityKit.SteadyOptions();
             options.Tls.ExtraCaCertificates.Add(certificate);
             using (var client = await Imap4Client.ConnectAsync("localhost", server.Port, options))
             {
