@@ -672,6 +672,10 @@ namespace ImapPS.Client
                 if (idle.DoneSent) return;
                 idle.DoneSent = true;
                 idle.Idling = false;
+                // The silence the watchdog measures starts now, not at the IDLE's own write: otherwise a
+                // watchdog tick before DONE is written (the write lock, a loaded machine) sees the whole
+                // idle period as silence and aborts a healthy connection.
+                Interlocked.Exchange(ref idle.LastWriteTicks, Stopwatch.GetTimestamp());
             }
             try
             {
