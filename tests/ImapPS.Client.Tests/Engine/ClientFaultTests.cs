@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading.Tasks;
 using ImapPS.Client.Tests.Fixture;
 using ImapPS.Client.Tests.Support;
+using static ImapPS.Client.Tests.Support.ScriptedSession;
 
 namespace ImapPS.Client.Tests.Engine
 {
@@ -16,14 +17,6 @@ namespace ImapPS.Client.Tests.Engine
     /// </summary>
     public class ClientFaultTests
     {
-        private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-
-        private static ImapClientOptions Options()
-            => new ImapClientOptions { ResponseTimeout = TimeSpan.FromSeconds(20), DebugWriter = TextWriter.Null };
-
-        private static ScriptedImapServer Start(ServerScript script)
-            => ScriptedImapServer.Start(new ScriptedServerOptions { StepTimeout = TimeSpan.FromSeconds(15) }, script);
-
         /// <summary>Fault 1: RFC 2971 id-params-list is <c>*(string SP nstring)</c>; an atom value is BAD on Cyrus.</summary>
         [Fact]
         public async Task Id_sends_every_value_as_a_string_never_as_an_atom()

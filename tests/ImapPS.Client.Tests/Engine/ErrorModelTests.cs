@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
 using ImapPS.Client.Tests.Support;
+using static ImapPS.Client.Tests.Support.ScriptedSession;
 
 namespace ImapPS.Client.Tests.Engine
 {
@@ -13,14 +14,6 @@ namespace ImapPS.Client.Tests.Engine
     /// </summary>
     public class ErrorModelTests
     {
-        private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-
-        private static ImapClientOptions Options()
-            => new ImapClientOptions { ResponseTimeout = TimeSpan.FromSeconds(20), DebugWriter = TextWriter.Null };
-
-        private static ScriptedImapServer Start(ServerScript script)
-            => ScriptedImapServer.Start(new ScriptedServerOptions { StepTimeout = TimeSpan.FromSeconds(15) }, script);
-
         [Fact]
         public async Task A_mailbox_turned_read_only_refuses_changes_without_claiming_the_connection_is_gone()
         {

@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using ImapPS.Client.Tests.Support;
+using static ImapPS.Client.Tests.Support.ScriptedSession;
 
 namespace ImapPS.Client.Tests.Engine
 {
@@ -17,14 +18,6 @@ namespace ImapPS.Client.Tests.Engine
     public class ScriptedServerTests
     {
         private const string Greeting = "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2 AUTH=OAUTHBEARER IDLE COMPRESS=DEFLATE LITERAL+] ready\r\n";
-        private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-
-        private static ImapClientOptions Options(int timeoutSeconds = 20, TextWriter? debug = null, int level = 0)
-            => new ImapClientOptions { ResponseTimeout = TimeSpan.FromSeconds(timeoutSeconds), DebugWriter = debug ?? TextWriter.Null, DebugLevel = level };
-
-        private static ScriptedImapServer Start(ServerScript script)
-            => ScriptedImapServer.Start(new ScriptedServerOptions { StepTimeout = TimeSpan.FromSeconds(15) }, script);
-
         private static Imap4Client Connect(ScriptedImapServer server, ImapClientOptions options)
             => new Imap4Client(server.Host, server.Port, options);
 
