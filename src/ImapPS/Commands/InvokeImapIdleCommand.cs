@@ -209,8 +209,10 @@ namespace ImapPS.Commands
             if (!TryRun(() => Check(Await(fetch), "FETCH"), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
             var found = collected.Select(FetchData.Parse).Where(d => d.SequenceNumber >= from && d.SequenceNumber <= to)
                 .GroupBy(d => d.SequenceNumber).Select(g => g.First()).OrderBy(d => d.SequenceNumber).ToList();
+            // A set, not a scan of found per number: after a long gap from..to can be thousands of messages.
+            var returned = new HashSet<uint>(found.Select(d => d.SequenceNumber));
             for (uint n = from; n <= to && n != 0; n++)
-                if (!found.Any(d => d.SequenceNumber == n) && !unread.Contains(n)) unread.Add(n);
+                if (!returned.Contains(n) && !unread.Contains(n)) unread.Add(n);
             return found
                 .Select(d => new ImapIdleEvent(session, mailbox, uidValidity, ImapIdleEventKind.NewMessage)
                 { SequenceNumber = d.SequenceNumber, Uid = d.Uid, Flags = d.Flags, MessageCount = session.Client.Exists })
