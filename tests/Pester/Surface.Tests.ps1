@@ -167,6 +167,21 @@ Describe 'Objects leave the module cleanly' {
         }
     }
 
+    It 'keeps the count columns for a whole listing whose first row is a \Noselect node' {
+        New-ImapMailbox -Session $S -Name 'Nodes/Leaf' | Out-Null
+        $null = Add-ImapMessage -Session $S -Mailbox 'Nodes/Leaf' -Message (New-ImapTestMessage -Subject 'counted leaf')
+        Invoke-ImapCommand -Session $S -Command DELETE Nodes -ErrorAction SilentlyContinue | Out-Null
+        $listing = @(Get-ImapMailbox -Session $S -Name 'Nodes*' | Sort-Object { $_.Name.Length })
+        if ($listing.Count -lt 2 -or $listing[0].IsSelectable) {
+            Set-ItResult -Skipped -Because 'this Dovecot layout has no \Noselect parent'
+            return
+        }
+        $listing[0].Messages | Should -BeNullOrEmpty
+        $table = $listing | Format-Table | Out-String -Width 200
+        $table | Should -Match 'Messages'
+        $table | Should -Match 'Nodes/Leaf\s+1\s'
+    }
+
     It 'skips \Noselect hierarchy nodes when mailboxes are piped to Search-ImapMessage' {
         New-ImapMailbox -Session $S -Name 'Tree/Leaf' | Out-Null
         $null = Add-ImapMessage -Session $S -Mailbox 'Tree/Leaf' -Message (New-ImapTestMessage -Subject 'in the leaf')

@@ -48,7 +48,10 @@ namespace ImapPS.Commands
                         "MailboxNotFound", ErrorCategory.ObjectNotFound, pattern));
                     continue;
                 }
-                foreach (var m in mailboxes) WriteObject(m.ToOutput());
+                // One view for the whole listing: a \Noselect node has no counts, and as the first row it
+                // would otherwise pick the table without count columns for every mailbox after it.
+                bool counted = mailboxes.Any(m => m.Messages.HasValue || m.Unseen.HasValue);
+                foreach (var m in mailboxes) WriteObject(m.ToOutput(counted));
             }
         }
     }

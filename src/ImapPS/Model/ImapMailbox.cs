@@ -91,12 +91,13 @@ namespace ImapPS
         /// <summary>
         /// The object to write: a selected mailbox (Select-ImapMailbox) and one with counts get a
         /// type name of their own, so the table shows the columns they fill and no empty ones.
+        /// <paramref name="inCountedListing"/>: one of a listing where other mailboxes have counts.
         /// </summary>
-        internal PSObject ToOutput()
+        internal PSObject ToOutput(bool inCountedListing = false)
         {
             var output = new PSObject(this);
             if (IsReadOnly.HasValue) output.TypeNames.Insert(0, "ImapPS.ImapMailbox#Selected");
-            else if (Messages.HasValue || Unseen.HasValue) output.TypeNames.Insert(0, "ImapPS.ImapMailbox#Counts");
+            else if (inCountedListing || Messages.HasValue || Unseen.HasValue) output.TypeNames.Insert(0, "ImapPS.ImapMailbox#Counts");
             return output;
         }
 
