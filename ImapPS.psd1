@@ -21,7 +21,7 @@
         'Search-ImapMessage', 'Get-ImapMessage', 'Save-ImapMessage', 'Save-ImapAttachment', 'Add-ImapMessage', 'New-ImapMessage',
         'Set-ImapFlag', 'Copy-ImapMessage', 'Move-ImapMessage', 'Remove-ImapMessage', 'Get-ImapThread',
         'Invoke-ImapIdle', 'Invoke-ImapCommand',
-        'Export-ImapMailbox', 'Import-ImapMailbox'
+        'Export-ImapMailbox', 'Import-ImapMailbox', 'Sync-ImapMailbox'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

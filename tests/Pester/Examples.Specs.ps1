@@ -609,3 +609,31 @@ $ExampleSpecs['Import-ImapMailbox 3'] = @{
     Check = { MailboxNames | Should -Not -Contain 'Restored' }
 }
 #endregion
+
+#region Sync-ImapMailbox
+$ExampleSpecs['Sync-ImapMailbox 1'] = @{
+    Setup = {
+        Seed INBOX @((Mail -Subject 'Inbox one' -Flag Seen), (Mail -Subject 'Inbox two'))
+        Seed 'Archive/2024' @(Mail -Subject 'Archived' -Flag Flagged)
+    }
+    Check = {
+        @($Output.DestinationMailbox | Sort-Object) | Should -Be @('Migrated', 'Migrated/2024')
+        @((Messages Migrated).Subject | Sort-Object) | Should -Be @('Inbox one', 'Inbox two')
+        ((Messages Migrated) | Where-Object Subject -EQ 'Inbox one').Flags | Should -Contain '\Seen'
+        (Messages 'Migrated/2024').Flags | Should -Contain '\Flagged'
+    }
+}
+$ExampleSpecs['Sync-ImapMailbox 2'] = @{
+    Setup = { Seed Projects @((Mail -Subject 'Plan'), (Mail -Subject 'Budget')) }
+    Check = {
+        $Output.WhatIf | Should -BeTrue
+        $Output.Copied | Should -Be 2
+        $Output.DestinationMailbox | Should -Be 'Mirror/Projects'
+        MailboxNames | Should -Not -Contain 'Mirror/Projects'
+    }
+}
+$ExampleSpecs['Sync-ImapMailbox 3'] = @{
+    Setup = { Seed INBOX @((Mail -Subject 'Fresh' -Date ([datetimeoffset]::UtcNow.AddDays(-3))), (Mail -Subject 'Stale' -Date ([datetimeoffset]::UtcNow.AddDays(-90)))) }
+    Check = { (Messages Recent).Subject | Should -Be 'Fresh' }
+}
+#endregion

@@ -61,6 +61,7 @@ BeforeAll {
                 $export = Export-ImapMailbox -Session $S -Mailbox INBOX -Format Eml -Destination (Join-Path ([IO.Path]::GetTempPath()) ('imapps-surface-' + [guid]::NewGuid().ToString('N')))
                 Import-ImapMailbox -Session $S -Path $export.Destination -Mailbox SurfaceImport
             }
+            'ImapPS.ImapSyncResult' { Sync-ImapMailbox -Source $S -Destination $S -Mailbox INBOX -MapFolder @{ INBOX = 'SurfaceSync' } }
             default { throw "No sample for ${TypeName}: add one to Get-Sample." }
         }
     }

@@ -84,4 +84,56 @@ namespace ImapPS
         /// <inheritdoc />
         public override string ToString() => Source + " -> " + Mailbox;
     }
+
+    /// <summary>What Sync-ImapMailbox did for one mailbox.</summary>
+    public sealed class ImapSyncResult
+    {
+        /// <summary>The source session's name.</summary>
+        public string SourceSession { get; internal set; } = "";
+
+        /// <summary>The destination session's name.</summary>
+        public string DestinationSession { get; internal set; } = "";
+
+        /// <summary>The source mailbox (the source server's name).</summary>
+        public string SourceMailbox { get; internal set; } = "";
+
+        /// <summary>The destination mailbox (the destination server's name).</summary>
+        public string DestinationMailbox { get; internal set; } = "";
+
+        /// <summary>Messages copied (under -WhatIf: that would be copied).</summary>
+        public int Copied { get; internal set; }
+
+        /// <summary>Source messages the destination already held (recognised by Message-ID and size, or Date, From, Subject and size).</summary>
+        public int Skipped { get; internal set; }
+
+        /// <summary>Messages already there whose flags were set to the source's.</summary>
+        public int FlagsUpdated { get; internal set; }
+
+        /// <summary>Source messages left out by -MinAge, -MaxAge or -MaxSize.</summary>
+        public int Filtered { get; internal set; }
+
+        /// <summary>Destination messages deleted by -DeleteExtra.</summary>
+        public int Deleted { get; internal set; }
+
+        /// <summary>Source messages expunged between the listing and the copy.</summary>
+        public int Vanished { get; internal set; }
+
+        /// <summary>Messages that could not be copied (each with an error written).</summary>
+        public int Failed { get; internal set; }
+
+        /// <summary>Bytes copied.</summary>
+        public long Bytes { get; internal set; }
+
+        /// <summary>How long the mailbox took.</summary>
+        public TimeSpan Duration { get; internal set; }
+
+        /// <summary>True under -WhatIf: the counts say what would be done.</summary>
+        public bool WhatIf { get; internal set; }
+
+        /// <summary>True when the mailbox was synchronised to the end.</summary>
+        public bool Complete { get; internal set; }
+
+        /// <inheritdoc />
+        public override string ToString() => SourceMailbox + " -> " + DestinationMailbox;
+    }
 }
