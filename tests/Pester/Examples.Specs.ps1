@@ -637,3 +637,12 @@ $ExampleSpecs['Sync-ImapMailbox 3'] = @{
     Check = { (Messages Recent).Subject | Should -Be 'Fresh' }
 }
 #endregion
+
+$ExampleSpecs['Copy-ImapMessage 4'] = @{
+    Setup = { Mailboxes Legal; Seed INBOX @((Mail -From 'legal@example.com' -Subject 'NDA' -Flag Seen), (Mail -From 'legal@example.com' -Subject 'Contract'), (Mail -Subject 'Other')) }
+    Check = {
+        @($Output.Mailbox | Select-Object -Unique) | Should -Be @('Legal')
+        @((Messages Legal).Subject | Sort-Object) | Should -Be @('Contract', 'NDA')
+        ((Messages Legal) | Where-Object Subject -EQ 'NDA').Flags | Should -Contain '\Seen'
+    }
+}

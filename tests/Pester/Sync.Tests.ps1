@@ -136,6 +136,25 @@ Describe 'Sync-ImapMailbox between two accounts' {
     }
 }
 
+Describe 'Copy-ImapMessage -DestinationSession' {
+    It 'appends the chosen messages to another account with identical bytes, flags and internal dates' {
+        $srcCred = New-SourceAccount
+        $dstCred = New-ImapTestUser -Server $Server -Prefix 'cpd'
+        $src = Connect-ImapTest -Server $Server -Credential $srcCred
+        $dst = Connect-ImapTest -Server $Server -Credential $dstCred
+        try {
+            $null = New-ImapMailbox -Session $dst -Name Copied
+            $null = Select-ImapMailbox -Session $src -Name INBOX -ReadOnly
+            $copies = @(Get-ImapMessage -Session $src -Mailbox INBOX -All | Copy-ImapMessage -Destination Copied -DestinationSession $dst -PassThru)
+            $copies.Count | Should -Be 4
+            $copies | ForEach-Object { $_.SessionName | Should -Be $dst.Name; $_.Mailbox | Should -Be 'Copied' }
+            Get-Snapshot $dst Copied | Should -Be (Get-Snapshot $src INBOX)
+            @(Get-ImapMessage -Session $src -Mailbox INBOX -All).Count | Should -Be 4 -Because 'the source is unchanged'
+        }
+        finally { Get-ImapSession | Disconnect-Imap -ErrorAction SilentlyContinue }
+    }
+}
+
 Describe 'Sync-ImapMailbox across namespaces' {
     BeforeAll {
         # A second server laid out like Courier: '.' between levels and every mailbox under INBOX.
