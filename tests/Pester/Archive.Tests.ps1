@@ -202,6 +202,33 @@ print(json.dumps(out))
         finally { Disconnect-Imap -Session $s }
     }
 
+    It 'takes only the mailboxes -Include names and none that -Exclude names, and writes nothing under -WhatIf' {
+        $dir = New-Folder 'filter'
+        $results = @(Export-ImapMailbox -Session $S -Mailbox INBOX, Archive -Recurse -Include 'Archive/*' -Exclude '*/Old' -Destination $dir)
+        $results.Mailbox | Should -Be 'Archive/2024'
+        @(Get-ChildItem $dir -Directory -Force).Name | Should -Be '.Archive.2024'
+        $dry = New-Folder 'whatif'
+        Export-ImapMailbox -Session $S -Mailbox INBOX -Destination $dry -WhatIf | Should -BeNullOrEmpty
+        Test-Path $dry | Should -BeFalse
+    }
+
+    It 'fetches a message again when its Maildir file was deleted' {
+        $cred = New-User 'del'
+        Seed $cred.UserName INBOX @((Msg 'keep'), (Msg 'lost'))
+        $s = Connect-ImapTest -Server $Server -Credential $cred -Extra @{ IgnoreCapability = 'CONDSTORE', 'QRESYNC' }
+        try {
+            $dir = New-Folder 'del'
+            $null = Export-ImapMailbox -Session $s -Mailbox INBOX -Destination $dir
+            $lost = Search-ImapMessage -Session $s -Mailbox INBOX -Subject lost
+            Set-ImapFlag -Session $s -Mailbox INBOX -Uid $lost.Uid -Add Seen
+            Get-ChildItem "$dir/cur" -Filter "$($lost.Uid).*" | Remove-Item
+            $again = Export-ImapMailbox -Session $s -Mailbox INBOX -Destination $dir
+            $again.Added | Should -Be 1
+            @(Get-ChildItem "$dir/cur" -Filter "$($lost.Uid).*:2,S").Count | Should -Be 1
+        }
+        finally { Disconnect-Imap -Session $s }
+    }
+
     It 'refuses a destination that holds another mailbox''s export, writing nothing' {
         $dir2 = New-Folder 'x'
         $null = Export-ImapMailbox -Session $S -Mailbox 'Archive/Old' -Format Mbox -Destination "$dir2.mbox"
