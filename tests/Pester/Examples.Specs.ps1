@@ -646,3 +646,14 @@ $ExampleSpecs['Copy-ImapMessage 4'] = @{
         ((Messages Legal) | Where-Object Subject -EQ 'NDA').Flags | Should -Contain '\Seen'
     }
 }
+
+$ExampleSpecs['Sync-ImapMailbox 4'] = @{
+    Setup = {
+        Seed INBOX @((Mail -Subject 'Account mail one'), (Mail -Subject 'Account mail two' -Flag Seen))
+        $null = File 'accounts.csv' ([Text.Encoding]::UTF8.GetBytes("SourceServer,SourceUser,DestinationServer,DestinationUser`r`nimap.old.example,alice,imap.new.example,alice`r`n"))
+    }
+    Check = {
+        $Output | Should -Not -BeNullOrEmpty
+        @((Messages Migrated).Subject | Sort-Object) | Should -Be @('Account mail one', 'Account mail two')
+    }
+}
