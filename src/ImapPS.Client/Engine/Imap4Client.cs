@@ -176,12 +176,6 @@ namespace ImapPS.Client
             remove => _debug.Line -= value;
         }
 
-        /// <summary>Raised (on a thread-pool thread, in order) when the server reports a change to the selected mailbox.</summary>
-        public event EventHandler<MailboxChangedEventArgs>? MailboxChanged;
-
-        /// <summary>Raised (on a thread-pool thread, in order) for untagged responses no command claimed, and for ALERTs.</summary>
-        public event EventHandler<UntaggedResponseEventArgs>? UntaggedResponse;
-
         /// <summary>True when the server offers <paramref name="capability"/> (and it is not ignored by the options).</summary>
         public bool HasCapability(string capability)
         {
@@ -514,13 +508,42 @@ namespace ImapPS.Client
                 drain = !_sendQueueDraining;
                 _sendQueueDraining = true;
             }
-            if (drain) await DrainSendQueueAsync().ConfigureAwait(false);
+            if (drain) await WriteAsync(DrainSendQueueAsync, null).ConfigureAwait(false);
         }
 
-        /// <summary>Writes every queued command in one write per round, until the queue is empty.</summary>
-        private async Task DrainSendQueueAsync()
+        /// <summary>
+        /// The one way bytes reach the server: under the write lock (a command's segments, a
+        /// continuation answer and a batch of queued commands never interleave), through a stream
+        /// that reports progress to the watchdog. A failed write aborts the connection: the server
+        /// may have seen part of a command, so nothing sent afterwards could be trusted. The
+        /// exception is a LOGOUT whose server closed the pipe under the flush after answering it:
+        /// the end of the stream completes that LOGOUT.
+        /// </summary>
+        private async Task WriteAsync(Func<Stream, Task> write, PendingCommand? cmd)
         {
             await _writeLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                lock (_lock)
+                    if (_abortError != null) throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
+                await write(new ProgressStream(_transport!.WriteStream, this)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is ImapException))
+            {
+                if (cmd?.Spec.Name == "LOGOUT" && _logoutRequested && cmd.Sent) return;
+                var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
+                Abort(error);
+                throw error;
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        /// <summary>Writes every queued command in one write per round, until the queue is empty (under the write lock).</summary>
+        private async Task DrainSendQueueAsync(Stream stream)
+        {
             byte[]? buffer = null;
             try
             {
@@ -553,7 +576,6 @@ namespace ImapPS.Client
                         item.Value.Span.CopyTo(new Span<byte>(buffer, offset, item.Value.Length));
                         offset += item.Value.Length;
                     }
-                    var stream = new ProgressStream(_transport!.WriteStream, this);
                     BeginWrite();
                     try
                     {
@@ -566,80 +588,57 @@ namespace ImapPS.Client
                     }
                 }
             }
-            catch (Exception e) when (!(e is ImapException))
+            catch (Exception)
             {
                 lock (_sendQueue) _sendQueueDraining = false;
-                var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
-                Abort(error);
-                throw error;
+                throw;
             }
             finally
             {
                 if (buffer != null) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                _writeLock.Release();
             }
         }
 
-        private async Task WritePayloadAsync(PendingCommand cmd, CommandPayload? registered, bool handlerDriven)
+        private Task WritePayloadAsync(PendingCommand cmd, CommandPayload? registered, bool handlerDriven)
+            => WriteAsync(stream => WriteSegmentsAsync(stream, cmd, registered ?? Register(cmd, handlerDriven), handlerDriven), cmd);
+
+        /// <summary>Writes a command's segments, waiting for the server's continuation before each synchronising literal.</summary>
+        private async Task WriteSegmentsAsync(Stream stream, PendingCommand cmd, CommandPayload payload, bool handlerDriven)
         {
-            await _writeLock.WaitAsync().ConfigureAwait(false);
-            try
+            for (int s = 0; s < payload.SegmentCount; s++)
             {
-                CommandPayload payload = registered ?? Register(cmd, handlerDriven);
-                var stream = new ProgressStream(_transport!.WriteStream, this);
-                for (int s = 0; s < payload.SegmentCount; s++)
+                TaskCompletionSource<bool>? continuation = null;
+                if (s < payload.SegmentCount - 1)
                 {
-                    TaskCompletionSource<bool>? continuation = null;
-                    if (s < payload.SegmentCount - 1)
-                    {
-                        continuation = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                        lock (_lock)
-                        {
-                            cmd.ContinuationWaiter = continuation;
-                            _continuationTarget = cmd;
-                        }
-                    }
-                    BeginWrite();
-                    try
-                    {
-                        await payload.WriteSegmentAsync(s, stream).ConfigureAwait(false);
-                        await stream.FlushAsync().ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        EndWrite(cmd);
-                    }
-                    if (continuation != null && !await continuation.Task.ConfigureAwait(false)) break;
-                }
-                if (!handlerDriven)
+                    continuation = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                     lock (_lock)
-                        if (ReferenceEquals(_continuationTarget, cmd)) _continuationTarget = null;
+                    {
+                        cmd.ContinuationWaiter = continuation;
+                        _continuationTarget = cmd;
+                    }
+                }
+                BeginWrite();
+                try
+                {
+                    await payload.WriteSegmentAsync(s, stream).ConfigureAwait(false);
+                    await stream.FlushAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    EndWrite(cmd);
+                }
+                if (continuation != null && !await continuation.Task.ConfigureAwait(false)) break;
             }
-            catch (Exception e) when (!(e is ImapException))
-            {
-                // A server that answers LOGOUT and closes at once may close the pipe under our flush;
-                // the end of the stream completes LOGOUT then.
-                if (cmd.Spec.Name == "LOGOUT" && _logoutRequested && cmd.Sent) return;
-                var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
-                Abort(error);
-                throw error;
-            }
-            finally
-            {
-                _writeLock.Release();
-            }
+            if (!handlerDriven)
+                lock (_lock)
+                    if (ReferenceEquals(_continuationTarget, cmd)) _continuationTarget = null;
         }
 
         /// <summary>Writes a continuation answer (AUTHENTICATE) or DONE (IDLE) under the write lock.</summary>
-        internal async Task WriteLineAsync(PendingCommand cmd, byte[] line, string logText)
-        {
-            await _writeLock.WaitAsync().ConfigureAwait(false);
-            try
+        internal Task WriteLineAsync(PendingCommand cmd, byte[] line, string logText)
+            => WriteAsync(async stream =>
             {
-                lock (_lock)
-                    if (_abortError != null) throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
                 _debug.Log(2, "> " + logText);
-                var stream = _transport!.WriteStream;
                 BeginWrite();
                 try
                 {
@@ -650,18 +649,7 @@ namespace ImapPS.Client
                 {
                     EndWrite(cmd);
                 }
-            }
-            catch (Exception e) when (!(e is ImapException))
-            {
-                var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
-                Abort(error);
-                throw error;
-            }
-            finally
-            {
-                _writeLock.Release();
-            }
-        }
+            }, null);
 
         private static readonly byte[] DoneLine = { (byte)'D', (byte)'O', (byte)'N', (byte)'E', (byte)'\r', (byte)'\n' };
 
@@ -1118,50 +1106,6 @@ namespace ImapPS.Client
             }
         }
 
-        private void RaiseChange(ServerResponse r, PendingCommand? claimant)
-        {
-            if (MailboxChanged == null && UntaggedResponse == null) return;
-            bool selecting;
-            lock (_lock) selecting = IsSelecting();
-            switch (r.Name)
-            {
-                case "EXISTS":
-                    if (!selecting) _events.Enqueue(Change(MailboxChangeKind.Exists, r.Number, null, null, r));
-                    return;
-                case "RECENT":
-                    if (!selecting) _events.Enqueue(Change(MailboxChangeKind.Recent, r.Number, null, null, r));
-                    return;
-                case "EXPUNGE":
-                    _events.Enqueue(Change(MailboxChangeKind.Expunge, r.Number, null, null, r));
-                    return;
-                case "VANISHED":
-                    _events.Enqueue(Change(MailboxChangeKind.Vanished, 0, null, null, r));
-                    return;
-                case "FLAGS":
-                    if (!selecting) _events.Enqueue(Change(MailboxChangeKind.MailboxFlags, 0, null, ReadFlagList(r.Data), r));
-                    return;
-                case "FETCH":
-                    // FETCH data claimed by IDLE is still news from the server (flags changed elsewhere).
-                    if (claimant != null && claimant.Spec.Name != "IDLE") return;
-                    string[]? flags = null;
-                    var e = r.Data.GetEnumerator();
-                    while (e.MoveNext())
-                    {
-                        var key = e.Current;
-                        if (!e.MoveNext()) break;
-                        if (key.IsAtom("FLAGS")) flags = ReadFlagList(e.Current);
-                    }
-                    _events.Enqueue(Change(MailboxChangeKind.Flags, r.Number, FetchUid(r), flags, r));
-                    return;
-                default:
-                    _events.Enqueue(new UntaggedResponseEventArgs(r));
-                    return;
-            }
-        }
-
-        private MailboxChangedEventArgs Change(MailboxChangeKind kind, uint number, uint? uid, IReadOnlyList<string>? flags, ServerResponse r)
-            => new MailboxChangedEventArgs(kind, SelectedMailbox, number, uid, flags, r);
-
         private Stream? SelectLiteralSink(LiteralRequest request)
         {
             // Only a FETCH response's literal may be streamed, and only to the command that will be
@@ -1377,81 +1321,5 @@ namespace ImapPS.Client
         }
 
         internal static void Sync(Task task) => task.GetAwaiter().GetResult();
-
-        /// <summary>Runs a command in imaplib2's callback style: returns at once, calls back later on the thread pool.</summary>
-        internal ImapResponse? WithCallback(Task<ImapResponse> task, ImapCallback? callback, object? argument)
-        {
-            if (callback == null) return Sync(task);
-            task.ContinueWith(t =>
-            {
-                ImapResponse? result = null;
-                Exception? error = null;
-                if (t.IsFaulted) error = t.Exception!.GetBaseException();
-                else if (t.IsCanceled) error = new ImapAbortException("The command was cancelled.");
-                else result = t.Result;
-                try
-                {
-                    callback(result, argument, error);
-                }
-                catch (Exception e)
-                {
-                    // imaplib2 logs a failing callback and carries on; the connection must not suffer for it.
-                    _debug.Log(1, "callback failed: " + e.GetType().Name + ": " + e.Message);
-                    _debug.DumpBuffer("a callback failed");
-                    CallbackFailed?.Invoke(this, new CallbackFailedEventArgs(e, argument));
-                }
-            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            return null;
-        }
-
-        /// <summary>Raised (on the thread that ran the callback) when a command's callback throws. The client stays usable.</summary>
-        public event EventHandler<CallbackFailedEventArgs>? CallbackFailed;
-
-        /// <summary>Delivers events one at a time, in order, on the thread pool, so handlers never stall the reader.</summary>
-        private sealed class EventQueue
-        {
-            private readonly Imap4Client _client;
-            private readonly Queue<EventArgs> _queue = new Queue<EventArgs>();
-            private bool _draining;
-
-            public EventQueue(Imap4Client client) => _client = client;
-
-            public void Enqueue(EventArgs e)
-            {
-                lock (_queue)
-                {
-                    _queue.Enqueue(e);
-                    if (_draining) return;
-                    _draining = true;
-                }
-                ThreadPool.QueueUserWorkItem(_ => Drain());
-            }
-
-            private void Drain()
-            {
-                while (true)
-                {
-                    EventArgs e;
-                    lock (_queue)
-                    {
-                        if (_queue.Count == 0)
-                        {
-                            _draining = false;
-                            return;
-                        }
-                        e = _queue.Dequeue();
-                    }
-                    try
-                    {
-                        if (e is MailboxChangedEventArgs m) _client.MailboxChanged?.Invoke(_client, m);
-                        else if (e is UntaggedResponseEventArgs u) _client.UntaggedResponse?.Invoke(_client, u);
-                    }
-                    catch (Exception ex)
-                    {
-                        _client._debug.Log(1, "event handler failed: " + ex.Message);
-                    }
-                }
-            }
-        }
     }
 }
