@@ -63,6 +63,7 @@ namespace ImapPS.Client
         private bool _readOnlyChanged;
         private bool _utf8Enabled;
         private int _selectGeneration;
+        private readonly UntaggedRoute _route;
 
         /// <summary>Connects to an IMAP server over plain TCP (port 143 by default) and reads the greeting.</summary>
         /// <exception cref="ImapAbortException">The connection failed or timed out; nothing is left open.</exception>
@@ -82,6 +83,7 @@ namespace ImapPS.Client
             _debug = new DebugLog(Options.DebugLevel, Options.DebugBufferLevel, Options.DebugWriter, Options.Identifier ?? host);
             _reader = new ResponseReader(Options.Limits) { LiteralSinkSelector = SelectLiteralSink };
             _events = new EventQueue(this);
+            _route = new UntaggedRoute(this);
             if (connect) Sync(ConnectCoreAsync());
         }
 
@@ -306,21 +308,40 @@ namespace ImapPS.Client
         // Issuing commands
 
         /// <summary>
-        /// Issues a command built by the command methods: checks the state, waits for admission
-        /// (exclusive commands wait for the ones in flight; commands whose results could be
-        /// confused wait for each other), writes it and completes when its tagged response arrives.
+        /// Issues a typed command: the command's own refusals first (a missing capability throws
+        /// before anything is queued), then <see cref="RunAsync"/>, then the command's follow-up
+        /// (a refused LOGIN throws, SELECT's result is the message count).
         /// </summary>
-        internal async Task<ImapResponse> RunAsync(CommandSpec spec)
+        internal Task<ImapResponse> Issue(ImapCommand command)
+        {
+            if (command.HasFollowUp) return IssueAndFinishAsync(command);
+            command.CheckIssue(this);
+            return RunAsync(command);
+        }
+
+        private async Task<ImapResponse> IssueAndFinishAsync(ImapCommand command)
+        {
+            command.CheckIssue(this);
+            var response = await RunAsync(command).ConfigureAwait(false);
+            return await command.FinishAsync(this, response).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Schedules a command: checks the state, waits for admission (exclusive commands wait for
+        /// the ones in flight; commands that could claim the same responses wait for each other),
+        /// writes it and completes when its tagged response arrives.
+        /// </summary>
+        internal async Task<ImapResponse> RunAsync(ImapCommand command)
         {
             PendingCommand cmd;
             lock (_lock)
             {
                 // Ordered under the lock so the waiting list is in issue order.
-                cmd = new PendingCommand(spec, ++_order);
+                cmd = new PendingCommand(command, ++_order);
                 // A state-changing command ahead may make this one legal (SELECT then FETCH issued
                 // back to back): then the state is checked again at admission, not now.
                 ThrowIfUnusable(cmd, checkState: !ExclusivePendingLocked());
-                if (spec.Name == "LOGOUT") _logoutOrder = cmd.Order;
+                if (command is LogoutCommand) _logoutOrder = cmd.Order;
                 _waiting.Add(cmd);
                 TryAdmitLocked();
             }
@@ -347,30 +368,30 @@ namespace ImapPS.Client
 
         private bool ExclusivePendingLocked()
         {
-            foreach (var c in _running) if (c.Spec.Exclusive) return true;
-            foreach (var c in _waiting) if (c.Spec.Exclusive) return true;
+            foreach (var c in _running) if (c.Command.Exclusive) return true;
+            foreach (var c in _waiting) if (c.Command.Exclusive) return true;
             return false;
         }
 
         private void ThrowIfUnusable(PendingCommand cmd, bool checkState = true)
         {
-            var spec = cmd.Spec;
+            var command = cmd.Command;
             if (_abortError != null)
                 throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
             if (_logoutOrder != 0 && cmd.Order > _logoutOrder)
                 throw new ImapAbortException("The connection is logging out.");
-            if (_state == ImapState.LOGOUT && _transport != null && !(_logoutRequested && spec.Name == "LOGOUT"))
+            if (_state == ImapState.LOGOUT && _transport != null && !(_logoutRequested && command is LogoutCommand))
                 throw new ImapAbortException("The connection is logged out.");
-            if (checkState && spec.ValidStates != null && Array.IndexOf(spec.ValidStates, _state) < 0)
-                throw new ImapException("Command " + spec.Name + " is not allowed in state " + _state + ".");
-            if (checkState && (spec.Name == "LOGIN" || spec.Name == "AUTHENTICATE") && InClearOverNetwork)
-                throw new ImapSecurityException(spec.Name + " refused: the connection to " + Host + " is not encrypted and the options require TLS; call StartTls first.");
-            if (spec.Modifies && _readOnlyChanged)
+            if (checkState && command.ValidStates != null && Array.IndexOf(command.ValidStates, _state) < 0)
+                throw new ImapException("Command " + command.Name + " is not allowed in state " + _state + ".");
+            if (checkState && command.SendsCredentials && InClearOverNetwork)
+                throw new ImapSecurityException(command.Name + " refused: the connection to " + Host + " is not encrypted and the options require TLS; call StartTls first.");
+            if (command.Modifies && _readOnlyChanged)
                 throw new ImapReadOnlyException("The mailbox " + SelectedMailbox + " became read-only.");
             // Servers may answer OK and ignore the change ("Store ignored with read-only mailbox"):
             // refuse before sending, so the caller never mistakes that for success.
-            if (spec.Modifies && IsReadOnly && _state == ImapState.SELECTED)
-                throw new ImapException(spec.Name + " cannot change the mailbox " + SelectedMailbox + ": it is open read-only (EXAMINE or READ-ONLY).");
+            if (command.Modifies && IsReadOnly && _state == ImapState.SELECTED)
+                throw new ImapException(command.Name + " cannot change the mailbox " + SelectedMailbox + ": it is open read-only (EXAMINE or READ-ONLY).");
         }
 
         /// <summary>Admits waiting commands in order, as far as exclusivity and result attribution allow. Caller holds the lock.</summary>
@@ -381,7 +402,7 @@ namespace ImapPS.Client
             {
                 var w = _waiting[i];
                 if (w.Admitted.Task.IsCompleted) continue;
-                if (w.Spec.Exclusive)
+                if (w.Command.Exclusive)
                 {
                     if (i == 0 && _running.Count == 0)
                     {
@@ -419,19 +440,13 @@ namespace ImapPS.Client
             return false;
         }
 
-        /// <summary>The UIDs of a command that collects only FETCH data for a small UID set, or null.</summary>
-        private static uint[]? IndexableUids(PendingCommand cmd)
-        {
-            var collects = cmd.Spec.Collects;
-            var filter = cmd.Spec.MessageFilter;
-            if (collects == null || collects.Length != 1 || collects[0] != "FETCH" || filter == null || !filter.ByUid) return null;
-            return filter.SmallMembers(IndexedSetLimit);
-        }
+        /// <summary>The UIDs of a command that claims FETCH responses by a small UID set (see <see cref="ImapCommand.ClaimedUids"/>), or null.</summary>
+        private static uint[]? IndexableUids(PendingCommand cmd) => cmd.Command.ClaimedUids(IndexedSetLimit);
 
         private void TrackRunning(PendingCommand cmd, bool add)
         {
-            if (cmd.Spec.Exclusive) _exclusiveRunning += add ? 1 : -1;
-            if (!cmd.Spec.Collects_("FETCH")) return;
+            if (cmd.Command.Exclusive) _exclusiveRunning += add ? 1 : -1;
+            if (!cmd.Command.CollectsName("FETCH")) return;
             if (add)
             {
                 var uids = IndexableUids(cmd);
@@ -464,8 +479,8 @@ namespace ImapPS.Client
 
         private async Task SendAsync(PendingCommand cmd)
         {
-            bool handlerDriven = cmd.Spec.ContinuationHandler != null;
-            if (!handlerDriven && !cmd.Spec.Exclusive)
+            bool handlerDriven = cmd.Command.HandlesContinuations;
+            if (!handlerDriven && !cmd.Command.Exclusive)
             {
                 // Commands that fit in one write are queued and written together: a thousand
                 // parallel commands then cost a few socket writes instead of a thousand.
@@ -488,12 +503,12 @@ namespace ImapPS.Client
             lock (_lock)
             {
                 ThrowIfUnusable(cmd);
-                cmd.Spec.BeforeSend?.Invoke();
+                cmd.Command.BeforeSend(this);
                 cmd.Tag = _tagPrefix + (++_tagNumber).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 _byTag[cmd.Tag] = cmd;
                 cmd.Sent = true;
                 if (handlerDriven) _continuationTarget = cmd;
-                payload = _builder.Build(cmd.Tag, cmd.Spec.Name, cmd.Spec.Arguments);
+                payload = _builder.Build(cmd.Tag, cmd.Command.Name, cmd.Command.Arguments);
             }
             _debug.Log(2, "> ", payload.TotalLength <= LazyLogLimit ? payload : (object)payload.LogText);
             return payload;
@@ -530,7 +545,7 @@ namespace ImapPS.Client
             }
             catch (Exception e) when (!(e is ImapException))
             {
-                if (cmd?.Spec.Name == "LOGOUT" && _logoutRequested && cmd.Sent) return;
+                if (cmd?.Command is LogoutCommand && _logoutRequested && cmd.Sent) return;
                 var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
                 Abort(error);
                 throw error;
@@ -766,7 +781,7 @@ namespace ImapPS.Client
             {
                 // The server closed after BYE: complete LOGOUT even if its tagged OK never came.
                 PendingCommand? logout;
-                lock (_lock) logout = _running.FirstOrDefault(c => c.Spec.Name == "LOGOUT");
+                lock (_lock) logout = _running.FirstOrDefault(c => c.Command is LogoutCommand);
                 logout?.Completion.TrySetResult(new ImapResponse("OK", null, logout.Untagged, null, new[] { new ImapDataItem("connection closed by server") }));
                 Shutdown();
                 return;
@@ -808,7 +823,7 @@ namespace ImapPS.Client
         private object RedactIfAuthenticating(ServerResponse r)
         {
             var target = _continuationTarget;
-            if (r.Kind == ResponseKind.Continuation && target != null && target.Spec.Name == "AUTHENTICATE") return "+ ***";
+            if (r.Kind == ResponseKind.Continuation && target != null && target.Command.RedactsContinuations) return "+ ***";
             return r.TotalSize <= LazyLogLimit ? r : (object)r.ToString();
         }
 
@@ -827,11 +842,10 @@ namespace ImapPS.Client
                 waiter.TrySetResult(true);
                 return null;
             }
-            var handler = target.Spec.ContinuationHandler;
-            if (handler == null)
+            if (!target.Command.HandlesContinuations)
                 throw new ImapProtocolException("The server sent an unexpected continuation request: " + Truncate(r.ToString()), "", 0);
             // Handlers write (AUTHENTICATE answers), so they run off the reader.
-            var task = handler(target, r);
+            var task = target.Command.OnContinuationAsync(this, target, r);
             _ = task.ContinueWith(t => Abort(new ImapAbortException("Continuation handling failed: " + t.Exception!.GetBaseException().Message, t.Exception)),
                 TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             return null;
@@ -845,9 +859,9 @@ namespace ImapPS.Client
                 throw new ImapProtocolException("The server answered a command that was not sent (tag " + r.Tag + "): " + Truncate(r.ToString()), "", 0);
             cmd.ContinuationWaiter?.TrySetResult(false);
             if (r.HasCode) HandleCode(r, cmd);
-            if (r.Status == ResponseStatus.Ok && cmd.Spec.OnTaggedOk != null)
+            var hook = r.Status == ResponseStatus.Ok ? cmd.Command.OnTaggedOk(this) : null;
+            if (hook != null)
             {
-                var hook = cmd.Spec.OnTaggedOk;
                 return async () =>
                 {
                     await hook().ConfigureAwait(false);
@@ -861,16 +875,16 @@ namespace ImapPS.Client
         private void Complete(PendingCommand cmd, ServerResponse tagged)
         {
             string type = tagged.Name;
-            var spec = cmd.Spec;
-            if (spec.OnTagged != null)
-                lock (_lock) spec.OnTagged(tagged);
+            var command = cmd.Command;
+            lock (_lock) command.OnTagged(this, cmd, tagged);
             if (tagged.Status == ResponseStatus.Bad)
             {
-                cmd.Completion.TrySetException(new ImapCommandException(spec.Name, "BAD", tagged.CodeName, tagged.Text));
+                cmd.Completion.TrySetException(new ImapCommandException(command.Name, "BAD", tagged.CodeName, tagged.Text));
                 return;
             }
             var untagged = cmd.Untagged;
-            var response = new ImapResponse(type, tagged, untagged, spec.DataName == null ? BuildDataAll : (r => BuildData(r, spec.DataName)));
+            string? dataName = command.DataName;
+            var response = new ImapResponse(type, tagged, untagged, dataName == null ? BuildDataAll : (r => BuildData(r, dataName)));
             cmd.Completion.TrySetResult(response);
         }
 
@@ -928,14 +942,14 @@ namespace ImapPS.Client
                 {
                     AddToPool(name, r);
                 }
-                else if (claimant.Spec.OnData == null)
+                else if (claimant.Command.OnData == null)
                 {
                     claimant.Untagged.Add(r);
                 }
                 var idle = _idle;
                 if (idle != null && idle.Idling && IsMailboxData(name)) idleWake = true;
             }
-            if (claimant?.Spec.OnData != null) claimant.Spec.OnData(r);
+            claimant?.Command.OnData?.Invoke(r);
             if (claimant == null || IsMailboxData(name)) RaiseChange(r, claimant);
             if (idleWake) EndIdleIfAnyUnlocked();
         }
@@ -948,6 +962,13 @@ namespace ImapPS.Client
         private static bool IsMailboxData(string name)
             => name == "EXISTS" || name == "EXPUNGE" || name == "RECENT" || name == "FETCH" || name == "VANISHED" || name == "FLAGS";
 
+        /// <summary>
+        /// The command an untagged data response belongs to: the one whose tag it names (an ESEARCH
+        /// search-correlator, RFC 4466), else the earliest running command that claims it
+        /// (<see cref="ImapCommand.Claims"/>: each command family says which responses are its own).
+        /// FETCH responses are first looked up in the UID index of running commands with small UID
+        /// sets; when every FETCH claimant is indexed, the lookup is the whole answer.
+        /// </summary>
         private PendingCommand? FindClaimant(ServerResponse r)
         {
             string name = r.Name;
@@ -960,41 +981,24 @@ namespace ImapPS.Client
                     if (tag != null && _byTag.TryGetValue(tag, out var byTag)) return byTag;
                 }
             }
+            var route = _route;
+            route.Reset(r);
             PendingCommand? best = null;
-            uint? uid = null;
-            bool uidLooked = false;
             if (name == "FETCH" && _fetchByUid.Count > 0)
             {
-                uid = FetchUid(r);
-                uidLooked = true;
+                var uid = route.Uid;
                 if (uid != null && _fetchByUid.TryGetValue(uid.Value, out var indexed) && indexed.Sent) best = indexed;
-                // With every FETCH collector indexed, the lookup is the whole answer.
                 if (_unindexedFetchCollectors == 0) return best;
             }
             foreach (var c in _running)
             {
-                if (!c.Sent || !c.Spec.Collects_(name)) continue;
-                if (name == "FETCH" && c.Spec.MessageFilter != null)
-                {
-                    var filter = c.Spec.MessageFilter;
-                    if (filter.ByUid)
-                    {
-                        if (!uidLooked) { uid = FetchUid(r); uidLooked = true; }
-                        if (uid == null || !filter.Contains(uid.Value)) continue;
-                    }
-                    else if (!filter.Contains(r.Number)) continue;
-                }
-                else if (name == "STATUS" && c.Spec.CollectKey != null)
-                {
-                    var mailbox = r.Data.AsString();
-                    if (mailbox == null || !string.Equals(DecodeMailbox(mailbox), c.Spec.CollectKey, StringComparison.Ordinal)) continue;
-                }
-                if (best == null || c.Order < best.Order) best = c;
+                if (!c.Sent || (best != null && c.Order > best.Order) || !c.Command.Claims(route)) continue;
+                best = c;
             }
             return best;
         }
 
-        private string DecodeMailbox(string wire) => _utf8Enabled ? wire : (ModifiedUtf7.TryDecode(wire, out var d) ? d! : wire);
+        internal string DecodeMailbox(string wire) => _utf8Enabled ? wire : (ModifiedUtf7.TryDecode(wire, out var d) ? d! : wire);
 
         /// <summary>The UID of a FETCH response, found by the decoders' allocation-free scan.</summary>
         internal static uint? FetchUid(ServerResponse r) => FetchData.TryGetUid(r, out var uid) ? uid : (uint?)null;
@@ -1012,15 +1016,14 @@ namespace ImapPS.Client
             lock (_lock)
             {
                 AddToPool(r.Name, r);
-                // A response code sent during a state-changing command belongs to it (e.g. the
-                // COPYUID of UID MOVE arrives in an untagged OK): nothing else is running then, so
-                // the attribution is certain, and parallel callers never read each other's codes.
+                // A response code sent during a state-changing command belongs to it (see
+                // ImapCommand.ClaimsStatusCodes).
                 if (r.HasCode && r.Status != ResponseStatus.Bye)
                 {
-                    PendingCommand? exclusive = null;
+                    PendingCommand? owner = null;
                     foreach (var c in _running)
-                        if (c.Spec.Exclusive && c.Sent) { exclusive = c; break; }
-                    if (exclusive != null && exclusive.Spec.OnData == null) exclusive.Untagged.Add(r);
+                        if (c.Sent && c.Command.ClaimsStatusCodes) { owner = c; break; }
+                    if (owner != null && owner.Command.OnData == null) owner.Untagged.Add(r);
                 }
             }
             if (r.Status == ResponseStatus.Bye)
@@ -1070,7 +1073,7 @@ namespace ImapPS.Client
         private bool IsSelecting()
         {
             foreach (var c in _running)
-                if (c.Spec.Name == "SELECT" || c.Spec.Name == "EXAMINE") return true;
+                if (c.Command is SelectCommand) return true;
             return false;
         }
 
@@ -1106,52 +1109,12 @@ namespace ImapPS.Client
             }
         }
 
+        /// <summary>Where a large literal goes: to the stream of the command that will be given its response, when that command streams (see <see cref="MessageDataCommand.LiteralOwner"/>).</summary>
         private Stream? SelectLiteralSink(LiteralRequest request)
         {
-            // Only a FETCH response's literal may be streamed, and only to the command that will be
-            // given that response (the same rule FindClaimant applies): a literal of a parallel FETCH
-            // on other messages must not end up in a streaming command's destination.
-            PendingCommand? chosen = null;
-            PendingCommand? unfiltered = null;
-            int fetchCommands = 0;
-            string? prefix = null;
-            lock (_lock)
-            {
-                foreach (var c in _running)
-                {
-                    if (!c.Sent || !c.Spec.Collects_("FETCH")) continue;
-                    fetchCommands++;
-                    if (c.Spec.LiteralSink == null) continue;
-                    if (c.Spec.MessageFilter == null) { unfiltered = c; continue; }
-                    prefix ??= request.Prefix;
-                    if (MatchesPrefix(prefix, c.Spec.MessageFilter) && (chosen == null || c.Order < chosen.Order)) chosen = c;
-                }
-            }
-            if (chosen == null && unfiltered != null && fetchCommands == 1)
-            {
-                prefix ??= request.Prefix;
-                if (IsFetchPrefix(prefix)) chosen = unfiltered;
-            }
-            return chosen?.Spec.LiteralSink!(request);
-        }
-
-        private static bool IsFetchPrefix(string prefix)
-        {
-            var parts = prefix.Split(new[] { ' ', '(' }, 4, StringSplitOptions.RemoveEmptyEntries);
-            return parts.Length > 2 && parts[0] == "*" && parts[2].Equals("FETCH", StringComparison.OrdinalIgnoreCase);
-        }
-
-        private static bool MatchesPrefix(string prefix, MessageSetFilter filter)
-        {
-            // prefix: "* <seq> FETCH (… UID <uid> …"
-            var parts = prefix.Split(new[] { ' ', '(' }, StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length < 3 || parts[0] != "*" || !parts[2].Equals("FETCH", StringComparison.OrdinalIgnoreCase)) return false;
-            if (!filter.ByUid)
-                return uint.TryParse(parts[1], out var seq) && filter.Contains(seq);
-            for (int i = 3; i + 1 < parts.Length; i++)
-                if (parts[i].Equals("UID", StringComparison.OrdinalIgnoreCase) && uint.TryParse(parts[i + 1], out var uid))
-                    return filter.Contains(uid);
-            return false;
+            PendingCommand? owner;
+            lock (_lock) owner = MessageDataCommand.LiteralOwner(_running, request);
+            return owner?.Command.OpenLiteralSink(request);
         }
 
         // ----------------------------------------------------------------------------------
@@ -1172,17 +1135,90 @@ namespace ImapPS.Client
         }
 
         /// <summary>Capabilities are atoms; anything else a broken server puts in the list (NIL, a list) is ignored.</summary>
-        private static void AddCapability(HashSet<string> caps, ImapValue value)
+        internal static void AddCapability(HashSet<string> caps, ImapValue value)
         {
             var kind = value.Kind;
             if (kind != ImapValueKind.Atom && kind != ImapValueKind.Number) return;
             caps.Add(value.AsString()!.ToUpperInvariant());
         }
 
-        private void SetCapabilitiesLocked(HashSet<string> caps)
+        internal void SetCapabilitiesLocked(HashSet<string> caps)
         {
             _capabilities = caps;
             _builder = new CommandBuilder(CommandBuilder.LiteralSupportFrom(caps.Where(c => !Options.IgnoredCapabilities.Contains(c))), _utf8Enabled);
+        }
+
+        /// <summary>
+        /// Refuses, before anything is sent, a command of an extension the server did not offer: a
+        /// server that does not know it answers NO or BAD at best (Courier: NO), or stalls.
+        /// </summary>
+        internal void RequireCapability(string command, params string[] anyOf)
+        {
+            foreach (var capability in anyOf)
+                if (HasCapability(capability)) return;
+            throw new ImapCapabilityException(command, anyOf);
+        }
+
+        /// <summary>After LOGIN or AUTHENTICATE: the capabilities from the OK's code, or asked for.</summary>
+        internal async Task AfterAuthenticationAsync(ImapResponse response)
+        {
+            if (response.Tagged == null || !TakeCapabilityCode(response.Tagged))
+                await CapabilityAsync().ConfigureAwait(false);
+        }
+
+        // ----------------------------------------------------------------------------------
+        // Connection and mailbox state, changed by the commands (ImapCommand.BeforeSend and
+        // OnTagged run under the lock; the transport switches run on the reader)
+
+        /// <summary>SELECT/EXAMINE, when written: forget everything about the previous mailbox.</summary>
+        internal void ResetMailboxLocked()
+        {
+            _pool.Clear();
+            _readOnlyChanged = false;
+            _selectGeneration++;
+            Exists = 0; RecentCount = 0; UidValidity = 0; UidNext = 0; HighestModSeq = 0;
+            MailboxFlags = Array.Empty<string>(); PermanentFlags = Array.Empty<string>();
+        }
+
+        internal void EnterMailboxLocked(string mailbox, bool readOnly)
+        {
+            _state = ImapState.SELECTED;
+            SelectedMailbox = mailbox;
+            IsReadOnly = readOnly;
+        }
+
+        /// <summary>CLOSE, UNSELECT, or a refused SELECT (RFC 3501 6.3.1: no mailbox is selected then).</summary>
+        internal void LeaveMailboxLocked()
+        {
+            _state = ImapState.AUTH;
+            SelectedMailbox = null;
+            _readOnlyChanged = false;
+        }
+
+        internal void EnterAuthenticatedLocked() => _state = ImapState.AUTH;
+
+        /// <summary>The server confirmed UTF8=ACCEPT: mailbox names go out and come back as UTF-8 from now on.</summary>
+        internal void AcceptUtf8Locked()
+        {
+            _utf8Enabled = true;
+            _builder = _builder.WithUtf8Accept(true);
+        }
+
+        /// <summary>STARTTLS's tagged OK, on the reader: no byte may have followed it in clear; the capabilities seen before TLS may have been forged by a man in the middle.</summary>
+        internal async Task StartTlsOnReaderAsync()
+        {
+            if (_reader.BufferedCount > 0)
+                throw new ImapProtocolException("The server sent data after its STARTTLS reply, before TLS began.", "", 0);
+            await _transport!.StartTlsAsync(Options.Tls, Host, Options.ConnectTimeout).ConfigureAwait(false);
+            lock (_lock) SetCapabilitiesLocked(new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+        }
+
+        /// <summary>COMPRESS's tagged OK, on the reader: the bytes already read after it are the first compressed ones.</summary>
+        internal Task CompressOnReader()
+        {
+            var leftover = _reader.TakeBuffered();
+            _transport!.EnableCompression(leftover);
+            return Task.CompletedTask;
         }
 
         // ----------------------------------------------------------------------------------
