@@ -452,6 +452,10 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Fetch"/>
         public Task<ImapResponse> FetchAsync(string messageSet, string messageParts) => Issue(new FetchCommand(false, messageSet, messageParts));
 
+        /// <summary>FETCH (or UID FETCH) of the messages whose MODSEQ is above <paramref name="changedSince"/> (CONDSTORE, RFC 7162); each answer carries its MODSEQ.</summary>
+        public Task<ImapResponse> FetchAsync(string messageSet, string messageParts, ulong changedSince, bool uid = false)
+            => Issue(new FetchCommand(uid, messageSet, messageParts, changedSince));
+
         /// <summary>
         /// FETCH (or UID FETCH) handing each response to <paramref name="onResponse"/> as it arrives
         /// (on the reader: keep it short), so results stream without being held in memory. Large

@@ -86,12 +86,24 @@ namespace ImapPS.Client
         }
     }
 
-    /// <summary>FETCH and UID FETCH.</summary>
+    /// <summary>
+    /// FETCH and UID FETCH, with CONDSTORE's <c>CHANGEDSINCE</c> (RFC 7162 3.1.4.1): only messages
+    /// whose MODSEQ is above the given one answer, and each answer carries its MODSEQ
+    /// (<see cref="FetchData.ModSeq"/>). Refused before sending when the server does not offer CONDSTORE.
+    /// </summary>
     internal sealed class FetchCommand : MessageDataCommand
     {
-        public FetchCommand(bool uid, string set, string items)
-            : base(uid ? "UID FETCH" : "FETCH", set, uid, SetArgument(set), ImapArgument.Raw(items.Trim()))
+        public FetchCommand(bool uid, string set, string items, ulong? changedSince = null)
+            : base(uid ? "UID FETCH" : "FETCH", set, uid, FetchArguments(set, items, changedSince))
         {
+            if (changedSince != null) Require("FETCH CHANGEDSINCE", "CONDSTORE");
+        }
+
+        private static ImapArgument[] FetchArguments(string set, string items, ulong? changedSince)
+        {
+            if (changedSince == null) return new[] { SetArgument(set), ImapArgument.Raw(items.Trim()) };
+            var modifier = ImapArgument.List(ImapArgument.Atom("CHANGEDSINCE"), ImapArgument.Atom(changedSince.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return new[] { SetArgument(set), ImapArgument.Raw(items.Trim()), modifier };
         }
 
         /// <summary>When set, each claimed response is handed to it on the reader instead of being kept.</summary>

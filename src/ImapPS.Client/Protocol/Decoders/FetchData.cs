@@ -42,7 +42,7 @@ namespace ImapPS.Client.Protocol
         /// <summary>The body structure, from BODYSTRUCTURE or BODY (without a section), or null.</summary>
         public BodyStructure? Body { get; internal set; }
 
-        /// <summary>MODSEQ (RFC 7162), or null. A negative value (Zoho) reads as 0.</summary>
+        /// <summary>MODSEQ (RFC 7162), or null: asked for as an item, or carried unasked by every answer to FETCH CHANGEDSINCE. A negative value (Zoho) reads as 0.</summary>
         public ulong? ModSeq { get; internal set; }
 
         /// <summary>Body sections: BODY[…], BINARY[…], RFC822, RFC822.HEADER, RFC822.TEXT, in response order.</summary>
