@@ -1118,55 +1118,6 @@ namespace ImapPS.Client
         }
 
         // ----------------------------------------------------------------------------------
-        // Capabilities
-
-        private bool TakeCapabilityCode(ServerResponse r)
-        {
-            if (!r.HasCode || r.CodeName != "CAPABILITY") return false;
-            lock (_lock) TakeCapabilityCodeLocked(r);
-            return true;
-        }
-
-        private void TakeCapabilityCodeLocked(ServerResponse r)
-        {
-            var caps = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            for (var v = r.CodeArgument; !v.IsNone; v = v.Next()) AddCapability(caps, v);
-            SetCapabilitiesLocked(caps);
-        }
-
-        /// <summary>Capabilities are atoms; anything else a broken server puts in the list (NIL, a list) is ignored.</summary>
-        internal static void AddCapability(HashSet<string> caps, ImapValue value)
-        {
-            var kind = value.Kind;
-            if (kind != ImapValueKind.Atom && kind != ImapValueKind.Number) return;
-            caps.Add(value.AsString()!.ToUpperInvariant());
-        }
-
-        internal void SetCapabilitiesLocked(HashSet<string> caps)
-        {
-            _capabilities = caps;
-            _builder = new CommandBuilder(CommandBuilder.LiteralSupportFrom(caps.Where(c => !Options.IgnoredCapabilities.Contains(c))), _utf8Enabled);
-        }
-
-        /// <summary>
-        /// Refuses, before anything is sent, a command of an extension the server did not offer: a
-        /// server that does not know it answers NO or BAD at best (Courier: NO), or stalls.
-        /// </summary>
-        internal void RequireCapability(string command, params string[] anyOf)
-        {
-            foreach (var capability in anyOf)
-                if (HasCapability(capability)) return;
-            throw new ImapCapabilityException(command, anyOf);
-        }
-
-        /// <summary>After LOGIN or AUTHENTICATE: the capabilities from the OK's code, or asked for.</summary>
-        internal async Task AfterAuthenticationAsync(ImapResponse response)
-        {
-            if (response.Tagged == null || !TakeCapabilityCode(response.Tagged))
-                await CapabilityAsync().ConfigureAwait(false);
-        }
-
-        // ----------------------------------------------------------------------------------
         // Connection and mailbox state, changed by the commands (ImapCommand.BeforeSend and
         // OnTagged run under the lock; the transport switches run on the reader)
 
@@ -1219,6 +1170,55 @@ namespace ImapPS.Client
             var leftover = _reader.TakeBuffered();
             _transport!.EnableCompression(leftover);
             return Task.CompletedTask;
+        }
+
+        // ----------------------------------------------------------------------------------
+        // Capabilities
+
+        /// <summary>
+        /// Refuses, before anything is sent, a command of an extension the server did not offer: a
+        /// server that does not know it answers NO or BAD at best (Courier: NO), or stalls.
+        /// </summary>
+        internal void RequireCapability(string command, params string[] anyOf)
+        {
+            foreach (var capability in anyOf)
+                if (HasCapability(capability)) return;
+            throw new ImapCapabilityException(command, anyOf);
+        }
+
+        /// <summary>After LOGIN or AUTHENTICATE: the capabilities from the OK's code, or asked for.</summary>
+        internal async Task AfterAuthenticationAsync(ImapResponse response)
+        {
+            if (response.Tagged == null || !TakeCapabilityCode(response.Tagged))
+                await CapabilityAsync().ConfigureAwait(false);
+        }
+
+        private bool TakeCapabilityCode(ServerResponse r)
+        {
+            if (!r.HasCode || r.CodeName != "CAPABILITY") return false;
+            lock (_lock) TakeCapabilityCodeLocked(r);
+            return true;
+        }
+
+        private void TakeCapabilityCodeLocked(ServerResponse r)
+        {
+            var caps = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (var v = r.CodeArgument; !v.IsNone; v = v.Next()) AddCapability(caps, v);
+            SetCapabilitiesLocked(caps);
+        }
+
+        /// <summary>Capabilities are atoms; anything else a broken server puts in the list (NIL, a list) is ignored.</summary>
+        internal static void AddCapability(HashSet<string> caps, ImapValue value)
+        {
+            var kind = value.Kind;
+            if (kind != ImapValueKind.Atom && kind != ImapValueKind.Number) return;
+            caps.Add(value.AsString()!.ToUpperInvariant());
+        }
+
+        internal void SetCapabilitiesLocked(HashSet<string> caps)
+        {
+            _capabilities = caps;
+            _builder = new CommandBuilder(CommandBuilder.LiteralSupportFrom(caps.Where(c => !Options.IgnoredCapabilities.Contains(c))), _utf8Enabled);
         }
 
         // ----------------------------------------------------------------------------------
