@@ -484,6 +484,14 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Store"/>
         public Task<ImapResponse> StoreAsync(string messageSet, string command, string flags) => Issue(new StoreCommand(false, messageSet, command, flags));
 
+        /// <summary>
+        /// STORE (or UID STORE) with typed options: <paramref name="silent"/> adds <c>.SILENT</c> (no FETCH answers);
+        /// <paramref name="unchangedSince"/> (CONDSTORE, RFC 7162) changes only messages whose MODSEQ is not above it,
+        /// and the others come back in the tagged OK's <c>[MODIFIED set]</c>.
+        /// </summary>
+        public Task<ImapResponse> StoreAsync(string messageSet, string command, string flags, bool uid, bool silent = false, ulong? unchangedSince = null)
+            => Issue(new StoreCommand(uid, messageSet, command, flags, silent, unchangedSince));
+
         /// <summary>COPY messages to another mailbox.</summary>
         public ImapResponse Copy(string messageSet, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
             => Call(CopyAsync(messageSet, newMailbox), callback, callbackArgument);
@@ -512,6 +520,10 @@ namespace ImapPS.Client
         /// <summary>SEARCH with typed arguments (the engine's own callers use this so values are quoted exactly).</summary>
         public Task<ImapResponse> SearchAsync(bool uid, string? charset, IReadOnlyList<ImapArgument> criteria)
             => Issue(SearchCommand.Search(uid, charset, criteria));
+
+        /// <summary>SEARCH with RFC 4731 return options (e.g. MIN, MAX, COUNT, ALL): one ESEARCH answer instead of every number. Needs ESEARCH.</summary>
+        public Task<ImapResponse> SearchAsync(bool uid, string? charset, IReadOnlyList<ImapArgument> criteria, IReadOnlyList<string> returnOptions)
+            => Issue(SearchCommand.Search(uid, charset, criteria, returnOptions ?? throw new ArgumentNullException(nameof(returnOptions))));
 
         /// <summary>SORT (RFC 5256): <c>Sort("(DATE)", "UTF-8", "ALL")</c>.</summary>
         public ImapResponse Sort(string sortCriteria, string charset, params string[] searchCriteria) => Sync(SortAsync(sortCriteria, charset, searchCriteria));
