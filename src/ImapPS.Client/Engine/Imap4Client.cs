@@ -1172,6 +1172,99 @@ namespace ImapPS.Client
             return Task.CompletedTask;
         }
 
+        /// <summary>
+        /// The selected mailbox's UIDNEXT, learnt when the server did not report it. RFC 3501 6.3.1
+        /// requires <c>OK [UIDNEXT]</c> in the reply to SELECT, but some servers leave it out
+        /// (Courier-IMAP 5), so <see cref="UidNext"/> stays 0 there. This asks STATUS (UIDNEXT) or,
+        /// where STATUS fails, takes the last message's UID + 1 (a lower bound when the newest
+        /// messages were expunged), and keeps the value as <see cref="UidNext"/> for as long as the
+        /// same SELECT is current. Returns 0 when no mailbox is selected or nothing could be learnt.
+        /// </summary>
+        public async Task<uint> EnsureUidNextAsync()
+        {
+            string mailbox;
+            int generation;
+            lock (_lock)
+            {
+                if (UidNext != 0 || _state != ImapState.SELECTED || SelectedMailbox == null) return UidNext;
+                mailbox = SelectedMailbox;
+                generation = _selectGeneration;
+            }
+            uint learnt = 0;
+            try
+            {
+                var status = await StatusAsync(mailbox, "(UIDNEXT)").ConfigureAwait(false);
+                if (status.IsOk)
+                    foreach (var u in status.Untagged)
+                        if (u.Name == "STATUS" && StatusData.Parse(u, _utf8Enabled).UidNext is uint n) learnt = n;
+                if (learnt == 0 && Exists > 0)
+                {
+                    var last = await FetchAsync("*", "(UID)").ConfigureAwait(false);
+                    if (last.IsOk)
+                        foreach (var u in last.Untagged)
+                            if (u.Name == "FETCH" && FetchUid(u) is uint uid && uid < uint.MaxValue && uid + 1 > learnt) learnt = uid + 1;
+                }
+            }
+            catch (ImapException e) when (!(e is ImapAbortException))
+            {
+                _debug.Log(1, "could not learn UIDNEXT of " + mailbox + ": " + e.Message);
+            }
+            lock (_lock)
+            {
+                if (_selectGeneration != generation) return learnt;
+                if (UidNext == 0 && _state == ImapState.SELECTED) UidNext = learnt;
+                return UidNext;
+            }
+        }
+
+        /// <summary>
+        /// LOGOUT, once: a second LOGOUT (another thread, or Dispose during Logout) shares the first,
+        /// since sending it too would reach a server that has already said BYE. Afterwards the
+        /// connection is shut down and every command still pending fails.
+        /// </summary>
+        private async Task<ImapResponse> LogoutOnceAsync()
+        {
+            TaskCompletionSource<ImapResponse>? mine = null;
+            Task<ImapResponse>? existing = null;
+            lock (_lock)
+            {
+                if (_logout != null) existing = _logout.Task;
+                else if (_abortError != null || _state == ImapState.LOGOUT)
+                    return new ImapResponse("BYE", null, Array.Empty<ServerResponse>(), null, new[] { new ImapDataItem("already logged out") });
+                else
+                {
+                    _logoutRequested = true;
+                    _logout = mine = new TaskCompletionSource<ImapResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+            if (existing != null) return await existing.ConfigureAwait(false);
+            try
+            {
+                var response = await LogoutCoreAsync().ConfigureAwait(false);
+                mine!.TrySetResult(response);
+                return response;
+            }
+            catch (Exception e)
+            {
+                mine!.TrySetException(e);
+                throw;
+            }
+        }
+
+        private async Task<ImapResponse> LogoutCoreAsync()
+        {
+            try
+            {
+                return await Issue(new LogoutCommand()).ConfigureAwait(false);
+            }
+            finally
+            {
+                Shutdown();
+                FailPending(new ImapAbortException("The connection is logged out."));
+                if (_readLoop != null) await Task.WhenAny(_readLoop, Task.Delay(5000)).ConfigureAwait(false);
+            }
+        }
+
         // ----------------------------------------------------------------------------------
         // Capabilities
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading.Tasks;
 using ImapPS.Client.Protocol;
 
 namespace ImapPS.Client
@@ -40,7 +41,8 @@ namespace ImapPS.Client
 
     /// <summary>
     /// LOGOUT: state-changing, and the last command: later ones are refused. The server's BYE is
-    /// expected then (not an abort), and the end of the stream completes it when the tagged OK never comes.
+    /// expected then (not an abort), and the end of the stream completes it when the tagged OK never
+    /// comes. Its result, as imaplib2's, is the BYE with the server's text.
     /// </summary>
     internal sealed class LogoutCommand : ImapCommand
     {
@@ -52,6 +54,11 @@ namespace ImapPS.Client
         }
 
         public override bool Exclusive => true;
+
+        public override bool HasFollowUp => true;
+
+        public override Task<ImapResponse> FinishAsync(Imap4Client client, ImapResponse response)
+            => Task.FromResult(new ImapResponse("BYE", response.Tagged, response.Untagged, null, new[] { new ImapDataItem(client.PooledText("BYE") ?? response.Text) }));
     }
 
     /// <summary>CLOSE and UNSELECT (RFC 3691): leave the selected mailbox at their tagged OK.</summary>
