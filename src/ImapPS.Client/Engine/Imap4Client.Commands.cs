@@ -528,6 +528,7 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Idle"/>
         public Task<ImapResponse> IdleAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
+            RequireCapability("IDLE", "IDLE");
             var limit = timeout ?? IdleRenewal;
             CancellationTokenRegistration registration = default;
             var spec = new IdleCommand();

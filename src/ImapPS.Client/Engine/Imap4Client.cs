@@ -331,17 +331,17 @@ namespace ImapPS.Client
         /// the ones in flight; commands that could claim the same responses wait for each other),
         /// writes it and completes when its tagged response arrives.
         /// </summary>
-        internal async Task<ImapResponse> RunAsync(ImapCommand command)
+        internal async Task<ImapResponse> RunAsync(ImapCommand spec)
         {
             PendingCommand cmd;
             lock (_lock)
             {
                 // Ordered under the lock so the waiting list is in issue order.
-                cmd = new PendingCommand(command, ++_order);
+                cmd = new PendingCommand(spec, ++_order);
                 // A state-changing command ahead may make this one legal (SELECT then FETCH issued
                 // back to back): then the state is checked again at admission, not now.
                 ThrowIfUnusable(cmd, checkState: !ExclusivePendingLocked());
-                if (command is LogoutCommand) _logoutOrder = cmd.Order;
+                if (spec is LogoutCommand) _logoutOrder = cmd.Order;
                 _waiting.Add(cmd);
                 TryAdmitLocked();
             }
