@@ -368,14 +368,14 @@ namespace ImapPS.Client
 
         private bool ExclusivePendingLocked()
         {
-            foreach (var c in _running) if (c.Command.Exclusive) return true;
-            foreach (var c in _waiting) if (c.Command.Exclusive) return true;
+            foreach (var c in _running) if (c.Spec.Exclusive) return true;
+            foreach (var c in _waiting) if (c.Spec.Exclusive) return true;
             return false;
         }
 
         private void ThrowIfUnusable(PendingCommand cmd, bool checkState = true)
         {
-            var command = cmd.Command;
+            var command = cmd.Spec;
             if (_abortError != null)
                 throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
             if (_logoutOrder != 0 && cmd.Order > _logoutOrder)
@@ -402,7 +402,7 @@ namespace ImapPS.Client
             {
                 var w = _waiting[i];
                 if (w.Admitted.Task.IsCompleted) continue;
-                if (w.Command.Exclusive)
+                if (w.Spec.Exclusive)
                 {
                     if (i == 0 && _running.Count == 0)
                     {
@@ -441,12 +441,12 @@ namespace ImapPS.Client
         }
 
         /// <summary>The UIDs of a command that claims FETCH responses by a small UID set (see <see cref="ImapCommand.ClaimedUids"/>), or null.</summary>
-        private static uint[]? IndexableUids(PendingCommand cmd) => cmd.Command.ClaimedUids(IndexedSetLimit);
+        private static uint[]? IndexableUids(PendingCommand cmd) => cmd.Spec.ClaimedUids(IndexedSetLimit);
 
         private void TrackRunning(PendingCommand cmd, bool add)
         {
-            if (cmd.Command.Exclusive) _exclusiveRunning += add ? 1 : -1;
-            if (!cmd.Command.CollectsName("FETCH")) return;
+            if (cmd.Spec.Exclusive) _exclusiveRunning += add ? 1 : -1;
+            if (!cmd.Spec.CollectsName("FETCH")) return;
             if (add)
             {
                 var uids = IndexableUids(cmd);
@@ -479,8 +479,8 @@ namespace ImapPS.Client
 
         private async Task SendAsync(PendingCommand cmd)
         {
-            bool handlerDriven = cmd.Command.HandlesContinuations;
-            if (!handlerDriven && !cmd.Command.Exclusive)
+            bool handlerDriven = cmd.Spec.HandlesContinuations;
+            if (!handlerDriven && !cmd.Spec.Exclusive)
             {
                 // Commands that fit in one write are queued and written together: a thousand
                 // parallel commands then cost a few socket writes instead of a thousand.
@@ -503,12 +503,12 @@ namespace ImapPS.Client
             lock (_lock)
             {
                 ThrowIfUnusable(cmd);
-                cmd.Command.BeforeSend(this);
+                cmd.Spec.BeforeSend(this);
                 cmd.Tag = _tagPrefix + (++_tagNumber).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 _byTag[cmd.Tag] = cmd;
                 cmd.Sent = true;
                 if (handlerDriven) _continuationTarget = cmd;
-                payload = _builder.Build(cmd.Tag, cmd.Command.Name, cmd.Command.Arguments);
+                payload = _builder.Build(cmd.Tag, cmd.Spec.Name, cmd.Spec.Arguments);
             }
             _debug.Log(2, "> ", payload.TotalLength <= LazyLogLimit ? payload : (object)payload.LogText);
             return payload;
@@ -545,7 +545,7 @@ namespace ImapPS.Client
             }
             catch (Exception e) when (!(e is ImapException))
             {
-                if (cmd?.Command is LogoutCommand && _logoutRequested && cmd.Sent) return;
+                if (cmd?.Spec is LogoutCommand && _logoutRequested && cmd.Sent) return;
                 var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
                 Abort(error);
                 throw error;
@@ -781,7 +781,7 @@ namespace ImapPS.Client
             {
                 // The server closed after BYE: complete LOGOUT even if its tagged OK never came.
                 PendingCommand? logout;
-                lock (_lock) logout = _running.FirstOrDefault(c => c.Command is LogoutCommand);
+                lock (_lock) logout = _running.FirstOrDefault(c => c.Spec is LogoutCommand);
                 logout?.Completion.TrySetResult(new ImapResponse("OK", null, logout.Untagged, null, new[] { new ImapDataItem("connection closed by server") }));
                 Shutdown();
                 return;
@@ -823,7 +823,7 @@ namespace ImapPS.Client
         private object RedactIfAuthenticating(ServerResponse r)
         {
             var target = _continuationTarget;
-            if (r.Kind == ResponseKind.Continuation && target != null && target.Command.RedactsContinuations) return "+ ***";
+            if (r.Kind == ResponseKind.Continuation && target != null && target.Spec.RedactsContinuations) return "+ ***";
             return r.TotalSize <= LazyLogLimit ? r : (object)r.ToString();
         }
 
@@ -842,10 +842,10 @@ namespace ImapPS.Client
                 waiter.TrySetResult(true);
                 return null;
             }
-            if (!target.Command.HandlesContinuations)
+            if (!target.Spec.HandlesContinuations)
                 throw new ImapProtocolException("The server sent an unexpected continuation request: " + Truncate(r.ToString()), "", 0);
             // Handlers write (AUTHENTICATE answers), so they run off the reader.
-            var task = target.Command.OnContinuationAsync(this, target, r);
+            var task = target.Spec.OnContinuationAsync(this, target, r);
             _ = task.ContinueWith(t => Abort(new ImapAbortException("Continuation handling failed: " + t.Exception!.GetBaseException().Message, t.Exception)),
                 TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             return null;
@@ -859,7 +859,7 @@ namespace ImapPS.Client
                 throw new ImapProtocolException("The server answered a command that was not sent (tag " + r.Tag + "): " + Truncate(r.ToString()), "", 0);
             cmd.ContinuationWaiter?.TrySetResult(false);
             if (r.HasCode) HandleCode(r, cmd);
-            var hook = r.Status == ResponseStatus.Ok ? cmd.Command.OnTaggedOk(this) : null;
+            var hook = r.Status == ResponseStatus.Ok ? cmd.Spec.OnTaggedOk(this) : null;
             if (hook != null)
             {
                 return async () =>
@@ -875,7 +875,7 @@ namespace ImapPS.Client
         private void Complete(PendingCommand cmd, ServerResponse tagged)
         {
             string type = tagged.Name;
-            var command = cmd.Command;
+            var command = cmd.Spec;
             lock (_lock) command.OnTagged(this, cmd, tagged);
             if (tagged.Status == ResponseStatus.Bad)
             {
@@ -942,14 +942,14 @@ namespace ImapPS.Client
                 {
                     AddToPool(name, r);
                 }
-                else if (claimant.Command.OnData == null)
+                else if (claimant.Spec.OnData == null)
                 {
                     claimant.Untagged.Add(r);
                 }
                 var idle = _idle;
                 if (idle != null && idle.Idling && IsMailboxData(name)) idleWake = true;
             }
-            claimant?.Command.OnData?.Invoke(r);
+            claimant?.Spec.OnData?.Invoke(r);
             if (claimant == null || IsMailboxData(name)) RaiseChange(r, claimant);
             if (idleWake) EndIdleIfAnyUnlocked();
         }
@@ -992,7 +992,7 @@ namespace ImapPS.Client
             }
             foreach (var c in _running)
             {
-                if (!c.Sent || (best != null && c.Order > best.Order) || !c.Command.Claims(route)) continue;
+                if (!c.Sent || (best != null && c.Order > best.Order) || !c.Spec.Claims(route)) continue;
                 best = c;
             }
             return best;
@@ -1022,8 +1022,8 @@ namespace ImapPS.Client
                 {
                     PendingCommand? owner = null;
                     foreach (var c in _running)
-                        if (c.Sent && c.Command.ClaimsStatusCodes) { owner = c; break; }
-                    if (owner != null && owner.Command.OnData == null) owner.Untagged.Add(r);
+                        if (c.Sent && c.Spec.ClaimsStatusCodes) { owner = c; break; }
+                    if (owner != null && owner.Spec.OnData == null) owner.Untagged.Add(r);
                 }
             }
             if (r.Status == ResponseStatus.Bye)
@@ -1073,7 +1073,7 @@ namespace ImapPS.Client
         private bool IsSelecting()
         {
             foreach (var c in _running)
-                if (c.Command is SelectCommand) return true;
+                if (c.Spec is SelectCommand) return true;
             return false;
         }
 
@@ -1114,7 +1114,7 @@ namespace ImapPS.Client
         {
             PendingCommand? owner;
             lock (_lock) owner = MessageDataCommand.LiteralOwner(_running, request);
-            return owner?.Command.OpenLiteralSink(request);
+            return owner?.Spec.OpenLiteralSink(request);
         }
 
         // ----------------------------------------------------------------------------------

@@ -10,12 +10,12 @@ namespace ImapPS.Client
     {
         public PendingCommand(ImapCommand command, long order)
         {
-            Command = command;
+            Spec = command;
             Order = order;
         }
 
         /// <summary>The command: how it is written, what it claims, what it does to the connection's state.</summary>
-        public ImapCommand Command { get; }
+        public ImapCommand Spec { get; }
 
         /// <summary>Issue order, for fairness and for attribution (earlier commands first).</summary>
         public long Order { get; }
@@ -47,6 +47,6 @@ namespace ImapPS.Client
         public bool DoneSent { get; set; }
 
         /// <summary>True when this command and <paramref name="other"/> could claim the same untagged response (see <see cref="ImapCommand.ConflictsWith"/>).</summary>
-        public bool Conflicts(PendingCommand other) => Command.ConflictsWith(other.Command);
+        public bool Conflicts(PendingCommand other) => Spec.ConflictsWith(other.Spec);
     }
 }
