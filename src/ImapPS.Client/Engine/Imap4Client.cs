@@ -46,8 +46,6 @@ namespace ImapPS.Client
         private ResponseReader _reader;
         private CommandBuilder _builder = new CommandBuilder();
         private Task? _readLoop;
-        private Timer? _watchdog;
-        private Timer? _idleTimer;
         private PendingCommand? _continuationTarget;
         private PendingCommand? _idle;
         private Exception? _abortError;
@@ -285,17 +283,6 @@ namespace ImapPS.Client
             catch (Exception)
             {
                 return false;
-            }
-        }
-
-        private TimeSpan WatchPeriod
-        {
-            get
-            {
-                var t = Options.ResponseTimeout;
-                if (t == null) return TimeSpan.FromSeconds(1);
-                long ms = Math.Max(20, Math.Min(1000, (long)t.Value.TotalMilliseconds / 5));
-                return TimeSpan.FromMilliseconds(ms);
             }
         }
 
@@ -1243,41 +1230,6 @@ namespace ImapPS.Client
 
         // ----------------------------------------------------------------------------------
         // Timeouts, abort and shutdown
-
-        private void Watch()
-        {
-            try
-            {
-                var timeout = Options.ResponseTimeout;
-                if (timeout == null || _abortError != null) return;
-                long now = Stopwatch.GetTimestamp();
-                long limit = (long)(timeout.Value.TotalSeconds * Stopwatch.Frequency);
-                if (Volatile.Read(ref _writesInProgress) > 0 && now - Interlocked.Read(ref _writeProgressTicks) > limit)
-                {
-                    Abort(new ImapAbortException("The server did not take the command's bytes within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
-                    return;
-                }
-                long lastRead = Interlocked.Read(ref _lastReadTicks);
-                bool silent = false;
-                lock (_lock)
-                {
-                    foreach (var c in _running)
-                    {
-                        long written = Interlocked.Read(ref c.LastWriteTicks);
-                        if (!c.Sent || c.Idling || written == 0) continue;
-                        // Silence counts from the later of the command's last write and the last byte read.
-                        if (now - Math.Max(written, lastRead) > limit) { silent = true; break; }
-                    }
-                }
-                if (silent)
-                    Abort(new ImapAbortException("The server did not answer within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
-            }
-            catch (Exception e)
-            {
-                // A timer callback must never throw: that would end the process.
-                _debug.Log(1, "watchdog failed: " + e.Message);
-            }
-        }
 
         /// <summary>
         /// Closes the connection at once and fails every pending command with an
