@@ -214,7 +214,7 @@ namespace ImapPS.Client
                     throw new ImapSecurityException("The server " + Host + ":" + Port + " greeted with PREAUTH on a connection without TLS, so STARTTLS cannot be negotiated " +
                         "and every command would travel in clear; the connection was closed without sending anything. Use implicit TLS, or allow clear text explicitly.");
                 _state = greeting.Status == ResponseStatus.PreAuth ? ImapState.AUTH : ImapState.NONAUTH;
-                _watchdog = new Timer(_ => Watch(), null, WatchPeriod, WatchPeriod);
+                StartWatchdog();
                 if (!TakeCapabilityCode(greeting)) await CapabilityAsync().ConfigureAwait(false);
                 _debug.Log(1, "connected, state " + _state + ", capabilities " + string.Join(" ", Capabilities));
             }
@@ -310,6 +310,7 @@ namespace ImapPS.Client
             {
                 // Ordered under the lock so the waiting list is in issue order.
                 cmd = new PendingCommand(spec, ++_order);
+                ArmDeadline(cmd);
                 // A state-changing command ahead may make this one legal (SELECT then FETCH issued
                 // back to back): then the state is checked again at admission, not now.
                 ThrowIfUnusable(cmd, checkState: !ExclusivePendingLocked());
@@ -350,6 +351,7 @@ namespace ImapPS.Client
             var spec = cmd.Spec;
             if (_abortError != null)
                 throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
+            ThrowIfPastDeadline(cmd);
             if (_logoutOrder != 0 && cmd.Order > _logoutOrder)
                 throw new ImapAbortException("The connection is logging out.");
             if (_state == ImapState.LOGOUT && _transport != null && !(_logoutRequested && spec.Name == "LOGOUT"))
