@@ -143,7 +143,7 @@ namespace ImapPS.Client
                         long written = Interlocked.Read(ref c.LastWriteTicks);
                         if (!c.Sent || c.Idling || written == 0) continue;
                         // What a live server answers at once: its silence means a dead peer, sooner.
-                        bool probe = c.Spec.Name == "IDLE" || (c.Spec.Name == "NOOP" && alone);
+                        bool probe = c.Spec.Name == "IDLE" || (alone && string.Equals(c.Spec.Name, "NOOP", StringComparison.OrdinalIgnoreCase));
                         // Silence counts from the later of the command's last write and the last byte read.
                         long silence = now - Math.Max(written, lastRead);
                         if (probe && silence > peerLimit)
@@ -169,14 +169,12 @@ namespace ImapPS.Client
                     Abort(timedOut);
                     return;
                 }
+                // Only a command still waiting for admission is failed from here. One admitted meanwhile,
+                // or waiting for the write lock, is refused by Register's check (ThrowIfUnusable) under
+                // the lock that marks it sent, so a command is never reported unsent after it was written.
                 if (unsent != null)
                     foreach (var c in unsent)
-                    {
-                        // Admitted but not yet written: Register refuses it (ThrowIfUnusable), so nothing is sent.
-                        var error = DeadlineBeforeSending(c);
-                        c.Admitted.TrySetException(error);
-                        c.Completion.TrySetException(error);
-                    }
+                        c.Admitted.TrySetException(DeadlineBeforeSending(c));
             }
             catch (Exception e)
             {
