@@ -45,7 +45,8 @@ namespace ImapPS.Client
         /// <summary>
         /// How long the server may leave unanswered what a live server answers at once: a DONE, the
         /// continuation of an IDLE, or a NOOP with nothing else in flight (default 30 s; never longer
-        /// than <see cref="ResponseTimeout"/>; null: the response timeout alone). Then the connection is
+        /// than <see cref="ResponseTimeout"/>; null: the response timeout alone; it applies also when the
+        /// response timeout is null, so set both to null to turn silence checks off). Then the connection is
         /// aborted with an <see cref="ImapTimeoutException"/> of kind <see cref="ImapTimeoutKind.DeadPeer"/>.
         /// A frozen server is therefore detected during IDLE within <see cref="IdleRenewal"/> +
         /// this timeout + the watchdog's period (at most 1 s): 56 s by default.

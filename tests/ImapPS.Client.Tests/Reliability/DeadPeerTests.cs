@@ -25,6 +25,9 @@ namespace ImapPS.Client.Tests.Reliability
             return options;
         }
 
+        /// <summary>Answers the LOGOUT of the client's disposal, so a session that survives closes at once.</summary>
+        private static ServerScript LoggedOut(ServerScript script) => script.ExpectCommand("LOGOUT").Send("* BYE bye\r\n{tag} OK done\r\n");
+
         private static ImapTimeoutException AssertTimeout(Exception? error, ImapTimeoutKind kind, string context)
         {
             var abort = ReliabilityKit.AssertAbort(error, context);
@@ -79,9 +82,12 @@ namespace ImapPS.Client.Tests.Reliability
             var options = PeerOptions(deadPeerSeconds: 0.5);
             options.ResponseTimeout = TimeSpan.FromSeconds(2);
             var outcome = await FaultHarness.RunSelected(
-                FaultHarness.Selected(s => s.ExpectCommand("FETCH").ExpectCommand("NOOP").Stall()),
+                // Both are admitted at once; which is written first is up to the thread pool.
+                FaultHarness.Selected(s => s.ExpectLine(_ => true, "FETCH or NOOP").ExpectLine(_ => true, "NOOP or FETCH").Stall()),
                 client => Task.WhenAll(client.FetchAsync("1", "(FLAGS)"), client.NoopAsync()), Limit, options);
             var timeout = AssertTimeout(outcome.Error, ImapTimeoutKind.Response, "stalled FETCH with a NOOP behind it");
+            Assert.Contains(" FETCH ", outcome.Server.ReceivedText);
+            Assert.Contains(" NOOP", outcome.Server.ReceivedText);
             Assert.Equal(TimeSpan.FromSeconds(2), timeout.Limit);
         }
 
@@ -113,7 +119,7 @@ namespace ImapPS.Client.Tests.Reliability
             var outcome = await FaultHarness.RunSelected(
                 FaultHarness.Selected(s => s
                     .ExpectCommand("FETCH").WaitFor(release.Task).Send("* 1 FETCH (FLAGS (\\Seen))\r\n{tag} OK done\r\n")
-                    .ExpectCommand("NOOP").ReplyTagged("OK still here")),
+                    .ExpectCommand("NOOP").ReplyTagged("OK still here").ExpectCommand("LOGOUT").Send("* BYE bye\r\n{tag} OK done\r\n")),
                 async client =>
                 {
                     // The second FETCH asks about the same message, so it must wait for the first.
@@ -140,7 +146,7 @@ namespace ImapPS.Client.Tests.Reliability
             var options = ReliabilityKit.SteadyOptions();
             options.CommandDeadline = TimeSpan.FromSeconds(0.5);
             var outcome = await FaultHarness.RunSelected(
-                FaultHarness.Selected(s => s.ExpectCommand("IDLE").Send("+ idling\r\n").ExpectLine("DONE").Send("{tag} OK Idle completed\r\n")),
+                FaultHarness.Selected(s => s.ExpectCommand("IDLE").Send("+ idling\r\n").ExpectLine("DONE").Send("{tag} OK Idle completed\r\n").ExpectCommand("LOGOUT").Send("* BYE bye\r\n{tag} OK done\r\n")),
                 async client => Assert.Equal("OK", (await client.IdleAsync(TimeSpan.FromSeconds(1.5))).Type), Limit, options);
             Assert.Null(outcome.Error);
         }
@@ -150,7 +156,7 @@ namespace ImapPS.Client.Tests.Reliability
         {
             var options = ReliabilityKit.SteadyOptions();
             options.TcpKeepAlive = TimeSpan.FromSeconds(45);
-            var outcome = await FaultHarness.RunSelected(FaultHarness.Selected(s => s), client =>
+            var outcome = await FaultHarness.RunSelected(FaultHarness.Selected(LoggedOut), client =>
             {
                 var tcp = Assert.IsType<TcpTransport>(client.Transport);
                 Assert.True(tcp.KeepAliveEnabled, "SO_KEEPALIVE is off");

@@ -56,6 +56,8 @@ namespace ImapPS.Client.Tests.Reliability
 
                 var sw = Stopwatch.StartNew();
                 Assert.Equal(0, Kill(pid, SigStop));
+                // Whatever ends the watch from here on happened to a frozen server, not a healthy one.
+                Assert.False(watcher.IsCompleted, "the watch ended before the server was frozen: " + watcher.Exception?.GetBaseException().Message);
                 var error = await Record.ExceptionAsync(() => watcher.WaitAsync(Patience));
                 var detected = sw.Elapsed;
                 _output.WriteLine($"frozen imap process {pid}: detected after {detected.TotalSeconds:0.000} s (bound {bound.TotalSeconds:0.0} s)");
