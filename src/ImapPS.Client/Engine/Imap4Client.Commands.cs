@@ -90,24 +90,18 @@ namespace ImapPS.Client
 
         /// <summary>
         /// IDLE (RFC 2177): waits until the server reports a change to the selected mailbox, the
-        /// timeout passes (default 29 minutes), or another command is issued (which ends IDLE and
+        /// timeout passes (default <see cref="ImapClientOptions.IdleRenewal"/>, 25 s), or another command is issued (which ends IDLE and
         /// proceeds on its own). Changes are also raised as <see cref="MailboxChanged"/> events.
         /// Returns the changes reported while idling as data.
         /// </summary>
         public ImapResponse Idle(TimeSpan? timeout = null, ImapCallback? callback = null, object? callbackArgument = null)
             => Call(IdleAsync(timeout), callback, callbackArgument);
 
-        /// <summary>
-        /// How long one IDLE lasts by default: servers may drop a client idle for 30 minutes
-        /// (RFC 2177), so it is renewed before that. Invoke-ImapIdle renews at the same interval.
-        /// </summary>
-        public static readonly TimeSpan IdleRenewal = TimeSpan.FromMinutes(29);
-
         /// <inheritdoc cref="Idle"/>
         public Task<ImapResponse> IdleAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
             RequireCapability("IDLE", "IDLE");
-            var limit = timeout ?? IdleRenewal;
+            var limit = timeout ?? Options.IdleRenewal;
             CancellationTokenRegistration registration = default;
             var spec = new IdleCommand();
             spec.ContinuationHandler = (cmd, continuation) =>

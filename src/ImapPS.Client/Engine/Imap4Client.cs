@@ -46,8 +46,6 @@ namespace ImapPS.Client
         private ResponseReader _reader;
         private CommandBuilder _builder = new CommandBuilder();
         private Task? _readLoop;
-        private Timer? _watchdog;
-        private Timer? _idleTimer;
         private PendingCommand? _continuationTarget;
         private PendingCommand? _idle;
         private Exception? _abortError;
@@ -212,7 +210,7 @@ namespace ImapPS.Client
                     throw new ImapSecurityException("The server " + Host + ":" + Port + " greeted with PREAUTH on a connection without TLS, so STARTTLS cannot be negotiated " +
                         "and every command would travel in clear; the connection was closed without sending anything. Use implicit TLS, or allow clear text explicitly.");
                 _state = greeting.Status == ResponseStatus.PreAuth ? ImapState.AUTH : ImapState.NONAUTH;
-                _watchdog = new Timer(_ => Watch(), null, WatchPeriod, WatchPeriod);
+                StartWatchdog();
                 if (!TakeCapabilityCode(greeting)) await CapabilityAsync().ConfigureAwait(false);
                 _debug.Log(1, "connected, state " + _state + ", capabilities " + string.Join(" ", Capabilities));
             }
@@ -284,17 +282,6 @@ namespace ImapPS.Client
             }
         }
 
-        private TimeSpan WatchPeriod
-        {
-            get
-            {
-                var t = Options.ResponseTimeout;
-                if (t == null) return TimeSpan.FromSeconds(1);
-                long ms = Math.Max(20, Math.Min(1000, (long)t.Value.TotalMilliseconds / 5));
-                return TimeSpan.FromMilliseconds(ms);
-            }
-        }
-
         private static string NewTagPrefix()
         {
             // imaplib2 starts tags with random letters so a stray reply to another client's tag cannot match.
@@ -338,6 +325,7 @@ namespace ImapPS.Client
             {
                 // Ordered under the lock so the waiting list is in issue order.
                 cmd = new PendingCommand(spec, ++_order);
+                ArmDeadline(cmd);
                 // A state-changing command ahead may make this one legal (SELECT then FETCH issued
                 // back to back): then the state is checked again at admission, not now.
                 ThrowIfUnusable(cmd, checkState: !ExclusivePendingLocked());
@@ -378,6 +366,7 @@ namespace ImapPS.Client
             var command = cmd.Spec;
             if (_abortError != null)
                 throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
+            ThrowIfPastDeadline(cmd);
             if (_logoutOrder != 0 && cmd.Order > _logoutOrder)
                 throw new ImapAbortException("The connection is logging out.");
             if (_state == ImapState.LOGOUT && _transport != null && !(_logoutRequested && command is LogoutCommand))
@@ -1316,41 +1305,6 @@ namespace ImapPS.Client
 
         // ----------------------------------------------------------------------------------
         // Timeouts, abort and shutdown
-
-        private void Watch()
-        {
-            try
-            {
-                var timeout = Options.ResponseTimeout;
-                if (timeout == null || _abortError != null) return;
-                long now = Stopwatch.GetTimestamp();
-                long limit = (long)(timeout.Value.TotalSeconds * Stopwatch.Frequency);
-                if (Volatile.Read(ref _writesInProgress) > 0 && now - Interlocked.Read(ref _writeProgressTicks) > limit)
-                {
-                    Abort(new ImapAbortException("The server did not take the command's bytes within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
-                    return;
-                }
-                long lastRead = Interlocked.Read(ref _lastReadTicks);
-                bool silent = false;
-                lock (_lock)
-                {
-                    foreach (var c in _running)
-                    {
-                        long written = Interlocked.Read(ref c.LastWriteTicks);
-                        if (!c.Sent || c.Idling || written == 0) continue;
-                        // Silence counts from the later of the command's last write and the last byte read.
-                        if (now - Math.Max(written, lastRead) > limit) { silent = true; break; }
-                    }
-                }
-                if (silent)
-                    Abort(new ImapAbortException("The server did not answer within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
-            }
-            catch (Exception e)
-            {
-                // A timer callback must never throw: that would end the process.
-                _debug.Log(1, "watchdog failed: " + e.Message);
-            }
-        }
 
         /// <summary>
         /// Closes the connection at once and fails every pending command with an

@@ -37,6 +37,11 @@ namespace ImapPS.Client
         /// <summary>When this command's last bytes were written (Stopwatch ticks; 0: not yet). The watchdog measures server silence from it.</summary>
         public long LastWriteTicks;
 
+        /// <summary>When the command's deadline passes (Stopwatch ticks; 0: no deadline), and the deadline itself.</summary>
+        public long DeadlineTicks;
+
+        public TimeSpan Deadline;
+
         /// <summary>True once the command line has been written.</summary>
         public bool Sent { get; set; }
 
