@@ -151,6 +151,52 @@ namespace ImapPS.Client
         public async Task<ImapResponse> PollMailboxAsync()
             => ThrowIfFailed(await RunAsync(new CommandSpec("NOOP") { Collects = ChangeResponses, Exclusive = true, ValidStates = Selected }).ConfigureAwait(false), "NOOP");
 
+        /// <summary>
+        /// LIST of the mailboxes matching <paramref name="pattern"/>: with LIST-EXTENDED (RFC 5258)
+        /// the return options asked for (and the counters of LIST-STATUS when <paramref name="status"/>
+        /// is not None and the server offers it), else a plain LIST or LSUB, whose entries say less.
+        /// Untagged LIST (or LSUB) and STATUS responses are the result.
+        /// </summary>
+        /// <param name="pattern">The LIST pattern (wildcards * and %).</param>
+        /// <param name="subscribedOnly">Only subscribed mailboxes (selection SUBSCRIBED, or LSUB).</param>
+        /// <param name="returns">What LIST-EXTENDED should return besides the names; SPECIAL-USE is asked only of a server that offers it.</param>
+        /// <param name="status">Counters to return with each name (LIST-STATUS only); see <see cref="StatusAsync(string, StatusItems)"/> for the items left out.</param>
+        /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
+        public async Task<ImapResponse> ListMailboxesAsync(string pattern, bool subscribedOnly, ListReturnOptions returns, StatusItems status = StatusItems.None)
+        {
+            if (pattern is null) throw new ArgumentNullException(nameof(pattern));
+            if (!HasCapability("LIST-EXTENDED"))
+                return ThrowIfFailed(await (subscribedOnly ? LsubAsync("", pattern) : ListAsync("", pattern)).ConfigureAwait(false), subscribedOnly ? "LSUB" : "LIST");
+            if (!HasCapability("SPECIAL-USE")) returns &= ~ListReturnOptions.SpecialUse;
+            status = HasCapability("LIST-STATUS") ? Offered(status) : StatusItems.None;
+            var response = await ListExtendedAsync(MailboxQuerySyntax.ListSelection(subscribedOnly), "", pattern, MailboxQuerySyntax.ListReturn(returns, status)).ConfigureAwait(false);
+            return ThrowIfFailed(response, "LIST");
+        }
+
+        /// <summary>True when <see cref="ListMailboxesAsync"/> can return counters with the names (LIST-STATUS).</summary>
+        public bool CanListStatus => HasCapability("LIST-EXTENDED") && HasCapability("LIST-STATUS");
+
+        /// <summary>
+        /// STATUS of <paramref name="mailbox"/> with typed counters. Counters of an extension the
+        /// server does not offer (SIZE without STATUS=SIZE, HIGHESTMODSEQ without CONDSTORE) are
+        /// left out rather than refused, so one request serves every server.
+        /// </summary>
+        /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
+        public async Task<ImapResponse> StatusAsync(string mailbox, StatusItems items)
+            => ThrowIfFailed(await StatusAsync(mailbox, MailboxQuerySyntax.StatusList(Offered(items))).ConfigureAwait(false), "STATUS");
+
+        /// <summary>GETMETADATA (RFC 5464) of <paramref name="entries"/> of <paramref name="mailbox"/> ("" for the server), <paramref name="depth"/> deep.</summary>
+        /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
+        public async Task<ImapResponse> GetMetadataAsync(string mailbox, IEnumerable<string> entries, MetadataDepth depth)
+            => ThrowIfFailed(await GetMetadataAsync(mailbox, entries, MailboxQuerySyntax.MetadataOptions(depth)).ConfigureAwait(false), "GETMETADATA");
+
+        private StatusItems Offered(StatusItems items)
+        {
+            if (!HasCapability("STATUS=SIZE")) items &= ~StatusItems.Size;
+            if (!HasCapability("CONDSTORE")) items &= ~StatusItems.HighestModSeq;
+            return items;
+        }
+
         private static string UidSet(string uidSet)
         {
             if (uidSet is null) throw new ArgumentNullException(nameof(uidSet));

@@ -55,6 +55,15 @@ namespace ImapPS.Client.Protocol
         /// <summary>The body sections asked for (fetched with BODY.PEEK).</summary>
         public IReadOnlyList<string> Sections => _sections;
 
+        /// <summary>The section of the whole message (BODY[]).</summary>
+        public const string WholeMessage = "";
+
+        /// <summary>The section of the header (BODY[HEADER]); <see cref="FetchData.FindSection"/> finds it by this name.</summary>
+        public const string HeaderSection = "HEADER";
+
+        /// <summary>The section of the text after the header (BODY[TEXT]), the body of a message that is not multipart.</summary>
+        public const string TextSection = "TEXT";
+
         /// <summary>UID and FLAGS.</summary>
         public static FetchItems UidAndFlags { get; } = new FetchItems(FetchAttributes.Uid | FetchAttributes.Flags);
 

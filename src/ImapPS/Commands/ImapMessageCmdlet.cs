@@ -153,14 +153,14 @@ namespace ImapPS.Commands
             return new FetchItems(attributes, sections.ToArray());
         }
 
-        /// <summary>The body section of the header (FetchData names it so too).</summary>
-        internal const string HeaderSection = "HEADER";
+        /// <summary>The body section of the header.</summary>
+        internal const string HeaderSection = FetchItems.HeaderSection;
 
         /// <summary>The body section of the whole message.</summary>
-        internal const string WholeMessage = "";
+        internal const string WholeMessage = FetchItems.WholeMessage;
 
         /// <summary>The body section of a message's text (the part after the header) when it is not multipart.</summary>
-        internal const string TextSection = "TEXT";
+        internal const string TextSection = FetchItems.TextSection;
 
         /// <summary>
         /// Fetches summaries (plus <paramref name="extras"/>) of <paramref name="uids"/> and yields

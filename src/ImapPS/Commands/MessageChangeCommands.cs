@@ -105,7 +105,7 @@ namespace ImapPS.Commands
             string change = (mode == StoreFlagsMode.Add ? "adding flags " : mode == StoreFlagsMode.Remove ? "removing flags " : "setting the flags to ") + "(" + string.Join(" ", flags) + ")";
             foreach (var set in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
-                string ifCut = (doneBefore ?? "") + "UID STORE " + change + " of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
+                string ifCut = (doneBefore ?? "") + "The UID STORE " + change + " of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
                     "check the flags of these messages before relying on them.";
                 if (!TryRun(() => Await(session.Client.UidStoreFlagsAsync(set, mode, flags)), mailbox, out _, ifCut)) return false;
             }

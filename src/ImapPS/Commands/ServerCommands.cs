@@ -343,7 +343,7 @@ namespace ImapPS.Commands
             if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox)!;
             if (!session.HasCapability("METADATA") && !session.HasCapability("METADATA-SERVER") && !Require(session, "METADATA", "metadata")) return;
-            if (!TryCommand(() => session.Client.GetMetadataAsync(Mailbox, Entry, Recurse ? "(DEPTH infinity)" : null), "GETMETADATA", Mailbox, out var response)) return;
+            if (!TryCommand(() => session.Client.GetMetadataAsync(Mailbox, Entry, Recurse ? MetadataDepth.Infinity : MetadataDepth.Zero), "GETMETADATA", Mailbox, out var response)) return;
             foreach (var r in response.Untagged.Where(u => u.Name == "METADATA"))
             {
                 var md = MetadataData.Parse(r);
