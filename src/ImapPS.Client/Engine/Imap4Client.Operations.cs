@@ -44,17 +44,20 @@ namespace ImapPS.Client
         /// <exception cref="ImapCapabilityException">The server does not offer SORT (or SORT=DISPLAY).</exception>
         /// <exception cref="ImapException">No mailbox is selected (nothing is sent).</exception>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
-        public async Task<IReadOnlyList<uint>> UidSortAsync(IReadOnlyList<SortCriterion> sortBy, SearchKey criteria)
+        public Task<IReadOnlyList<uint>> UidSortAsync(IReadOnlyList<SortCriterion> sortBy, SearchKey criteria)
         {
+            // Refusals are thrown here, not through the task, so a caller can tell them from a failed command.
             if (criteria is null) throw new ArgumentNullException(nameof(criteria));
             var program = SortCriterion.ToArgument(sortBy);
             RequireCapability("UID SORT", "SORT");
             if (sortBy.Any(c => c.NeedsDisplaySort)) RequireCapability("UID SORT", "SORT=DISPLAY");
             var args = new List<ImapArgument> { program, ImapArgument.Atom(criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII") };
             args.AddRange(criteria.ToArguments());
-            var response = await RunAsync(new CommandSpec("UID SORT", args.ToArray()) { Collects = new[] { "SORT", "ESEARCH" }, ValidStates = Selected }).ConfigureAwait(false);
-            return Numbers(ThrowIfFailed(response, "UID SORT"));
+            return NumbersOf(RunAsync(new CommandSpec("UID SORT", args.ToArray()) { Collects = new[] { "SORT", "ESEARCH" }, ValidStates = Selected }), "UID SORT");
         }
+
+        private static async Task<IReadOnlyList<uint>> NumbersOf(Task<ImapResponse> command, string name)
+            => Numbers(ThrowIfFailed(await command.ConfigureAwait(false), name));
 
         /// <summary>
         /// UID THREAD (RFC 5256) with <paramref name="algorithm"/> (REFERENCES, ORDEREDSUBJECT, REFS):
@@ -64,7 +67,7 @@ namespace ImapPS.Client
         /// <exception cref="ImapCapabilityException">The server does not offer THREAD=<paramref name="algorithm"/>.</exception>
         /// <exception cref="ImapException">No mailbox is selected (nothing is sent).</exception>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
-        public async Task<IReadOnlyList<ThreadNode>> UidThreadAsync(string algorithm, SearchKey criteria)
+        public Task<IReadOnlyList<ThreadNode>> UidThreadAsync(string algorithm, SearchKey criteria)
         {
             if (algorithm is null) throw new ArgumentNullException(nameof(algorithm));
             if (criteria is null) throw new ArgumentNullException(nameof(criteria));
@@ -72,8 +75,12 @@ namespace ImapPS.Client
             RequireCapability("UID THREAD", "THREAD=" + algorithm.ToUpperInvariant());
             var args = new List<ImapArgument> { name, ImapArgument.Atom(criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII") };
             args.AddRange(criteria.ToArguments());
-            var response = await RunAsync(new CommandSpec("UID THREAD", args.ToArray()) { Collects = new[] { "THREAD" }, ValidStates = Selected }).ConfigureAwait(false);
-            ThrowIfFailed(response, "UID THREAD");
+            return ThreadsOf(RunAsync(new CommandSpec("UID THREAD", args.ToArray()) { Collects = new[] { "THREAD" }, ValidStates = Selected }));
+        }
+
+        private static async Task<IReadOnlyList<ThreadNode>> ThreadsOf(Task<ImapResponse> command)
+        {
+            var response = ThrowIfFailed(await command.ConfigureAwait(false), "UID THREAD");
             var roots = new List<ThreadNode>();
             foreach (var r in response.Untagged)
                 if (r.Name == "THREAD") roots.AddRange(ThreadNode.Parse(r));
@@ -92,12 +99,15 @@ namespace ImapPS.Client
         /// <exception cref="ArgumentException">The set or a flag is invalid (nothing is sent).</exception>
         /// <exception cref="ImapException">The mailbox is read-only or not selected (nothing is sent).</exception>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
-        public async Task<ImapResponse> UidStoreFlagsAsync(string uidSet, StoreFlagsMode mode, IEnumerable<string> flags, bool silent = true)
+        public Task<ImapResponse> UidStoreFlagsAsync(string uidSet, StoreFlagsMode mode, IEnumerable<string> flags, bool silent = true)
         {
             string list = ImapFlags.FormatFlagList(flags);
             string item = (mode == StoreFlagsMode.Add ? "+" : mode == StoreFlagsMode.Remove ? "-" : "") + "FLAGS" + (silent ? ".SILENT" : "");
-            return ThrowIfFailed(await UidAsync("STORE", UidSet(uidSet), item, list).ConfigureAwait(false), "UID STORE");
+            return Checked(UidAsync("STORE", UidSet(uidSet), item, list), "UID STORE");
         }
+
+        private static async Task<ImapResponse> Checked(Task<ImapResponse> command, string name)
+            => ThrowIfFailed(await command.ConfigureAwait(false), name);
 
         /// <summary>UID COPY of <paramref name="uidSet"/> to <paramref name="mailbox"/>; the tagged OK carries COPYUID when the server offers UIDPLUS.</summary>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
