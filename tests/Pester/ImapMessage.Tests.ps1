@@ -208,6 +208,20 @@ Describe 'Add, Save, flags and moves' {
         (Search-ImapMessage -Session $S -Mailbox Recreated).Subject | Should -Be 'New'
     }
 
+    It 'Save-ImapMessage of an object from a recreated mailbox writes only the UIDVALIDITY error' {
+        New-ImapMailbox -Session $S -Name RecreatedSave | Out-Null
+        $old = Add-ImapMessage -Session $S -Mailbox RecreatedSave -Message (New-ImapTestMessage -Subject 'Old')
+        $oldSummary = Get-ImapMessage -Session $S -Mailbox RecreatedSave -Uid $old.Uid
+        Remove-ImapMailbox -Session $S -Name RecreatedSave -Confirm:$false
+        New-ImapMailbox -Session $S -Name RecreatedSave | Out-Null
+        $out = @($oldSummary | Save-ImapMessage -Destination (Join-Path $Dir 'recreated') -ErrorVariable saveErrors -ErrorAction SilentlyContinue)
+        $out | Should -BeNullOrEmpty
+        # Nothing was fetched, so no UID is reported missing.
+        @($saveErrors).Count | Should -Be 1
+        $saveErrors[0].FullyQualifiedErrorId | Should -Be 'UidValidityMismatch,ImapPS.Commands.SaveImapMessageCommand'
+        Remove-ImapMailbox -Session $S -Name RecreatedSave -Confirm:$false
+    }
+
     It 'saves only the attachments, with a collision policy' {
         $g = [ImapPS.Testing.MessageGenerator]::new(5)
         $g.MaxAttachmentBytes = 48KB

@@ -289,6 +289,7 @@ namespace ImapPS.Commands
                 var fetch = new StreamingFetch(this, mailbox);
                 // Kept until the fetch ends: a fetch that fails leaves the texts unset, as if never asked.
                 var collected = fetch.Run(() => UseMessages(session, mailbox, uidValidity, true, mailbox), (lease, onData) => session.Client.UidFetchEachAsync(set, items, onData)).ToList();
+                if (!fetch.LastIssued) return;
                 if (!fetch.LastSucceeded) continue;
                 foreach (var data in collected)
                 {

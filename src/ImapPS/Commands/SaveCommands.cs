@@ -202,6 +202,8 @@ namespace ImapPS.Commands
                     try { File.Delete(left.Path); } catch (IOException) { }
                 }
             }
+            // No lease (the error says why, e.g. UidValidityMismatch): nothing was asked, so nothing is missing.
+            if (!fetch.LastIssued) return;
             foreach (var missing in uids.Where(u => !seen.Contains(u)))
                 WriteError(new ErrorRecord(new ItemNotFoundException("There is no message with UID " + missing + " in '" + mailbox + "'."), "MessageNotFound", ErrorCategory.ObjectNotFound, missing));
         }
@@ -270,6 +272,7 @@ namespace ImapPS.Commands
                     var sections = new Dictionary<string, FetchSection>(StringComparer.OrdinalIgnoreCase);
                     foreach (var data in fetch.Run(() => UseMessages(session, mailbox, uidValidity, true, group.Key), (lease, onData) => session.Client.UidFetchEachAsync(uidSet, items, onData)))
                         foreach (var s in data.Sections) sections[s.Section] = s;
+                    if (!fetch.LastIssued) return;
                     if (!fetch.LastSucceeded) continue;
                     foreach (var w in group)
                     {

@@ -135,7 +135,8 @@ namespace ImapPS.Commands
         internal IEnumerable<FetchData> Run(Func<MailboxLease?> lease, Func<MailboxLease, Action<ServerResponse>, Task<ImapResponse>> fetch)
         {
             LastSucceeded = false;
-            if (!Issue(0, lease, fetch)) yield break;
+            LastIssued = Issue(0, lease, fetch);
+            if (!LastIssued) yield break;
             while (InFlight > 0)
             {
                 var e = Next();
@@ -146,5 +147,8 @@ namespace ImapPS.Commands
 
         /// <summary>Whether the last <see cref="Run"/> ended with the server's OK.</summary>
         internal bool LastSucceeded { get; private set; }
+
+        /// <summary>Whether the last <see cref="Run"/> got its lease and issued the fetch (when not, the lease wrote why, and the mailbox cannot be used now).</summary>
+        internal bool LastIssued { get; private set; }
     }
 }
