@@ -222,6 +222,16 @@ Describe 'Add, Save, flags and moves' {
         Remove-ImapMailbox -Session $S -Name RecreatedSave -Confirm:$false
     }
 
+    It 'reports a search the server rejects as CommandFailed, also under -Verbose' {
+        # Under -Verbose the wait flushes the engine's trace; a failed command must still come out as itself, not wrapped.
+        foreach ($verbose in $false, $true) {
+            $null = Search-ImapMessage -Session $S -Mailbox INBOX -Query 'NOSUCHSEARCHKEY' -Verbose:$verbose -ErrorVariable searchErrors -ErrorAction SilentlyContinue 4>$null
+            @($searchErrors).Count | Should -Be 1
+            $searchErrors[0].FullyQualifiedErrorId | Should -Be 'CommandFailed,ImapPS.Commands.SearchImapMessageCommand'
+            $searchErrors[0].Exception | Should -BeOfType ([ImapPS.Client.ImapCommandException])
+        }
+    }
+
     It 'saves only the attachments, with a collision policy' {
         $g = [ImapPS.Testing.MessageGenerator]::new(5)
         $g.MaxAttachmentBytes = 48KB
