@@ -358,17 +358,7 @@ namespace ImapPS.Commands
         }
 
         /// <summary>Waits for <paramref name="task"/>, running work the engine posts for the pipeline thread meanwhile.</summary>
-        private T PumpUntil<T>(Task<T> task)
-        {
-            task.ContinueWith(_ => _pipelineWork.Add(() => { }), TaskScheduler.Default);
-            while (!task.IsCompleted)
-            {
-                if (_pipelineWork.TryTake(out var work, 50, StopToken)) work();
-                FlushTrace();
-            }
-            FlushTrace();
-            return ImapSession.Wait(task, StopToken);
-        }
+        private T PumpUntil<T>(Task<T> task) => ImapSession.Wait(task, StopToken, FlushTrace, _pipelineWork);
 
         private bool OnPipelineThread(Func<bool> func)
         {

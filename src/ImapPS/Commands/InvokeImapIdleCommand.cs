@@ -107,7 +107,7 @@ namespace ImapPS.Commands
                     // Messages that arrived between two rounds (reported to another command).
                     if (client.Exists > known) { newFrom = known + 1; newTo = client.Exists; known = client.Exists; }
                     idle = newTo > 0 ? null
-                        : sync ? client.ExecuteAsync("NOOP", Array.Empty<ImapArgument>(), MailboxData, exclusive: true)
+                        : sync ? client.PollMailboxAsync()
                         : client.IdleAsync(remaining, StopToken);
                 }
                 sync = newTo > 0;
@@ -138,6 +138,7 @@ namespace ImapPS.Commands
                 {
                     if (!response.IsOk)
                     {
+                        // IDLE answers NO as a result (the typed poll throws it instead).
                         WriteError(ErrorFor(new ImapCommandException(what, response), mailbox));
                         return;
                     }
@@ -199,8 +200,6 @@ namespace ImapPS.Commands
             }
         }
 
-        private static readonly string[] MailboxData = { "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED" };
-
         /// <summary>
         /// Fetches the UIDs and flags of the new messages <paramref name="from"/>..<paramref name="to"/>;
         /// sequence numbers the server returns nothing for go to <paramref name="unread"/> (expunged
@@ -208,16 +207,16 @@ namespace ImapPS.Commands
         /// </summary>
         private IEnumerable<ImapIdleEvent> NewMessages(ImapSession session, string mailbox, uint uidValidity, uint from, uint to, ref uint known, List<uint> unread)
         {
-            var collected = new ConcurrentQueue<ServerResponse>();
-            Task<ImapResponse> fetch;
-            using (var lease = TryUseMailbox(session, mailbox, true))
+            var fetch = new StreamingFetch(this, mailbox);
+            uint knownNow = known;
+            var collected = fetch.Run(() => TryUseMailbox(session, mailbox, true), (lease, onData) =>
             {
-                if (lease == null) return Array.Empty<ImapIdleEvent>();
-                if (session.Client.Exists > known) known = session.Client.Exists;
-                fetch = session.Client.FetchEachAsync(from + ":" + to, "(UID FLAGS)", false, r => collected.Enqueue(r));
-            }
-            if (!TryRun(() => Check(Await(fetch), "FETCH"), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
-            var found = collected.Select(FetchData.Parse).Where(d => d.SequenceNumber >= from && d.SequenceNumber <= to)
+                if (session.Client.Exists > knownNow) knownNow = session.Client.Exists;
+                return session.Client.FetchRangeEachAsync(from, to, FetchItems.UidAndFlags, onData);
+            }).ToList();
+            known = knownNow;
+            if (!fetch.LastSucceeded) return Array.Empty<ImapIdleEvent>();
+            var found = collected.Where(d => d.SequenceNumber >= from && d.SequenceNumber <= to)
                 .GroupBy(d => d.SequenceNumber).Select(g => g.First()).OrderBy(d => d.SequenceNumber).ToList();
             // A set, not a scan of found per number: after a long gap from..to can be thousands of messages.
             var returned = new HashSet<uint>(found.Select(d => d.SequenceNumber));
