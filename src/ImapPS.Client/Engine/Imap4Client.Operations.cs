@@ -51,9 +51,7 @@ namespace ImapPS.Client
             var program = SortCriterion.ToArgument(sortBy);
             RequireCapability("UID SORT", "SORT");
             if (sortBy.Any(c => c.NeedsDisplaySort)) RequireCapability("UID SORT", "SORT=DISPLAY");
-            var args = new List<ImapArgument> { program, ImapArgument.Atom(criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII") };
-            args.AddRange(criteria.ToArguments());
-            return NumbersOf(RunAsync(new CommandSpec("UID SORT", args.ToArray()) { Collects = new[] { "SORT", "ESEARCH" }, ValidStates = Selected }), "UID SORT");
+            return NumbersOf(RunAsync(SearchCommand.Sort(true, program, criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII", criteria.ToArguments())), "UID SORT");
         }
 
         private static async Task<IReadOnlyList<uint>> NumbersOf(Task<ImapResponse> command, string name)
@@ -73,9 +71,7 @@ namespace ImapPS.Client
             if (criteria is null) throw new ArgumentNullException(nameof(criteria));
             var name = ImapArgument.Atom(algorithm.ToUpperInvariant());
             RequireCapability("UID THREAD", "THREAD=" + algorithm.ToUpperInvariant());
-            var args = new List<ImapArgument> { name, ImapArgument.Atom(criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII") };
-            args.AddRange(criteria.ToArguments());
-            return ThreadsOf(RunAsync(new CommandSpec("UID THREAD", args.ToArray()) { Collects = new[] { "THREAD" }, ValidStates = Selected }));
+            return ThreadsOf(RunAsync(SearchCommand.Thread(true, algorithm.ToUpperInvariant(), criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII", criteria.ToArguments())));
         }
 
         private static async Task<IReadOnlyList<ThreadNode>> ThreadsOf(Task<ImapResponse> command)
@@ -159,7 +155,7 @@ namespace ImapPS.Client
         /// <exception cref="ImapException">No mailbox is selected (nothing is sent).</exception>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
         public async Task<ImapResponse> PollMailboxAsync()
-            => ThrowIfFailed(await RunAsync(new CommandSpec("NOOP") { Collects = ChangeResponses, Exclusive = true, ValidStates = Selected }).ConfigureAwait(false), "NOOP");
+            => ThrowIfFailed(await RunAsync(NoopCommand.Poll()).ConfigureAwait(false), "NOOP");
 
         /// <summary>
         /// LIST of the mailboxes matching <paramref name="pattern"/>: with LIST-EXTENDED (RFC 5258)
