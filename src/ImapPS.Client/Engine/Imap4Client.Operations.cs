@@ -15,7 +15,6 @@ namespace ImapPS.Client
     // them takes IMAP syntax in a string.
     public partial class Imap4Client
     {
-
         /// <summary>
         /// UID SEARCH for <paramref name="criteria"/>: the UIDs of the matching messages of the
         /// selected mailbox, in the server's order. Non-ASCII values are sent with CHARSET UTF-8.
