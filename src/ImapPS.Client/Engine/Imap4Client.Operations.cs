@@ -15,8 +15,6 @@ namespace ImapPS.Client
     // them takes IMAP syntax in a string.
     public partial class Imap4Client
     {
-        private static readonly string[] ChangeResponses = { "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED" };
-
         /// <summary>
         /// UID SEARCH for <paramref name="criteria"/>: the UIDs of the matching messages of the
         /// selected mailbox, in the server's order. Non-ASCII values are sent with CHARSET UTF-8.
@@ -51,7 +49,7 @@ namespace ImapPS.Client
             var program = SortCriterion.ToArgument(sortBy);
             RequireCapability("UID SORT", "SORT");
             if (sortBy.Any(c => c.NeedsDisplaySort)) RequireCapability("UID SORT", "SORT=DISPLAY");
-            return NumbersOf(RunAsync(SearchCommand.Sort(true, program, criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII", criteria.ToArguments())), "UID SORT");
+            return NumbersOf(Issue(SearchCommand.Sort(true, program, criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII", criteria.ToArguments())), "UID SORT");
         }
 
         private static async Task<IReadOnlyList<uint>> NumbersOf(Task<ImapResponse> command, string name)
@@ -69,9 +67,9 @@ namespace ImapPS.Client
         {
             if (algorithm is null) throw new ArgumentNullException(nameof(algorithm));
             if (criteria is null) throw new ArgumentNullException(nameof(criteria));
-            var name = ImapArgument.Atom(algorithm.ToUpperInvariant());
+            _ = ImapArgument.Atom(algorithm.ToUpperInvariant()); // refuses a name that is not an atom before the capability check
             RequireCapability("UID THREAD", "THREAD=" + algorithm.ToUpperInvariant());
-            return ThreadsOf(RunAsync(SearchCommand.Thread(true, algorithm.ToUpperInvariant(), criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII", criteria.ToArguments())));
+            return ThreadsOf(Issue(SearchCommand.Thread(true, algorithm.ToUpperInvariant(), criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII", criteria.ToArguments())));
         }
 
         private static async Task<IReadOnlyList<ThreadNode>> ThreadsOf(Task<ImapResponse> command)
@@ -155,7 +153,7 @@ namespace ImapPS.Client
         /// <exception cref="ImapException">No mailbox is selected (nothing is sent).</exception>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
         public async Task<ImapResponse> PollMailboxAsync()
-            => ThrowIfFailed(await RunAsync(NoopCommand.Poll()).ConfigureAwait(false), "NOOP");
+            => ThrowIfFailed(await Issue(NoopCommand.Poll()).ConfigureAwait(false), "NOOP");
 
         /// <summary>
         /// LIST of the mailboxes matching <paramref name="pattern"/>: with LIST-EXTENDED (RFC 5258)
