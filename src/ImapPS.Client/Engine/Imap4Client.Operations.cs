@@ -125,13 +125,26 @@ namespace ImapPS.Client
         /// response to <paramref name="onResponse"/> as it arrives (on the reader: keep it short).
         /// Large literals may go to the stream <paramref name="literalSink"/> returns.
         /// </summary>
+        /// <param name="uidSet">A UID set (see <see cref="SequenceSet"/>).</param>
+        /// <param name="items">What to fetch.</param>
+        /// <param name="onResponse">Gets each FETCH response.</param>
+        /// <param name="literalSink">Where large literals may go; null keeps them in memory.</param>
+        /// <param name="changedSince">
+        /// CONDSTORE's CHANGEDSINCE (RFC 7162 3.1.4.1): only the messages whose MODSEQ is above it
+        /// answer, each with its MODSEQ. Refused (an <see cref="ImapCapabilityException"/> through
+        /// the task, nothing sent) unless the server offers CONDSTORE.
+        /// </param>
+        /// <exception cref="ImapCapabilityException">CHANGEDSINCE without CONDSTORE.</exception>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
-        public async Task<ImapResponse> UidFetchEachAsync(string uidSet, FetchItems items, Action<ServerResponse> onResponse, Func<LiteralRequest, Stream?>? literalSink = null)
+        public async Task<ImapResponse> UidFetchEachAsync(string uidSet, FetchItems items, Action<ServerResponse> onResponse, Func<LiteralRequest, Stream?>? literalSink = null,
+            ulong? changedSince = null)
         {
             if (items is null) throw new ArgumentNullException(nameof(items));
+            if (onResponse is null) throw new ArgumentNullException(nameof(onResponse));
             // UID FETCH answers with the UID whether asked or not; asking makes the item list say so.
             var withUid = items.With(FetchAttributes.Uid);
-            return ThrowIfFailed(await FetchEachAsync(UidSet(uidSet), withUid.ToString(), true, onResponse, literalSink).ConfigureAwait(false), "UID FETCH");
+            var command = new FetchCommand(true, UidSet(uidSet), withUid.ToString(), changedSince) { Each = onResponse, LiteralSink = literalSink };
+            return ThrowIfFailed(await Issue(command).ConfigureAwait(false), "UID FETCH");
         }
 
         /// <summary>FETCH by sequence numbers (<paramref name="first"/>..<paramref name="last"/>), streamed like <see cref="UidFetchEachAsync"/>.</summary>
