@@ -51,14 +51,14 @@ namespace ImapPS.Commands
                 {
                     if (lease == null) return;
                     expectedUidValidity = lease.UidValidity;
-                    fetch = session.Client.FetchEachAsync(SequenceSet.Build(chunk), "(UID FLAGS INTERNALDATE BODY.PEEK[])", true, r =>
+                    fetch = session.Client.UidFetchEachAsync(SequenceSet.Build(chunk), ExportImapMailboxCommand.MessageItems, r =>
                     {
                         var data = FetchData.Parse(r);
                         if (data.Uid is uint uid && data.FindSection("")?.GetBytes() is byte[] body)
                             fetched[uid] = (ExportImapMailboxCommand.CleanFlags(data.Flags), data.InternalDate, body);
                     });
                 }
-                if (!TryCommand(() => fetch, "UID FETCH", mailbox, out _)) return;
+                if (!TryRun(() => Await(fetch), mailbox, out _)) return;
                 foreach (var missing in chunk.Where(u => !fetched.ContainsKey(u))) WriteError(MessageNotFound(mailbox, missing));
                 var present = chunk.Where(fetched.ContainsKey).ToList();
                 // Appended in batches: one MULTIAPPEND per batch where offered, so a large selection costs few round trips.

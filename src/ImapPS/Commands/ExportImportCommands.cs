@@ -20,6 +20,9 @@ namespace ImapPS.Commands
     public sealed class ExportImapMailboxCommand : ImapSessionCmdlet
     {
         private const int ChunkMessages = 250;
+
+        /// <summary>What an archive keeps of a message: its flags, internal date and every byte.</summary>
+        internal static readonly FetchItems MessageItems = new FetchItems(FetchAttributes.Uid | FetchAttributes.Flags | FetchAttributes.InternalDate, FetchItems.WholeMessage);
         private const int OverallActivityId = 7101;
         private const int MailboxActivityId = 7102;
         private readonly List<(ImapSession Session, ImapMailbox Mailbox)> _work = new List<(ImapSession, ImapMailbox)>();
@@ -166,9 +169,9 @@ namespace ImapPS.Commands
             if (!ShouldProcess(mailbox.Name + " on " + session.Name, "Export as " + Format + " to '" + folder.Path + "'")) return null;
 
             var result = new ImapExportResult { SessionName = session.Name, Mailbox = mailbox.Name, Format = Format.ToString(), Destination = folder.Path };
-            bool condstore = session.HasCapability("CONDSTORE");
-            string statusItems = "(MESSAGES UIDNEXT UIDVALIDITY" + (condstore ? " HIGHESTMODSEQ" : "") + ")";
-            if (!TryCommand(() => session.Client.StatusAsync(mailbox.Name, statusItems), "STATUS", mailbox.Name, out var statusResponse)) return null;
+            // HIGHESTMODSEQ is asked only of a server that offers CONDSTORE (the typed STATUS leaves it out otherwise).
+            if (!TryRun(() => Await(session.Client.StatusAsync(mailbox.Name, StatusItems.Messages | StatusItems.UidNext | StatusItems.UidValidity | StatusItems.HighestModSeq)),
+                    mailbox.Name, out var statusResponse)) return null;
             StatusData? status = null;
             foreach (var u in statusResponse.Untagged) if (u.Name == "STATUS") status = StatusData.Parse(u);
             var state = folder.State;
@@ -215,10 +218,10 @@ namespace ImapPS.Commands
             state.UidValidity = uidValidity;
 
             // What changed: with CONDSTORE only messages changed since the last run, else every UID with its flags.
-            string listItems = "(UID FLAGS)";
+            ulong? changedSince = null;
             if (modSeq != 0 && sameEpoch && state.HighestModSeq != 0)
             {
-                listItems += " (CHANGEDSINCE " + state.HighestModSeq.ToString(System.Globalization.CultureInfo.InvariantCulture) + ")";
+                changedSince = state.HighestModSeq;
                 result.Method = "CONDSTORE";
             }
             else result.Method = state.Messages.Count == 0 && state.Orphans.Count == 0 ? "First" : "Full";
@@ -228,13 +231,13 @@ namespace ImapPS.Commands
             {
                 if (lease == null) return null;
                 if (lease.UidValidity != uidValidity) { WriteError(UidValidityError(mailbox.Name, uidValidity, lease.UidValidity)); return null; }
-                list = session.Client.FetchEachAsync("1:*", listItems, true, r =>
+                list = session.Client.UidFetchEachAsync("1:*", FetchItems.UidAndFlags, r =>
                 {
                     var data = FetchData.Parse(r);
                     if (data.Uid is uint uid) listing.Enqueue((uid, CleanFlags(data.Flags)));
-                });
+                }, changedSince: changedSince);
             }
-            if (!TryRun(() => Check(Await(list), "UID FETCH"), mailbox.Name, out _)) return Finish(result, folder, clock, false);
+            if (!TryRun(() => Await(list), mailbox.Name, out _)) return Finish(result, folder, clock, false);
 
             var download = new List<uint>();
             foreach (var (uid, flags) in listing.OrderBy(l => l.Uid))
@@ -293,7 +296,7 @@ namespace ImapPS.Commands
             {
                 if (lease == null) return false;
                 if (lease.UidValidity != uidValidity) { WriteError(UidValidityError(mailbox, uidValidity, lease.UidValidity)); return false; }
-                fetch = session.Client.FetchEachAsync(SequenceSet.Build(uids), "(UID FLAGS INTERNALDATE BODY.PEEK[])", true, r => responses.Add(r), request =>
+                fetch = session.Client.UidFetchEachAsync(SequenceSet.Build(uids), MessageItems, r => responses.Add(r), request =>
                 {
                     // On the engine's reader, for literals too large to keep in memory: straight to a temporary file.
                     var temp = folder.NewTempFile();
@@ -313,7 +316,7 @@ namespace ImapPS.Commands
                     while (!responses.TryTake(out item!, 50, StopToken)) FlushTrace();
                     if (item is Task<ImapResponse> done)
                     {
-                        ok = TryRun(() => Check(Await(done), "UID FETCH"), mailbox, out _,
+                        ok = TryRun(() => Await(done), mailbox, out _,
                             ifCut: result.Added + " messages of '" + mailbox + "' were written to '" + folder.Path + "' before the cut; run the same command again to resume.");
                         break;
                     }
@@ -426,6 +429,26 @@ namespace ImapPS.Commands
     public sealed class ImportImapMailboxCommand : ImapSessionCmdlet
     {
         private const int MultiAppendMessages = 50;
+
+        /// <summary>What finds a message again: its size and Message-ID.</summary>
+        private static readonly FetchItems MessageIdItems = new FetchItems(FetchAttributes.Uid | FetchAttributes.Size).WithHeaderFields("Message-ID");
+
+        /// <summary>The whole message, for the hash of one without a Message-ID.</summary>
+        internal static readonly FetchItems WholeMessageItems = new FetchItems(FetchAttributes.Uid, FetchItems.WholeMessage);
+
+        /// <summary>
+        /// The number of messages of <paramref name="mailbox"/> (STATUS), or null when the server
+        /// says it does not exist; any other refusal is thrown.
+        /// </summary>
+        internal static async Task<uint?> MessageCountAsync(Imap4Client client, string mailbox)
+        {
+            ImapResponse response;
+            try { response = await client.StatusAsync(mailbox, StatusItems.Messages).ConfigureAwait(false); }
+            catch (ImapCommandException ex) when (ex.IsNonExistent) { return null; }
+            uint messages = 0;
+            foreach (var u in response.Untagged) if (u.Name == "STATUS") messages = StatusData.Parse(u).Messages ?? 0;
+            return messages;
+        }
         private const long MultiAppendBytes = 8L * 1024 * 1024;
 
         /// <summary>
@@ -499,12 +522,9 @@ namespace ImapPS.Commands
             var result = new ImapImportResult { SessionName = session.Name, Source = folder.Path, Format = folder.Format.ToString(), Mailbox = mailbox };
             // What the mailbox holds already, so a re-run adds nothing twice.
             var present = new Dictionary<string, int>(StringComparer.Ordinal);
-            bool exists;
-            if (!TryRun(() => Await(session.Client.StatusAsync(mailbox, "(MESSAGES)")), mailbox, out var status)) return null;
-            exists = status.IsOk;
-            uint messages = 0;
-            foreach (var u in status.Untagged) if (u.Name == "STATUS") messages = StatusData.Parse(u).Messages ?? 0;
-            if (exists && messages > 0 && !LoadPresent(session, mailbox, present)) return null;
+            if (!TryRun(() => Await(MessageCountAsync(session.Client, mailbox)), mailbox, out var messages)) return null;
+            bool exists = messages != null;
+            if (messages > 0 && !LoadPresent(session, mailbox, present)) return null;
 
             var pending = new List<(SourceMessage Message, byte[] Bytes)>();
             long pendingBytes = 0;
@@ -612,29 +632,29 @@ namespace ImapPS.Commands
             using (var lease = TryUseMailbox(session, mailbox, readOnly: true))
             {
                 if (lease == null) return false;
-                fetch = session.Client.FetchEachAsync("1:*", "(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])", true, r =>
+                fetch = session.Client.UidFetchEachAsync("1:*", MessageIdItems, r =>
                 {
                     var data = FetchData.Parse(r);
                     if (data.Uid is not uint uid) return;
-                    var header = data.Sections.FirstOrDefault()?.GetBytes();
+                    var header = data.FindSection(MessageIdItems.HeaderFieldsSection!)?.GetBytes();
                     var id = header == null ? null : MessageHeaders.MessageId(header);
                     if (id == null) withoutId.Enqueue(uid);
                     else keys.Enqueue(KeyOf(id, data.Size ?? 0, null));
                 });
             }
-            if (!TryRun(() => Check(Await(fetch), "UID FETCH"), mailbox, out _)) return false;
+            if (!TryRun(() => Await(fetch), mailbox, out _)) return false;
             if (!withoutId.IsEmpty)
             {
                 using (var lease = TryUseMailbox(session, mailbox, readOnly: true))
                 {
                     if (lease == null) return false;
-                    fetch = session.Client.FetchEachAsync(SequenceSet.Build(withoutId.OrderBy(u => u)), "(UID BODY.PEEK[])", true, r =>
+                    fetch = session.Client.UidFetchEachAsync(SequenceSet.Build(withoutId.OrderBy(u => u)), WholeMessageItems, r =>
                     {
                         var body = FetchData.Parse(r).FindSection("")?.GetBytes();
                         if (body != null) keys.Enqueue(KeyOf(null, body.Length, body));
                     });
                 }
-                if (!TryRun(() => Check(Await(fetch), "UID FETCH"), mailbox, out _)) return false;
+                if (!TryRun(() => Await(fetch), mailbox, out _)) return false;
             }
             foreach (var key in keys) present[key] = present.TryGetValue(key, out var n) ? n + 1 : 1;
             return true;

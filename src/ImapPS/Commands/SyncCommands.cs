@@ -23,7 +23,9 @@ namespace ImapPS.Commands
     {
         private const int CopyChunkMessages = 50;
         private const long CopyChunkBytes = 8L * 1024 * 1024;
-        private const string ListItems = "(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM SUBJECT)])";
+        /// <summary>A listing's items: flags, date, size and the header fields of <see cref="KeyOf"/>.</summary>
+        private static readonly FetchItems ListItems = new FetchItems(FetchAttributes.Uid | FetchAttributes.Flags | FetchAttributes.InternalDate | FetchAttributes.Size)
+            .WithHeaderFields("Message-ID", "Date", "From", "Subject");
 
         /// <summary>The session to copy from (read only: mailboxes are EXAMINEd, messages fetched with BODY.PEEK).</summary>
         [Parameter(Mandatory = true)]
@@ -225,11 +227,9 @@ namespace ImapPS.Commands
             var sourceList = Listing(Source, source.Name, out _);
             if (sourceList == null) return null;
 
-            if (!Run(() => Await(Destination.Client.StatusAsync(destinationName, "(MESSAGES)")), destinationName, out var status)) return null;
-            bool exists = status.IsOk;
-            uint destinationCount = 0;
-            foreach (var u in status.Untagged) if (u.Name == "STATUS") destinationCount = StatusData.Parse(u).Messages ?? 0;
-            var destinationList = exists && destinationCount > 0 ? Listing(Destination, destinationName, out _) : new List<Listed>();
+            if (!Run(() => Await(ImportImapMailboxCommand.MessageCountAsync(Destination.Client, destinationName)), destinationName, out var destinationCount)) return null;
+            bool exists = destinationCount != null;
+            var destinationList = destinationCount > 0 ? Listing(Destination, destinationName, out _) : new List<Listed>();
             if (destinationList == null) return null;
 
             // Pair each source message with a destination message of the same key (several of one key pair one by one).
@@ -320,11 +320,11 @@ namespace ImapPS.Commands
             {
                 uidValidity = lease.UidValidity;
                 if (session.Client.Exists == 0) return new List<Listed>();
-                fetch = session.Client.FetchEachAsync("1:*", ListItems, true, r =>
+                fetch = session.Client.UidFetchEachAsync("1:*", ListItems, r =>
                 {
                     var data = FetchData.Parse(r);
                     if (data.Uid is not uint uid) return;
-                    var header = data.Sections.FirstOrDefault()?.GetBytes() ?? Array.Empty<byte>();
+                    var header = data.FindSection(ListItems.HeaderFieldsSection!)?.GetBytes() ?? Array.Empty<byte>();
                     listed.Enqueue(new Listed
                     {
                         Uid = uid,
@@ -335,7 +335,7 @@ namespace ImapPS.Commands
                     });
                 });
             }
-            if (!Run(() => Check(Await(fetch), "UID FETCH"), mailbox, out _)) return null;
+            if (!Run(() => Await(fetch), mailbox, out _)) return null;
             return listed.ToList();
         }
 
@@ -360,10 +360,10 @@ namespace ImapPS.Commands
             {
                 if (lease == null) return false;
                 foreach (var (d, flags) in changes)
-                    tasks.Add((d, Destination.Client.UidAsync("STORE", d.Uid.ToString(System.Globalization.CultureInfo.InvariantCulture), "FLAGS.SILENT", "(" + string.Join(" ", flags) + ")")));
+                    tasks.Add((d, StoreFlags(d.Uid, flags)));
             }
             foreach (var (m, task) in tasks)
-                if (Run(() => Check(Await(task), "UID STORE"), m.Uid, out _)) result.FlagsUpdated++;
+                if (Run(() => Await(task), m.Uid, out _)) result.FlagsUpdated++;
             return true;
         }
 
@@ -386,13 +386,13 @@ namespace ImapPS.Commands
                 using (var lease = Lease(Source, sourceName, readOnly: true))
                 {
                     if (lease == null) return false;
-                    fetch = Source.Client.FetchEachAsync(SequenceSet.Build(chunk.Select(c => c.Uid)), "(UID BODY.PEEK[])", true, r =>
+                    fetch = Source.Client.UidFetchEachAsync(SequenceSet.Build(chunk.Select(c => c.Uid)), ImportImapMailboxCommand.WholeMessageItems, r =>
                     {
                         var data = FetchData.Parse(r);
                         if (data.Uid is uint uid && data.FindSection("")?.GetBytes() is byte[] body) bodies[uid] = body;
                     });
                 }
-                if (!Run(() => Check(Await(fetch), "UID FETCH"), sourceName, out _)) return false;
+                if (!Run(() => Await(fetch), sourceName, out _)) return false;
                 var present = chunk.Where(c => bodies.ContainsKey(c.Uid)).ToList();
                 result.Vanished += chunk.Count - present.Count;
                 if (present.Count == 0) continue;
@@ -434,7 +434,8 @@ namespace ImapPS.Commands
         {
             if (!Destination.HasCapability("UIDPLUS"))
             {
-                WriteError(new ErrorRecord(new ImapCapabilityException("UID EXPUNGE", "UIDPLUS"), "CapabilityMissing", ErrorCategory.NotImplemented, mailbox));
+                WriteError(new ErrorRecord(new NotSupportedException("The destination does not offer UIDPLUS, so removing only the extra messages is impossible (EXPUNGE would remove every \\Deleted message of '" +
+                    mailbox + "'). Nothing was deleted."), "CapabilityMissing", ErrorCategory.NotImplemented, mailbox));
                 return;
             }
             string set = SequenceSet.Build(uids);
@@ -442,17 +443,24 @@ namespace ImapPS.Commands
             using (var lease = Lease(Destination, mailbox, readOnly: false))
             {
                 if (lease == null) return;
-                store = Destination.Client.UidAsync("STORE", set, "+FLAGS.SILENT", "(\\Deleted)");
+                store = Destination.Client.UidStoreFlagsAsync(set, StoreFlagsMode.Add, new[] { ImapFlags.Deleted });
             }
-            if (!Run(() => Check(Await(store), "UID STORE"), mailbox, out _)) return;
+            if (!Run(() => Await(store), mailbox, out _)) return;
             Task<ImapResponse> expunge;
             using (var lease = Lease(Destination, mailbox, readOnly: false))
             {
                 if (lease == null) return;
-                expunge = Destination.Client.UidAsync("EXPUNGE", set);
+                expunge = Destination.Client.UidExpungeAsync(set);
             }
-            if (Run(() => Check(Await(expunge), "UID EXPUNGE"), mailbox, out _,
+            if (Run(() => Await(expunge), mailbox, out _,
                     "UIDs " + set + " of '" + mailbox + "' were marked \\Deleted; UID EXPUNGE of them was sent, outcome unknown.")) result.Deleted += uids.Count;
+        }
+
+        /// <summary>Sets the flags of one destination message to <paramref name="flags"/>; a flag the typed STORE refuses fails that message's task, not the others.</summary>
+        private Task<ImapResponse> StoreFlags(uint uid, string[] flags)
+        {
+            try { return Destination.Client.UidStoreFlagsAsync(uid.ToString(System.Globalization.CultureInfo.InvariantCulture), StoreFlagsMode.Replace, flags); }
+            catch (ArgumentException ex) { return Task.FromException<ImapResponse>(ex); }
         }
 
         private MailboxLease? Lease(ImapSession session, string mailbox, bool readOnly)
