@@ -147,6 +147,38 @@ namespace ImapPS.Client
             return ThrowIfFailed(await Issue(command).ConfigureAwait(false), "UID FETCH");
         }
 
+        /// <summary>
+        /// APPEND of <paramref name="message"/> to <paramref name="mailbox"/> with typed
+        /// <paramref name="flags"/> (system flags as <c>\Seen</c>, keywords as atoms; none for null or
+        /// empty) and <paramref name="internalDate"/> (the server's choice for null). Bare CR or LF
+        /// line ends become CRLF. The tagged OK carries APPENDUID when the server offers UIDPLUS.
+        /// </summary>
+        /// <exception cref="ArgumentException">A flag is invalid (nothing is sent; through the task).</exception>
+        /// <exception cref="ImapCommandException">The server answered NO or BAD (TRYCREATE when the mailbox does not exist).</exception>
+        public async Task<ImapResponse> AppendMessageAsync(string mailbox, IReadOnlyList<string>? flags, DateTimeOffset? internalDate, byte[] message)
+        {
+            if (message is null) throw new ArgumentNullException(nameof(message));
+            string? list = FlagListOrNull(flags);
+            return ThrowIfFailed(await AppendAsync(mailbox, list, internalDate, message).ConfigureAwait(false), "APPEND");
+        }
+
+        /// <summary>
+        /// MULTIAPPEND (RFC 3502) of several messages in one command, each with typed flags and
+        /// date as in <see cref="AppendMessageAsync"/>: all or none are added. Refused (through the
+        /// task, nothing sent) unless the server offers MULTIAPPEND.
+        /// </summary>
+        /// <exception cref="ArgumentException">A flag is invalid (nothing is sent).</exception>
+        /// <exception cref="ImapCapabilityException">The server does not offer MULTIAPPEND.</exception>
+        /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
+        public async Task<ImapResponse> AppendMessagesAsync(string mailbox, IEnumerable<(IReadOnlyList<string>? Flags, DateTimeOffset? InternalDate, byte[] Message)> messages)
+        {
+            if (messages is null) throw new ArgumentNullException(nameof(messages));
+            var items = messages.Select(m => (FlagListOrNull(m.Flags), m.InternalDate, m.Message ?? throw new ArgumentException("A message is null.", nameof(messages)))).ToList();
+            return ThrowIfFailed(await AppendManyAsync(mailbox, items).ConfigureAwait(false), "APPEND");
+        }
+
+        private static string? FlagListOrNull(IReadOnlyList<string>? flags) => flags == null || flags.Count == 0 ? null : ImapFlags.FormatFlagList(flags);
+
         /// <summary>FETCH by sequence numbers (<paramref name="first"/>..<paramref name="last"/>), streamed like <see cref="UidFetchEachAsync"/>.</summary>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
         public async Task<ImapResponse> FetchRangeEachAsync(uint first, uint last, FetchItems items, Action<ServerResponse> onResponse)

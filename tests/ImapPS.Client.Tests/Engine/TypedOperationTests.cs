@@ -243,6 +243,36 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
+        public async Task AppendMessage_and_AppendMessages_keep_typed_flags_and_dates_and_throw_on_NO()
+        {
+            var sent = new List<string>();
+            using var client = WithMessages(sent);
+            var date = new DateTimeOffset(2024, 3, 4, 5, 6, 7, TimeSpan.FromHours(2));
+            await client.AppendMessageAsync("INBOX", new[] { ImapFlags.Seen, "$Label1" }, date, Message("one")).WaitAsync(Wait);
+            Assert.True(client.HasCapability("MULTIAPPEND"));
+            await client.AppendMessagesAsync("INBOX", new (IReadOnlyList<string>?, DateTimeOffset?, byte[])[]
+            {
+                (new[] { "\\Flagged" }, date.AddDays(1), Message("two")),
+                (null, null, Message("three")),
+            }).WaitAsync(Wait);
+            var got = new ConcurrentBag<FetchData>();
+            await client.UidFetchEachAsync("1:*", new FetchItems(FetchAttributes.Flags | FetchAttributes.InternalDate | FetchAttributes.Envelope), r => got.Add(FetchData.Parse(r))).WaitAsync(Wait);
+            var bySubject = got.ToDictionary(d => d.Envelope!.Subject!);
+            Assert.Equal(3, bySubject.Count);
+            Assert.Equal(new[] { "$Label1", ImapFlags.Seen }, bySubject["one"].Flags!.Where(f => f != "\\Recent").OrderBy(f => f, StringComparer.Ordinal));
+            Assert.Equal(date, bySubject["one"].InternalDate);
+            Assert.Equal(new[] { "\\Flagged" }, bySubject["two"].Flags!.Where(f => f != "\\Recent"));
+            Assert.Equal(date.AddDays(1), bySubject["two"].InternalDate);
+            Assert.True(bySubject["three"].Flags!.All(f => f == "\\Recent"), string.Join(" ", bySubject["three"].Flags!));
+
+            await Assert.ThrowsAsync<ArgumentException>(() => client.AppendMessageAsync("INBOX", new[] { "bad flag" }, null, Message("refused")).WaitAsync(Wait));
+            Assert.False(Sent(sent, "APPEND INBOX (bad"), string.Join("\n", sent));
+            var missing = await Assert.ThrowsAsync<ImapCommandException>(() => client.AppendMessageAsync("NoSuchMailbox", null, null, Message("x")).WaitAsync(Wait));
+            Assert.True(missing.IsNonExistent, missing.Message);
+            client.Logout();
+        }
+
+        [Fact]
         public async Task FetchRangeEach_fetches_by_sequence_number()
         {
             var sent = new List<string>();
