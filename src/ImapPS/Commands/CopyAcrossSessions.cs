@@ -76,9 +76,9 @@ namespace ImapPS.Commands
                         "APPEND of UIDs " + SequenceSet.Build(batch) + " from '" + mailbox + "' was sent, outcome unknown: '" + destination +
                         "' may hold them. Check it before retrying, or they may end up there twice.";
                     Task<ImapResponse> append = batch.Count > 1
-                        ? target.Client.AppendManyAsync(destination, batch.Select(u => (Flags(fetched[u].Flags), fetched[u].Date, fetched[u].Body)).ToList())
-                        : target.Client.AppendAsync(destination, Flags(fetched[batch[0]].Flags), fetched[batch[0]].Date, fetched[batch[0]].Body);
-                    if (!TryCommand(() => append, "APPEND", destination, out var response, ifCut)) return;
+                        ? target.Client.AppendMessagesAsync(destination, batch.Select(u => ((IReadOnlyList<string>?)fetched[u].Flags, fetched[u].Date, fetched[u].Body)).ToList())
+                        : target.Client.AppendMessageAsync(destination, fetched[batch[0]].Flags, fetched[batch[0]].Date, fetched[batch[0]].Body);
+                    if (!TryRun(() => Await(append), destination, out var response, ifCut)) return;
                     copied += batch.Count;
                     Progress.Add(batch.Count, "to " + destination + " on " + target.Name);
                     if (PassThru && response.Tagged != null && ResponseCodes.TryGetAppendUid(response.Tagged, out var uidValidity, out var newUids))
@@ -91,7 +91,5 @@ namespace ImapPS.Commands
             }
             if (PassThru) WriteObject(copies, true);
         }
-
-        private static string? Flags(string[] flags) => flags.Length == 0 ? null : "(" + string.Join(" ", flags) + ")";
     }
 }

@@ -591,8 +591,8 @@ namespace ImapPS.Commands
                 "Run the same command again: messages the mailbox already holds are recognised and not appended twice.";
             if (multi && batch.Count > 1)
             {
-                var items = batch.Select(p => (FlagList(p.Message.Flags), p.Message.InternalDate, p.Bytes)).ToList();
-                if (TryCommand(() => session.Client.AppendManyAsync(mailbox, items), "APPEND", mailbox, out _, ifCut))
+                var items = batch.Select(p => ((IReadOnlyList<string>?)ExportImapMailboxCommand.CleanFlags(p.Message.Flags), p.Message.InternalDate, p.Bytes)).ToList();
+                if (TryRun(() => Await(session.Client.AppendMessagesAsync(mailbox, items)), mailbox, out _, ifCut))
                 {
                     result.Added += batch.Count;
                     result.Bytes += batch.Sum(p => (long)p.Bytes.Length);
@@ -603,7 +603,7 @@ namespace ImapPS.Commands
             }
             foreach (var (message, bytes) in batch)
             {
-                if (TryCommand(() => session.Client.AppendAsync(mailbox, FlagList(message.Flags), message.InternalDate, bytes), "APPEND", message.Name, out _, ifCut))
+                if (TryRun(() => Await(session.Client.AppendMessageAsync(mailbox, ExportImapMailboxCommand.CleanFlags(message.Flags), message.InternalDate, bytes)), message.Name, out _, ifCut))
                 {
                     result.Added++;
                     result.Bytes += bytes.Length;
@@ -613,11 +613,6 @@ namespace ImapPS.Commands
             return true;
         }
 
-        private static string? FlagList(string[] flags)
-        {
-            var kept = ExportImapMailboxCommand.CleanFlags(flags);
-            return kept.Length == 0 ? null : "(" + string.Join(" ", kept) + ")";
-        }
 
         /// <summary>A message's identity for finding it again: its Message-ID and size, or (without a Message-ID) a hash of its content.</summary>
         private static string KeyOf(string? messageId, long size, byte[]? content)

@@ -400,8 +400,8 @@ namespace ImapPS.Commands
                     " more was sent, outcome unknown. Run the same command again: messages already on the destination are recognised and not copied twice.";
                 if (multi && present.Count > 1)
                 {
-                    var items = present.Select(p => (Flags(p.Flags), p.InternalDate, bodies[p.Uid])).ToList();
-                    if (!Run(() => Check(Await(Destination.Client.AppendManyAsync(destinationName, items)), "APPEND"), destinationName, out _, ifCut))
+                    var items = present.Select(p => ((IReadOnlyList<string>?)p.Flags, p.InternalDate, bodies[p.Uid])).ToList();
+                    if (!Run(() => Await(Destination.Client.AppendMessagesAsync(destinationName, items)), destinationName, out _, ifCut))
                     {
                         result.Failed += present.Count;
                         return false;
@@ -412,7 +412,7 @@ namespace ImapPS.Commands
                 else
                     foreach (var p in present)
                     {
-                        if (Run(() => Check(Await(Destination.Client.AppendAsync(destinationName, Flags(p.Flags), p.InternalDate, bodies[p.Uid])), "APPEND"), p.Uid, out _, ifCut))
+                        if (Run(() => Await(Destination.Client.AppendMessageAsync(destinationName, p.Flags, p.InternalDate, bodies[p.Uid])), p.Uid, out _, ifCut))
                         {
                             result.Copied++;
                             result.Bytes += bodies[p.Uid].Length;
@@ -427,8 +427,6 @@ namespace ImapPS.Commands
                 WriteProgress(new ProgressRecord(7105, sourceName + " -> " + destinationName, "Done") { RecordType = ProgressRecordType.Completed, ParentActivityId = _work.Count > 1 ? 7104 : -1 });
             return true;
         }
-
-        private static string? Flags(string[] flags) => flags.Length == 0 ? null : "(" + string.Join(" ", flags) + ")";
 
         private void DeleteMessages(string mailbox, List<uint> uids, ImapSyncResult result)
         {
