@@ -57,6 +57,14 @@ namespace ImapPS.Client.Tests.Parity
                             foreach (var key in step["for"]!.AsArray().Select(k => (string)k!))
                                 results.Add(WaitFor(key));
                             continue;
+                        case "idling":
+                            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+                            while (!M.IsIdling)
+                            {
+                                if (DateTime.UtcNow > until) throw new TimeoutException("IDLE did not start");
+                                Thread.Sleep(10);
+                            }
+                            continue;
                         case "state":
                             results.Add(new JsonObject { ["step"] = (string)step["id"]!, ["state"] = M.State.ToString() });
                             continue;
@@ -138,6 +146,7 @@ namespace ImapPS.Client.Tests.Parity
         private static JsonNode? Item(ImapDataItem? item)
         {
             if (item == null) return null;
+            if (item.Items != null) return new JsonObject { ["list"] = new JsonArray(item.Items.Select(Item).ToArray()) };
             if (item.Literal == null) return JsonValue.Create(item.Text);
             return new JsonArray(JsonValue.Create(item.Text), JsonValue.Create(Encoding.Latin1.GetString(item.Literal)));
         }

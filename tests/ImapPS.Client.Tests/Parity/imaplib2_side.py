@@ -7,6 +7,7 @@ one result per recorded step, in step order. The step language is shared with th
 import json
 import sys
 import threading
+import time
 
 import imaplib2
 
@@ -20,6 +21,8 @@ def text(value):
 
 
 def item(value):
+    if isinstance(value, list):
+        return {"list": [item(v) for v in value]}
     if isinstance(value, tuple):
         return [text(part) for part in value]
     return text(value)
@@ -67,6 +70,16 @@ def run(scenario):
                         raise SystemExit("callbacks did not arrive: %r" % step["for"])
                     for key in step["for"]:
                         results.append({"step": key, **pending.pop(key)})
+                continue
+            if op == "idling":
+                # Wait until the server is idling (imaplib2 records IDLE's continuation in idle_rqb),
+                # so a change made next arrives during IDLE, not before it.
+                waited = 0.0
+                while M.idle_rqb is None:
+                    if waited > 30:
+                        raise SystemExit("IDLE did not start")
+                    time.sleep(0.01)
+                    waited += 0.01
                 continue
             if op == "state":
                 results.append({"step": step["id"], "state": M.state})
