@@ -265,7 +265,18 @@ namespace ImapPS.Client
 
         /// <summary>SELECT (or EXAMINE with <paramref name="readOnly"/>): returns the message count as data, as imaplib2 does.</summary>
         public ImapResponse Select(string mailbox = "INBOX", bool readOnly = false, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(SelectAsync(Imaplib2Arguments.Name(mailbox), readOnly), callback, callbackArgument);
+            => Call(SelectWritableAsync(Imaplib2Arguments.Name(mailbox), readOnly), callback, callbackArgument);
+
+        // imaplib2's select(): a mailbox the server opens read-only when write access was asked
+        // for raises readonly (the mailbox stays selected, read-only). The …Async form returns OK
+        // and sets IsReadOnly instead, for callers that check it.
+        private async Task<ImapResponse> SelectWritableAsync(string mailbox, bool readOnly)
+        {
+            var response = await SelectAsync(mailbox, readOnly).ConfigureAwait(false);
+            if (response.IsOk && !readOnly && IsReadOnly)
+                throw new ImapReadOnlyException(mailbox + " is not writable: the server opened it read-only.");
+            return response;
+        }
 
         /// <inheritdoc cref="Select"/>
         public async Task<ImapResponse> SelectAsync(string mailbox = "INBOX", bool readOnly = false)
@@ -982,10 +993,10 @@ namespace ImapPS.Client
         public ImapResponse Response(string code)
         {
             code = code.ToUpperInvariant();
-            List<string>? texts;
-            lock (_lock) texts = _pool.Take(code);
-            var items = texts == null ? new ImapDataItem?[] { null } : texts.Select(t => (ImapDataItem?)new ImapDataItem(t)).ToArray();
-            return new ImapResponse(code, null, Array.Empty<ServerResponse>(), null, items);
+            List<KeyValuePair<string, ServerResponse>>? taken;
+            lock (_lock) taken = _pool.Take(code);
+            if (taken == null) return new ImapResponse(code, null, Array.Empty<ServerResponse>(), null, new ImapDataItem?[] { null });
+            return new ImapResponse(code, null, taken.Select(t => t.Value).ToArray(), null, taken.Select(t => (ImapDataItem?)new ImapDataItem(t.Key)).ToArray());
         }
 
         private string? PooledText(string code)
@@ -1036,6 +1047,9 @@ namespace ImapPS.Client
 
         /// <summary>Formats a time as an IMAP date-time string, with the quotes (local time for Local/Unspecified kinds).</summary>
         public static string Time2Internaldate(DateTime time) => ImapDate.Time2Internaldate(time);
+
+        /// <summary>Passes an INTERNALDATE string through (adding the quotes when missing); anything else throws <see cref="ArgumentException"/>.</summary>
+        public static string Time2Internaldate(string internalDate) => ImapDate.Time2Internaldate(internalDate);
 
         /// <summary>Formats seconds since the Unix epoch as an IMAP date-time string, in local time, with the quotes.</summary>
         public static string Time2Internaldate(double secondsSinceEpoch) => ImapDate.Time2Internaldate(secondsSinceEpoch);

@@ -389,7 +389,7 @@ namespace ImapPS.Client
             // Servers may answer OK and ignore the change ("Store ignored with read-only mailbox"):
             // refuse before sending, so the caller never mistakes that for success.
             if (spec.Modifies && IsReadOnly && _state == ImapState.SELECTED)
-                throw new ImapException(spec.Name + " cannot change the mailbox " + SelectedMailbox + ": it is open read-only (EXAMINE or READ-ONLY).");
+                throw new ImapReadOnlyException(spec.Name + " cannot change the mailbox " + SelectedMailbox + ": it is open read-only (EXAMINE or READ-ONLY).");
         }
 
         /// <summary>Admits waiting commands in order, as far as exclusivity and result attribution allow. Caller holds the lock.</summary>

@@ -58,18 +58,18 @@ namespace ImapPS.Client
             queue.Enqueue(_order.AddLast(new Entry(name, response, kind)));
         }
 
-        /// <summary>Removes and returns, oldest first, the texts kept under <paramref name="name"/>; null when there are none.</summary>
-        public List<string>? Take(string name)
+        /// <summary>Removes and returns, oldest first, the responses kept under <paramref name="name"/> with their texts; null when there are none.</summary>
+        public List<KeyValuePair<string, ServerResponse>>? Take(string name)
         {
             if (!_byName.TryGetValue(name, out var queue)) return null;
             _byName.Remove(name);
-            var texts = new List<string>(queue.Count);
+            var taken = new List<KeyValuePair<string, ServerResponse>>(queue.Count);
             foreach (var node in queue)
             {
                 _order.Remove(node);
-                texts.Add(TextOf(node.Value));
+                taken.Add(new KeyValuePair<string, ServerResponse>(TextOf(node.Value), node.Value.Response));
             }
-            return texts;
+            return taken;
         }
 
         /// <summary>The text of the newest entry of <paramref name="name"/>, left in place; null when there is none.</summary>

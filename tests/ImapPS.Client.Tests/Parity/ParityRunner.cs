@@ -65,6 +65,9 @@ namespace ImapPS.Client.Tests.Parity
                                 Thread.Sleep(10);
                             }
                             continue;
+                        case "static":
+                            results.Add(With((string)step["id"]!, Static((string)step["m"]!, Args(step))));
+                            continue;
                         case "state":
                             results.Add(new JsonObject { ["step"] = (string)step["id"]!, ["state"] = M.State.ToString() });
                             continue;
@@ -130,6 +133,36 @@ namespace ImapPS.Client.Tests.Parity
                 o[kv.Key] = kv.Value;
             }
             return o;
+        }
+
+        /// <summary>imaplib2's module functions, as the engine offers them (static methods of Imap4Client).</summary>
+        private static JsonObject Static(string method, List<object?> a)
+        {
+            try
+            {
+                switch (method)
+                {
+                    case "Internaldate2Time":
+                        var t = Imap4Client.Internaldate2Time((string)a[0]!);
+                        return new JsonObject { ["value"] = t?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture) };
+                    case "Time2Internaldate":
+                        string formatted = a[0] switch
+                        {
+                            double seconds => Imap4Client.Time2Internaldate(seconds),
+                            string s => Imap4Client.Time2Internaldate(s),
+                            _ => throw new NotSupportedException(),
+                        };
+                        return new JsonObject { ["value"] = formatted };
+                    case "ParseFlags":
+                        return new JsonObject { ["value"] = new JsonArray(Imap4Client.ParseFlags((string)a[0]!).Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()) };
+                    default:
+                        throw new NotSupportedException("No mapping for imaplib2." + method);
+                }
+            }
+            catch (ArgumentException e)
+            {
+                return new JsonObject { ["error"] = e.GetType().Name };
+            }
         }
 
         private static JsonObject ErrorOf(Exception e) => new JsonObject

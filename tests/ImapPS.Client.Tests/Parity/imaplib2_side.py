@@ -81,6 +81,9 @@ def run(scenario):
                     time.sleep(0.01)
                     waited += 0.01
                 continue
+            if op == "static":
+                results.append({"step": step["id"], **static(step)})
+                continue
             if op == "state":
                 results.append({"step": step["id"], "state": M.state})
                 continue
@@ -111,6 +114,22 @@ def run(scenario):
                 except Exception:
                     pass
     return results
+
+
+def static(step):
+    """imaplib2's module functions: Time2Internaldate, Internaldate2Time, ParseFlags."""
+    args = [decode_arg(a) for a in step.get("a", [])]
+    if step["m"] in ("Internaldate2Time", "ParseFlags"):
+        args = [a.encode("ascii") if isinstance(a, str) else a for a in args]  # they parse response bytes
+    try:
+        value = getattr(imaplib2, step["m"])(*args)
+    except Exception as e:
+        return {"error": type(e).__name__}
+    if step["m"] == "Internaldate2Time":
+        return {"value": None if value is None else time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.mktime(value)))}
+    if step["m"] == "ParseFlags":
+        return {"value": [text(f) for f in value]}
+    return {"value": text(value)}
 
 
 def decode_arg(value):
