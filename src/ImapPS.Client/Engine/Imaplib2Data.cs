@@ -41,7 +41,6 @@ namespace ImapPS.Client
             ["STORE"] = Of("FETCH"),
             ["UID STORE"] = Of("FETCH"),
             ["UID COPY"] = Of("FETCH"),
-            ["UID MOVE"] = Of("FETCH"),
             ["SEARCH"] = Of("SEARCH", "ESEARCH"),
             ["UID SEARCH"] = Of("SEARCH", "ESEARCH"),
             ["SORT"] = Of("SORT", "ESEARCH"),
