@@ -88,53 +88,64 @@ namespace ImapPS.Client
 
         /// <summary>SELECT (or EXAMINE with <paramref name="readOnly"/>): returns the message count as data, as imaplib2 does.</summary>
         public ImapResponse Select(string mailbox = "INBOX", bool readOnly = false, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(SelectAsync(mailbox, readOnly), callback, callbackArgument);
+            => Call(SelectWritableAsync(Imaplib2Arguments.Name(mailbox), readOnly), callback, callbackArgument);
+
+        // imaplib2's select(): a mailbox the server opens read-only when write access was asked
+        // for raises readonly (the mailbox stays selected, read-only). The …Async form returns OK
+        // and sets IsReadOnly instead, for callers that check it.
+        private async Task<ImapResponse> SelectWritableAsync(string mailbox, bool readOnly)
+        {
+            var response = await SelectAsync(mailbox, readOnly).ConfigureAwait(false);
+            if (response.IsOk && !readOnly && IsReadOnly)
+                throw new ImapReadOnlyException(mailbox + " is not writable: the server opened it read-only.");
+            return response;
+        }
 
         /// <inheritdoc cref="Select"/>
         public Task<ImapResponse> SelectAsync(string mailbox = "INBOX", bool readOnly = false) => Issue(new SelectCommand(mailbox, readOnly));
 
         /// <summary>EXAMINE: selects a mailbox read-only.</summary>
         public ImapResponse Examine(string mailbox = "INBOX", ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(SelectAsync(mailbox, true), callback, callbackArgument);
+            => Call(SelectAsync(Imaplib2Arguments.Name(mailbox), true), callback, callbackArgument);
 
         /// <inheritdoc cref="Examine"/>
         public Task<ImapResponse> ExamineAsync(string mailbox = "INBOX") => SelectAsync(mailbox, true);
 
         /// <summary>CREATE a mailbox.</summary>
-        public ImapResponse Create(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(CreateAsync(mailbox), callback, callbackArgument);
+        public ImapResponse Create(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(CreateAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Create"/>
         public Task<ImapResponse> CreateAsync(string mailbox) => Issue(MailboxAdminCommand.Create(mailbox));
 
         /// <summary>DELETE a mailbox.</summary>
-        public ImapResponse Delete(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(DeleteAsync(mailbox), callback, callbackArgument);
+        public ImapResponse Delete(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(DeleteAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Delete"/>
         public Task<ImapResponse> DeleteAsync(string mailbox) => Issue(MailboxAdminCommand.Delete(mailbox));
 
         /// <summary>RENAME a mailbox.</summary>
         public ImapResponse Rename(string oldMailbox, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(RenameAsync(oldMailbox, newMailbox), callback, callbackArgument);
+            => Call(RenameAsync(Imaplib2Arguments.Name(oldMailbox), Imaplib2Arguments.Name(newMailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Rename"/>
         public Task<ImapResponse> RenameAsync(string oldMailbox, string newMailbox)
             => Issue(MailboxAdminCommand.Rename(oldMailbox, newMailbox));
 
         /// <summary>SUBSCRIBE to a mailbox.</summary>
-        public ImapResponse Subscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(SubscribeAsync(mailbox), callback, callbackArgument);
+        public ImapResponse Subscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(SubscribeAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Subscribe"/>
         public Task<ImapResponse> SubscribeAsync(string mailbox) => Issue(MailboxAdminCommand.Subscribe(mailbox));
 
         /// <summary>UNSUBSCRIBE from a mailbox.</summary>
-        public ImapResponse Unsubscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(UnsubscribeAsync(mailbox), callback, callbackArgument);
+        public ImapResponse Unsubscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(UnsubscribeAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Unsubscribe"/>
         public Task<ImapResponse> UnsubscribeAsync(string mailbox) => Issue(MailboxAdminCommand.Unsubscribe(mailbox));
 
         /// <summary>LIST mailboxes (imaplib2's defaults: reference "" and pattern *). Names are given and returned decoded by the typed decoders.</summary>
         public ImapResponse List(string directory = "", string pattern = "*", ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(ListAsync(directory, pattern), callback, callbackArgument);
+            => Call(ListAsync(Imaplib2Arguments.Name(directory), Imaplib2Arguments.Name(pattern)), callback, callbackArgument);
 
         /// <inheritdoc cref="List"/>
         public Task<ImapResponse> ListAsync(string directory = "", string pattern = "*")
@@ -146,7 +157,7 @@ namespace ImapPS.Client
 
         /// <summary>LSUB: subscribed mailboxes.</summary>
         public ImapResponse Lsub(string directory = "", string pattern = "*", ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(LsubAsync(directory, pattern), callback, callbackArgument);
+            => Call(LsubAsync(Imaplib2Arguments.Name(directory), Imaplib2Arguments.Name(pattern)), callback, callbackArgument);
 
         /// <inheritdoc cref="Lsub"/>
         public Task<ImapResponse> LsubAsync(string directory = "", string pattern = "*")
@@ -154,16 +165,21 @@ namespace ImapPS.Client
 
         /// <summary>STATUS of a mailbox, e.g. names <c>(MESSAGES UNSEEN UIDNEXT UIDVALIDITY)</c>.</summary>
         public ImapResponse Status(string mailbox, string names, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(StatusAsync(mailbox, names), callback, callbackArgument);
+            => Call(StatusAsync(Imaplib2Arguments.Name(mailbox), names), callback, callbackArgument);
 
         /// <inheritdoc cref="Status"/>
         public Task<ImapResponse> StatusAsync(string mailbox, string names) => Issue(new StatusCommand(mailbox, names));
 
         /// <summary>APPEND a message (bare CR or LF line ends become CRLF, as imaplib2 does). Flags like <c>(\Seen)</c>; date optional.</summary>
-        public ImapResponse Append(string mailbox, string? flags, DateTimeOffset? internalDate, byte[] message, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(AppendAsync(mailbox, flags, internalDate, message), callback, callbackArgument);
+        /// <remarks>
+        /// As in imaplib2, every argument but the message may be null: no mailbox (or "") means
+        /// INBOX; <paramref name="internalDate"/> may be a date, seconds since 1970, or an
+        /// INTERNALDATE string (quoted or not).
+        /// </remarks>
+        public ImapResponse Append(string? mailbox, string? flags, object? internalDate, byte[] message, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(AppendAsync(Imaplib2Arguments.AppendMailbox(mailbox), flags, Imaplib2Arguments.DateTime(internalDate), message), callback, callbackArgument);
 
-        /// <inheritdoc cref="Append(string, string, DateTimeOffset?, byte[], ImapCallback, object)"/>
+        /// <inheritdoc cref="Append(string, string, object, byte[], ImapCallback, object)"/>
         public Task<ImapResponse> AppendAsync(string mailbox, string? flags, DateTimeOffset? internalDate, byte[] message)
             => Issue(AppendCommand.One(mailbox, flags, internalDate, ImapArgument.Literal(NormaliseLineEnds(message))));
 
@@ -233,34 +249,45 @@ namespace ImapPS.Client
         // ---------------------------------------------------------------- quota, ACL, metadata
 
         /// <summary>GETQUOTA (RFC 2087).</summary>
-        public ImapResponse GetQuota(string root, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaAsync(root), callback, callbackArgument);
+        public ImapResponse GetQuota(string root, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaAsync(Imaplib2Arguments.Name(root)), callback, callbackArgument);
 
         /// <inheritdoc cref="GetQuota"/>
         public Task<ImapResponse> GetQuotaAsync(string root) => Issue(ExtensionCommand.GetQuota(root));
 
         /// <summary>GETQUOTAROOT: the quota roots of a mailbox and their quotas.</summary>
-        public ImapResponse GetQuotaRoot(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaRootAsync(mailbox), callback, callbackArgument);
+        public ImapResponse GetQuotaRoot(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaRootAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="GetQuotaRoot"/>
-        public Task<ImapResponse> GetQuotaRootAsync(string mailbox)
-            => Issue(ExtensionCommand.GetQuotaRoot(mailbox));
+        /// <remarks>The data has imaplib2's shape: two lists, the QUOTAROOT responses and the QUOTA responses.</remarks>
+        public async Task<ImapResponse> GetQuotaRootAsync(string mailbox)
+        {
+            var response = await Issue(ExtensionCommand.GetQuotaRoot(mailbox)).ConfigureAwait(false);
+            if (!response.IsOk) return response;
+            ImapDataItem Group(string name)
+            {
+                var items = new List<ImapDataItem?>();
+                foreach (var item in BuildData(response, new[] { name }, noneWhenEmpty: true)) items.Add(item);
+                return new ImapDataItem(items);
+            }
+            return new ImapResponse(response.Type, response.Tagged, response.Untagged, null, new ImapDataItem?[] { Group("QUOTAROOT"), Group("QUOTA") });
+        }
 
         /// <summary>SETQUOTA, e.g. limits <c>(STORAGE 512)</c>.</summary>
-        public ImapResponse SetQuota(string root, string limits, ImapCallback? callback = null, object? callbackArgument = null) => Call(SetQuotaAsync(root, limits), callback, callbackArgument);
+        public ImapResponse SetQuota(string root, string limits, ImapCallback? callback = null, object? callbackArgument = null) => Call(SetQuotaAsync(Imaplib2Arguments.Name(root), limits), callback, callbackArgument);
 
         /// <inheritdoc cref="SetQuota"/>
         public Task<ImapResponse> SetQuotaAsync(string root, string limits)
             => Issue(ExtensionCommand.SetQuota(root, limits));
 
         /// <summary>GETACL (RFC 4314).</summary>
-        public ImapResponse GetAcl(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetAclAsync(mailbox), callback, callbackArgument);
+        public ImapResponse GetAcl(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetAclAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="GetAcl"/>
         public Task<ImapResponse> GetAclAsync(string mailbox) => Issue(ExtensionCommand.GetAcl(mailbox));
 
         /// <summary>SETACL: gives <paramref name="who"/> the rights <paramref name="what"/> (e.g. "lrs", "+w", "-i").</summary>
         public ImapResponse SetAcl(string mailbox, string who, string what, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(SetAclAsync(mailbox, who, what), callback, callbackArgument);
+            => Call(SetAclAsync(Imaplib2Arguments.Name(mailbox), who, what), callback, callbackArgument);
 
         /// <inheritdoc cref="SetAcl"/>
         public Task<ImapResponse> SetAclAsync(string mailbox, string who, string what)
@@ -268,21 +295,21 @@ namespace ImapPS.Client
 
         /// <summary>DELETEACL: removes <paramref name="who"/>'s entry.</summary>
         public ImapResponse DeleteAcl(string mailbox, string who, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(DeleteAclAsync(mailbox, who), callback, callbackArgument);
+            => Call(DeleteAclAsync(Imaplib2Arguments.Name(mailbox), who), callback, callbackArgument);
 
         /// <inheritdoc cref="DeleteAcl"/>
         public Task<ImapResponse> DeleteAclAsync(string mailbox, string who)
             => Issue(ExtensionCommand.DeleteAcl(mailbox, who));
 
         /// <summary>MYRIGHTS: the caller's own rights on a mailbox.</summary>
-        public ImapResponse MyRights(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(MyRightsAsync(mailbox), callback, callbackArgument);
+        public ImapResponse MyRights(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(MyRightsAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="MyRights"/>
         public Task<ImapResponse> MyRightsAsync(string mailbox) => Issue(ExtensionCommand.MyRights(mailbox));
 
         /// <summary>LISTRIGHTS: the rights that may be given to <paramref name="who"/>.</summary>
         public ImapResponse ListRights(string mailbox, string who, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(ListRightsAsync(mailbox, who), callback, callbackArgument);
+            => Call(ListRightsAsync(Imaplib2Arguments.Name(mailbox), who), callback, callbackArgument);
 
         /// <inheritdoc cref="ListRights"/>
         public Task<ImapResponse> ListRightsAsync(string mailbox, string who)
@@ -290,7 +317,7 @@ namespace ImapPS.Client
 
         /// <summary>GETANNOTATION (ANNOTATEMORE draft): entry and attribute, e.g. "/comment", "value.priv".</summary>
         public ImapResponse GetAnnotation(string mailbox, string entry, string attribute, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(GetAnnotationAsync(mailbox, entry, attribute), callback, callbackArgument);
+            => Call(GetAnnotationAsync(Imaplib2Arguments.Name(mailbox), entry, attribute), callback, callbackArgument);
 
         /// <inheritdoc cref="GetAnnotation"/>
         public Task<ImapResponse> GetAnnotationAsync(string mailbox, string entry, string attribute)
@@ -405,7 +432,7 @@ namespace ImapPS.Client
 
         /// <summary>COPY messages to another mailbox.</summary>
         public ImapResponse Copy(string messageSet, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(CopyAsync(messageSet, newMailbox), callback, callbackArgument);
+            => Call(CopyAsync(messageSet, Imaplib2Arguments.Name(newMailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Copy"/>
         public Task<ImapResponse> CopyAsync(string messageSet, string newMailbox)
@@ -413,17 +440,17 @@ namespace ImapPS.Client
 
         /// <summary>MOVE (RFC 6851) messages to another mailbox.</summary>
         public ImapResponse Move(string messageSet, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(MoveAsync(messageSet, newMailbox), callback, callbackArgument);
+            => Call(MoveAsync(messageSet, Imaplib2Arguments.Name(newMailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Move"/>
         public Task<ImapResponse> MoveAsync(string messageSet, string newMailbox) => Issue(new CopyMoveCommand(move: true, uid: false, messageSet, newMailbox));
 
         /// <summary>SEARCH, imaplib2 style: <c>Search(null, "SUBJECT", "invoice")</c> or <c>Search(null, "(UNSEEN FROM boss)")</c>.</summary>
-        public ImapResponse Search(string? charset, params string[] criteria) => Sync(SearchAsync(charset, criteria));
+        public ImapResponse Search(string? charset, params string[] criteria) => Sync(SearchAsync(Imaplib2Arguments.Charset(charset), criteria));
 
         /// <summary>SEARCH in imaplib2's callback style: returns <see cref="ImapResponse.Deferred"/> at once; the callback gets the result.</summary>
         public ImapResponse Search(ImapCallback callback, object? callbackArgument, string? charset, params string[] criteria)
-            => Call(SearchAsync(charset, criteria), callback, callbackArgument);
+            => Call(SearchAsync(Imaplib2Arguments.Charset(charset), criteria), callback, callbackArgument);
 
         /// <inheritdoc cref="Search(string?, string[])"/>
         public Task<ImapResponse> SearchAsync(string? charset, params string[] criteria) => Issue(SearchCommand.Search(false, charset, SearchCommand.Strings(criteria)));
@@ -458,15 +485,27 @@ namespace ImapPS.Client
         public Task<ImapResponse> ThreadAsync(string threadingAlgorithm, string charset, params string[] searchCriteria)
             => Issue(SearchCommand.Thread(false, threadingAlgorithm, charset, SearchCommand.Strings(searchCriteria)));
 
+        // UID COPY and UID MOVE name a mailbox, which follows imaplib2's quoting rules here.
+        private static string[] Imaplib2UidArguments(string command, string[] args)
+        {
+            var upper = command.Trim().ToUpperInvariant();
+            if ((upper == "COPY" || upper == "MOVE") && args.Length >= 2)
+            {
+                args = (string[])args.Clone();
+                args[1] = Imaplib2Arguments.Name(args[1]);
+            }
+            return args;
+        }
+
         /// <summary>
         /// UID variants: <c>Uid("FETCH", "1:*", "(FLAGS)")</c>, and SEARCH, SORT, THREAD, STORE, COPY, MOVE,
         /// and EXPUNGE (UIDPLUS: only the given UIDs).
         /// </summary>
-        public ImapResponse Uid(string command, params string[] args) => Sync(UidAsync(command, args));
+        public ImapResponse Uid(string command, params string[] args) => Sync(UidAsync(command, Imaplib2UidArguments(command, args)));
 
         /// <summary>UID commands in imaplib2's callback style.</summary>
         public ImapResponse Uid(ImapCallback callback, object? callbackArgument, string command, params string[] args)
-            => Call(UidAsync(command, args), callback, callbackArgument);
+            => Call(UidAsync(command, Imaplib2UidArguments(command, args)), callback, callbackArgument);
 
         /// <inheritdoc cref="Uid(string, string[])"/>
         public Task<ImapResponse> UidAsync(string command, params string[] args)
@@ -563,72 +602,47 @@ namespace ImapPS.Client
         public ImapResponse Response(string code)
         {
             code = code.ToUpperInvariant();
-            List<ServerResponse>? list;
-            lock (_lock)
-            {
-                if (_pool.TryGetValue(code, out list)) _pool.Remove(code);
-            }
-            var items = new List<ImapDataItem>();
-            if (list != null)
-                foreach (var r in list) items.Add(new ImapDataItem(PoolText(r, code)));
-            return new ImapResponse(code, null, list ?? (IReadOnlyList<ServerResponse>)Array.Empty<ServerResponse>(), null, items.Count == 0 ? new ImapDataItem[0] : items.ToArray());
+            List<KeyValuePair<string, ServerResponse>>? taken;
+            lock (_lock) taken = _pool.Take(code);
+            if (taken == null) return new ImapResponse(code, null, Array.Empty<ServerResponse>(), null, new ImapDataItem?[] { null });
+            return new ImapResponse(code, null, taken.Select(t => t.Value).ToArray(), null, taken.Select(t => (ImapDataItem?)new ImapDataItem(t.Key)).ToArray());
         }
 
         internal string? PooledText(string code)
         {
-            lock (_lock)
-            {
-                if (_pool.TryGetValue(code, out var list) && list.Count > 0) return PoolText(list[list.Count - 1], code);
-            }
-            return null;
+            lock (_lock) return _pool.Peek(code);
         }
 
-        private static string PoolText(ServerResponse r, string code)
-        {
-            if (r.Status != ResponseStatus.None)
-            {
-                if (r.CodeName == code) return r.CodeArgument.IsNone ? r.Text : ArgumentsText(r);
-                return r.Text;
-            }
-            if (r.HasNumber) return r.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) + (r.Data.IsNone ? "" : " " + r.DataText);
-            return r.DataText;
-        }
-
-        private static string ArgumentsText(ServerResponse r)
-        {
-            var sb = new StringBuilder();
-            for (var v = r.CodeArgument; !v.IsNone; v = v.Next())
-            {
-                if (sb.Length > 0) sb.Append(' ');
-                sb.Append(v.ToString());
-            }
-            return sb.ToString();
-        }
-
-        /// <summary>imaplib2's <c>recent()</c>: the kept RECENT counts, or a NOOP's when none are kept.</summary>
+        /// <summary>
+        /// imaplib2's <c>recent()</c>: the kept RECENT counts, or when none are kept, those a NOOP
+        /// brings; <c>[null]</c> when there are none.
+        /// </summary>
         public ImapResponse Recent(ImapCallback? callback = null, object? callbackArgument = null) => Call(RecentAsync(), callback, callbackArgument);
 
         /// <inheritdoc cref="Recent"/>
         public async Task<ImapResponse> RecentAsync()
         {
             var kept = Response("RECENT");
-            if (kept.Data.Count > 0) return kept;
-            await NoopAsync().ConfigureAwait(false);
-            return Response("RECENT");
+            if (kept.Data[0] == null)
+            {
+                await NoopAsync().ConfigureAwait(false);
+                kept = Response("RECENT");
+            }
+            return new ImapResponse("OK", null, Array.Empty<ServerResponse>(), null, kept.Data);
         }
 
-        /// <summary>imaplib2's <c>pop_untagged_responses()</c>: every kept untagged response, by name, emptied.</summary>
-        public IReadOnlyList<KeyValuePair<string, IReadOnlyList<ImapDataItem>>> PopUntaggedResponses()
+        /// <summary>
+        /// imaplib2's <c>pop_untagged_responses()</c>: every kept untagged response, in order of
+        /// reception, as (name, [text]) pairs; the pool is emptied. An untagged status response
+        /// appears twice, under its status and under its response code, as in imaplib2.
+        /// </summary>
+        public IReadOnlyList<KeyValuePair<string, IReadOnlyList<ImapDataItem?>>> PopUntaggedResponses()
         {
-            Dictionary<string, List<ServerResponse>> pool;
-            lock (_lock)
-            {
-                pool = new Dictionary<string, List<ServerResponse>>(_pool);
-                _pool.Clear();
-            }
-            var result = new List<KeyValuePair<string, IReadOnlyList<ImapDataItem>>>();
-            foreach (var kv in pool)
-                result.Add(new KeyValuePair<string, IReadOnlyList<ImapDataItem>>(kv.Key, kv.Value.Select(r => new ImapDataItem(PoolText(r, kv.Key))).ToArray()));
+            List<KeyValuePair<string, string>> all;
+            lock (_lock) all = _pool.TakeAll();
+            var result = new List<KeyValuePair<string, IReadOnlyList<ImapDataItem?>>>(all.Count);
+            foreach (var entry in all)
+                result.Add(new KeyValuePair<string, IReadOnlyList<ImapDataItem?>>(entry.Key, new ImapDataItem?[] { new ImapDataItem(entry.Value) }));
             return result;
         }
 
@@ -642,6 +656,9 @@ namespace ImapPS.Client
 
         /// <summary>Formats a time as an IMAP date-time string, with the quotes (local time for Local/Unspecified kinds).</summary>
         public static string Time2Internaldate(DateTime time) => ImapDate.Time2Internaldate(time);
+
+        /// <summary>Passes an INTERNALDATE string through (adding the quotes when missing); anything else throws <see cref="ArgumentException"/>.</summary>
+        public static string Time2Internaldate(string internalDate) => ImapDate.Time2Internaldate(internalDate);
 
         /// <summary>Formats seconds since the Unix epoch as an IMAP date-time string, in local time, with the quotes.</summary>
         public static string Time2Internaldate(double secondsSinceEpoch) => ImapDate.Time2Internaldate(secondsSinceEpoch);

@@ -247,9 +247,12 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal(ImapState.AUTH, client.State);
             Assert.Equal("1", client.Select().FirstText);
 
-            // Recent: nothing kept, so it asks the server with a NOOP and returns what came.
+            // Recent: the SELECT's RECENT count is kept (imaplib2 keeps it too) and returned first;
+            // then nothing is kept, so it asks the server with a NOOP, which brings none: [None].
             var recent = client.Recent();
-            Assert.Equal("RECENT", recent.Type);
+            Assert.Equal("OK", recent.Type);
+            Assert.Matches(@"^\d+$", recent.FirstText);
+            Assert.Equal(new ImapDataItem?[] { null }, client.Recent().Data);
         }
 
         [Fact]
@@ -265,13 +268,13 @@ namespace ImapPS.Client.Tests.Engine
             client.Noop();
             var exists = client.Response("EXISTS");
             Assert.Equal("EXISTS", exists.Type);
-            Assert.Equal(new[] { "1" }, exists.Data.Select(d => d.Text).ToArray());
-            Assert.Empty(client.Response("EXISTS").Data);
+            Assert.Equal(new[] { "1" }, exists.Data.Select(d => d!.Text).ToArray());
+            Assert.Equal(new ImapDataItem?[] { null }, client.Response("EXISTS").Data);
 
             other.Append("INBOX", null, null, Message("second"));
             client.Noop();
             var popped = client.PopUntaggedResponses();
-            Assert.Contains(popped, kv => kv.Key == "EXISTS" && kv.Value.Single().Text == "2");
+            Assert.Contains(popped, kv => kv.Key == "EXISTS" && kv.Value.Single()!.Text == "2");
             Assert.Empty(client.PopUntaggedResponses());
         }
 
@@ -334,8 +337,8 @@ namespace ImapPS.Client.Tests.Engine
             var moved = client.Move("1", "Target");
             Assert.Equal("OK", moved.Type);
             // MOVE's EXPUNGE is the MOVE's own result, not unsolicited data left for Response().
-            Assert.Equal(new[] { "1" }, moved.Data.Select(d => d.Text).ToArray());
-            Assert.Empty(client.Response("EXPUNGE").Data);
+            Assert.Equal(new[] { "1" }, moved.Data.Select(d => d!.Text).ToArray());
+            Assert.Equal(new ImapDataItem?[] { null }, client.Response("EXPUNGE").Data);
             Assert.Equal(5u, client.Exists);
             Assert.NotEmpty(client.Response("COPYUID").Data);
 
@@ -384,8 +387,10 @@ namespace ImapPS.Client.Tests.Engine
             client.Append("INBOX", null, null, Message("q"));
             var root = client.GetQuotaRoot("INBOX");
             Assert.Equal("OK", root.Type);
-            Assert.Contains(root.Data, d => d.Text.StartsWith("INBOX \"User quota\"", StringComparison.Ordinal));
-            Assert.Contains(root.Data, d => d.Text.StartsWith("\"User quota\" (STORAGE ", StringComparison.Ordinal));
+            // imaplib2's shape: [[QUOTAROOT …], [QUOTA …]].
+            Assert.Equal(2, root.Data.Count);
+            Assert.StartsWith("INBOX \"User quota\"", Assert.Single(root.Data[0]!.Items!)!.Text, StringComparison.Ordinal);
+            Assert.StartsWith("\"User quota\" (STORAGE ", Assert.Single(root.Data[1]!.Items!)!.Text, StringComparison.Ordinal);
             var quota = client.GetQuota("User quota");
             Assert.Matches(@"^""User quota"" \(STORAGE \d+ 102400 MESSAGE 1 \d+\)|^""User quota"" \(STORAGE \d+ 102400\)", quota.FirstText);
             // Dovecot lets only an admin set quotas: a user's SETQUOTA is refused.
