@@ -27,7 +27,7 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Capability"/>
         public Task<ImapResponse> CapabilityAsync() => Issue(new CapabilityCommand());
 
-        /// <summary>NOOP: lets the server report changes (they arrive as events and in <see cref="Response"/>).</summary>
+        /// <summary>NOOP: lets the server report changes (they arrive as events and in <see cref="Response(string)"/>).</summary>
         public ImapResponse Noop(ImapCallback? callback = null, object? callbackArgument = null) => Call(NoopAsync(), callback, callbackArgument);
 
         /// <inheritdoc cref="Noop"/>
@@ -326,7 +326,11 @@ namespace ImapPS.Client
         /// <summary>SETANNOTATION with imaplib2's free-form arguments.</summary>
         public ImapResponse SetAnnotation(params string[] arguments) => Sync(SetAnnotationAsync(arguments));
 
-        /// <inheritdoc cref="SetAnnotation"/>
+        /// <summary>SETANNOTATION in imaplib2's callback style.</summary>
+        public ImapResponse SetAnnotation(string[] arguments, ImapCallback? callback, object? callbackArgument = null)
+            => Call(SetAnnotationAsync(arguments), callback, callbackArgument);
+
+        /// <inheritdoc cref="SetAnnotation(string[])"/>
         public Task<ImapResponse> SetAnnotationAsync(params string[] arguments)
             => Issue(ExtensionCommand.SetAnnotation(arguments));
 
@@ -411,7 +415,13 @@ namespace ImapPS.Client
         public Task<ImapResponse> PartialAsync(uint messageNumber, string messagePart, long start, long length)
         {
             string part = messagePart.Trim('(', ')', ' ');
-            string section = part.StartsWith("BODY", StringComparison.OrdinalIgnoreCase) ? part : "BODY.PEEK[" + part + "]";
+            // PARTIAL named the RFC822 items as well as BODY sections; they map onto BODY sections.
+            string section;
+            if (part.StartsWith("BODY", StringComparison.OrdinalIgnoreCase)) section = part;
+            else if (string.Equals(part, "RFC822", StringComparison.OrdinalIgnoreCase)) section = "BODY.PEEK[]";
+            else if (string.Equals(part, "RFC822.HEADER", StringComparison.OrdinalIgnoreCase)) section = "BODY.PEEK[HEADER]";
+            else if (string.Equals(part, "RFC822.TEXT", StringComparison.OrdinalIgnoreCase)) section = "BODY.PEEK[TEXT]";
+            else section = "BODY.PEEK[" + part + "]";
             return FetchAsync(messageNumber.ToString(System.Globalization.CultureInfo.InvariantCulture), "(" + section + "<" + start + "." + length + ">)");
         }
 
@@ -448,8 +458,13 @@ namespace ImapPS.Client
         /// <summary>SEARCH, imaplib2 style: <c>Search(null, "SUBJECT", "invoice")</c> or <c>Search(null, "(UNSEEN FROM boss)")</c>.</summary>
         public ImapResponse Search(string? charset, params string[] criteria) => Sync(SearchAsync(Imaplib2Arguments.Charset(charset), criteria));
 
-        /// <summary>SEARCH in imaplib2's callback style: returns <see cref="ImapResponse.Deferred"/> at once; the callback gets the result.</summary>
-        public ImapResponse Search(ImapCallback callback, object? callbackArgument, string? charset, params string[] criteria)
+        /// <summary>
+        /// SEARCH in imaplib2's callback style: returns <see cref="ImapResponse.Deferred"/> at once;
+        /// the callback gets the result. The callback comes after the criteria, as imaplib2's
+        /// keyword argument does, so a call like PowerShell's <c>$M.Search($null, 'SUBJECT', '"x"')</c>
+        /// can only mean the plain form.
+        /// </summary>
+        public ImapResponse Search(string? charset, string[] criteria, ImapCallback? callback, object? callbackArgument = null)
             => Call(SearchAsync(Imaplib2Arguments.Charset(charset), criteria), callback, callbackArgument);
 
         /// <inheritdoc cref="Search(string?, string[])"/>
@@ -467,7 +482,7 @@ namespace ImapPS.Client
         public ImapResponse Sort(string sortCriteria, string charset, params string[] searchCriteria) => Sync(SortAsync(sortCriteria, charset, searchCriteria));
 
         /// <summary>SORT in imaplib2's callback style.</summary>
-        public ImapResponse Sort(ImapCallback callback, object? callbackArgument, string sortCriteria, string charset, params string[] searchCriteria)
+        public ImapResponse Sort(string sortCriteria, string charset, string[] searchCriteria, ImapCallback? callback, object? callbackArgument = null)
             => Call(SortAsync(sortCriteria, charset, searchCriteria), callback, callbackArgument);
 
         /// <inheritdoc cref="Sort(string, string, string[])"/>
@@ -478,7 +493,7 @@ namespace ImapPS.Client
         public ImapResponse Thread(string threadingAlgorithm, string charset, params string[] searchCriteria) => Sync(ThreadAsync(threadingAlgorithm, charset, searchCriteria));
 
         /// <summary>THREAD in imaplib2's callback style.</summary>
-        public ImapResponse Thread(ImapCallback callback, object? callbackArgument, string threadingAlgorithm, string charset, params string[] searchCriteria)
+        public ImapResponse Thread(string threadingAlgorithm, string charset, string[] searchCriteria, ImapCallback? callback, object? callbackArgument = null)
             => Call(ThreadAsync(threadingAlgorithm, charset, searchCriteria), callback, callbackArgument);
 
         /// <inheritdoc cref="Thread(string, string, string[])"/>
@@ -499,12 +514,14 @@ namespace ImapPS.Client
 
         /// <summary>
         /// UID variants: <c>Uid("FETCH", "1:*", "(FLAGS)")</c>, and SEARCH, SORT, THREAD, STORE, COPY, MOVE,
-        /// and EXPUNGE (UIDPLUS: only the given UIDs).
+        /// and EXPUNGE (UIDPLUS: only the given UIDs). Any other subcommand is sent as
+        /// <c>UID command args…</c> with imaplib2's quoting, as imaplib2 sends it, unless it would
+        /// change the session's state (see <see cref="Xatom(string, string[])"/>).
         /// </summary>
         public ImapResponse Uid(string command, params string[] args) => Sync(UidAsync(command, Imaplib2UidArguments(command, args)));
 
         /// <summary>UID commands in imaplib2's callback style.</summary>
-        public ImapResponse Uid(ImapCallback callback, object? callbackArgument, string command, params string[] args)
+        public ImapResponse Uid(string command, string[] args, ImapCallback? callback, object? callbackArgument = null)
             => Call(UidAsync(command, Imaplib2UidArguments(command, args)), callback, callbackArgument);
 
         /// <inheritdoc cref="Uid(string, string[])"/>
@@ -523,7 +540,10 @@ namespace ImapPS.Client
                 case "MOVE": return Issue(new CopyMoveCommand(move: true, uid: true, Arg(0), Arg(1)));
                 case "EXPUNGE": return Issue(ExpungeCommand.Uids(Arg(0)));
                 default:
-                    throw new ArgumentException("UID " + command + " is not a UID command (FETCH, STORE, SEARCH, SORT, THREAD, COPY, MOVE, EXPUNGE).", nameof(command));
+                    var all = new string[args.Length + 1];
+                    all[0] = command;
+                    Array.Copy(args, 0, all, 1, args.Length);
+                    return XatomAsync("UID", all);
             }
         }
 
@@ -531,7 +551,7 @@ namespace ImapPS.Client
         public ImapResponse Xatom(string name, params string[] args) => Sync(XatomAsync(name, args));
 
         /// <summary>XATOM in imaplib2's callback style.</summary>
-        public ImapResponse Xatom(ImapCallback callback, object? callbackArgument, string name, params string[] args)
+        public ImapResponse Xatom(string name, string[] args, ImapCallback? callback, object? callbackArgument = null)
             => Call(XatomAsync(name, args), callback, callbackArgument);
 
         /// <inheritdoc cref="Xatom(string, string[])"/>
@@ -599,6 +619,10 @@ namespace ImapPS.Client
         /// imaplib2's <c>response(code)</c>: removes and returns the kept untagged responses (or
         /// response codes) named <paramref name="code"/>, e.g. "EXISTS", "UIDVALIDITY", "ALERT".
         /// </summary>
+        public ImapResponse Response(string code, ImapCallback? callback, object? callbackArgument = null)
+            => Call(Task.FromResult(Response(code)), callback, callbackArgument);
+
+        /// <inheritdoc cref="Response(string, ImapCallback, object)"/>
         public ImapResponse Response(string code)
         {
             code = code.ToUpperInvariant();

@@ -363,7 +363,12 @@ namespace ImapPS.Client.Tests.Engine
             var uidExpunge = client.Uid("EXPUNGE", "4");
             Assert.Equal(new[] { "2" }, uidExpunge.Data.Select(d => d.Text).ToArray());
             Assert.Equal("3 5 6", client.Uid("SEARCH", "ALL").FirstText);
-            Assert.Throws<ArgumentException>(() => client.Uid("NOOP"));
+            // imaplib2's uid() sends any subcommand; the server judges it (Dovecot: BAD), the
+            // session goes on. A subcommand that would change the session's state is still refused.
+            var unknown = Assert.Throws<ImapCommandException>(() => client.Uid("NOOP"));
+            Assert.Equal("BAD", unknown.ResponseType);
+            Assert.Throws<ArgumentException>(() => client.Uid("SELECT", "INBOX"));
+            Assert.Equal("OK", client.Noop().Type);
         }
 
         [Fact]
@@ -491,7 +496,7 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal("NO", failed.Task.Result!.Message);
 
             var bad = new TaskCompletionSource<Exception?>();
-            client.Xatom((r, a, e) => bad.SetResult(e), null, "XNOSUCH");
+            client.Xatom("XNOSUCH", Array.Empty<string>(), (r, a, e) => bad.SetResult(e));
             Assert.True(bad.Task.Wait(Patience));
             Assert.IsType<ImapCommandException>(bad.Task.Result);
         }

@@ -65,7 +65,7 @@ namespace ImapPS.Client.Tests.Engine
             run.Step("append test2", (cb, a) => M.Append("imaplib2_test2", null, null, TestMessage, cb, a));
             run.Step("list test%", (cb, a) => M.List("", "imaplib2_test%", cb, a));
             run.Step("select test2", (cb, a) => M.Select("imaplib2_test2", false, cb, a));
-            run.Step("search", (cb, a) => M.Search(cb!, a, null, "SUBJECT", "\"IMAP4 test\""), callbackOnly: true);
+            run.Step("search", (cb, a) => M.Search(null, new[] { "SUBJECT", "\"IMAP4 test\"" }, cb!, a), callbackOnly: true);
             run.Step("fetch", (cb, a) => M.Fetch("1:*", "(FLAGS INTERNALDATE RFC822)", cb, a));
             run.Step("store", (cb, a) => M.Store("1", "FLAGS", @"(\Deleted)", cb, a));
             run.Step("namespace", (cb, a) => M.Namespace(cb, a));
@@ -129,11 +129,11 @@ namespace ImapPS.Client.Tests.Engine
 
             var uids = M.Uid("SEARCH", "SUBJECT", "\"IMAP4 test\"").FirstText.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             string last = Assert.Single(uids);
-            run.Step("uid fetch", (cb, a) => M.Uid(cb!, a, "FETCH", last, "(FLAGS INTERNALDATE RFC822.SIZE RFC822.HEADER RFC822.TEXT)"), callbackOnly: true);
-            run.Step("uid store", (cb, a) => M.Uid(cb!, a, "STORE", last, "FLAGS", @"(\Deleted)"), callbackOnly: true);
+            run.Step("uid fetch", (cb, a) => M.Uid("FETCH", new[] { last, "(FLAGS INTERNALDATE RFC822.SIZE RFC822.HEADER RFC822.TEXT)" }, cb!, a), callbackOnly: true);
+            run.Step("uid store", (cb, a) => M.Uid("STORE", new[] { last, "FLAGS", @"(\Deleted)" }, cb!, a), callbackOnly: true);
             run.Step("expunge 2", (cb, a) => M.Expunge(cb, a));
-            run.Step("uid search all", (cb, a) => M.Uid(cb!, a, "SEARCH", "ALL"), callbackOnly: true);
-            run.Step("uid thread", (cb, a) => M.Uid(cb!, a, "THREAD", "references", "UTF-8", "(SEEN)"), callbackOnly: true);
+            run.Step("uid search all", (cb, a) => M.Uid("SEARCH", new[] { "ALL" }, cb!, a), callbackOnly: true);
+            run.Step("uid thread", (cb, a) => M.Uid("THREAD", new[] { "references", "UTF-8", "(SEEN)" }, cb!, a), callbackOnly: true);
             run.Step("recent 2", (cb, a) => M.Recent(cb, a));
             run.Drain();
             Assert.Equal(2, r["uid fetch"].Data.Count(d => d!.IsPair));

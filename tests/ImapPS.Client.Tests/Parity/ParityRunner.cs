@@ -159,9 +159,10 @@ namespace ImapPS.Client.Tests.Parity
                         throw new NotSupportedException("No mapping for imaplib2." + method);
                 }
             }
-            catch (ArgumentException e)
+            catch (ArgumentException)
             {
-                return new JsonObject { ["error"] = e.GetType().Name };
+                // imaplib2 raises ValueError where the engine throws ArgumentException (docs/engine.md).
+                return new JsonObject { ["error"] = "ValueError" };
             }
         }
 
@@ -230,11 +231,11 @@ namespace ImapPS.Client.Tests.Parity
                 case "fetch": return M.Fetch(S(a, 0)!, S(a, 1)!, cb, id);
                 case "store": return M.Store(S(a, 0)!, S(a, 1)!, S(a, 2)!, cb, id);
                 case "copy": return M.Copy(S(a, 0)!, S(a, 1)!, cb, id);
-                case "search": return cb == null ? M.Search(S(a, 0), Rest(1)) : M.Search(cb, id, S(a, 0), Rest(1));
-                case "sort": return cb == null ? M.Sort(S(a, 0)!, S(a, 1)!, Rest(2)) : M.Sort(cb, id, S(a, 0)!, S(a, 1)!, Rest(2));
-                case "thread": return cb == null ? M.Thread(S(a, 0)!, S(a, 1)!, Rest(2)) : M.Thread(cb, id, S(a, 0)!, S(a, 1)!, Rest(2));
-                case "uid": return cb == null ? M.Uid(S(a, 0)!, Rest(1)) : M.Uid(cb, id, S(a, 0)!, Rest(1));
-                case "xatom": return cb == null ? M.Xatom(S(a, 0)!, Rest(1)) : M.Xatom(cb, id, S(a, 0)!, Rest(1));
+                case "search": return cb == null ? M.Search(S(a, 0), Rest(1)) : M.Search(S(a, 0), Rest(1), cb, id);
+                case "sort": return cb == null ? M.Sort(S(a, 0)!, S(a, 1)!, Rest(2)) : M.Sort(S(a, 0)!, S(a, 1)!, Rest(2), cb, id);
+                case "thread": return cb == null ? M.Thread(S(a, 0)!, S(a, 1)!, Rest(2)) : M.Thread(S(a, 0)!, S(a, 1)!, Rest(2), cb, id);
+                case "uid": return cb == null ? M.Uid(S(a, 0)!, Rest(1)) : M.Uid(S(a, 0)!, Rest(1), cb, id);
+                case "xatom": return cb == null ? M.Xatom(S(a, 0)!, Rest(1)) : M.Xatom(S(a, 0)!, Rest(1), cb, id);
                 case "getquotaroot": return M.GetQuotaRoot(S(a, 0)!, cb, id);
                 case "getquota": return M.GetQuota(S(a, 0)!, cb, id);
                 case "getacl": return M.GetAcl(S(a, 0)!, cb, id);
@@ -243,7 +244,20 @@ namespace ImapPS.Client.Tests.Parity
                 case "myrights": return M.MyRights(S(a, 0)!, cb, id);
                 case "listrights": return M.ListRights(S(a, 0)!, S(a, 1)!, cb, id);
                 case "enable": return M.Enable(S(a, 0)!, cb, id);
-                case "response": return M.Response(S(a, 0)!);
+                case "response": return M.Response(S(a, 0)!, cb, id);
+                case "setquota": return M.SetQuota(S(a, 0)!, S(a, 1)!, cb, id);
+                case "getannotation": return M.GetAnnotation(S(a, 0)!, S(a, 1)!, S(a, 2)!, cb, id);
+                case "proxyauth": return M.ProxyAuth(S(a, 0)!, cb, id);
+                case "partial": return M.Partial(uint.Parse(S(a, 0)!, CultureInfo.InvariantCulture), S(a, 1)!, long.Parse(S(a, 2)!, CultureInfo.InvariantCulture), long.Parse(S(a, 3)!, CultureInfo.InvariantCulture), cb, id);
+                case "id":
+                    // imaplib2's id(field1, value1, …) is ImapPS's Id(dictionary): the pairs become its entries.
+                    Dictionary<string, string?>? fields = null;
+                    if (a.Count > 0)
+                    {
+                        fields = new Dictionary<string, string?>();
+                        for (int i = 0; i + 1 < a.Count; i += 2) fields[S(a, i)!] = S(a, i + 1);
+                    }
+                    return M.Id(fields, cb, id);
                 case "idle":
                     TimeSpan? timeout = a.Count > 0 && a[0] is double seconds ? TimeSpan.FromSeconds(seconds) : null;
                     return M.Idle(timeout, cb, id);

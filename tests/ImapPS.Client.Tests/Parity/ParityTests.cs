@@ -77,18 +77,22 @@ namespace ImapPS.Client.Tests.Parity
             var runner = new ParityRunner(o => Plain(o), Options(), csUser.Name, csUser.Password);
             var ours = runner.Run(steps, (M, step) => Deliver(csUser.Name, csUser.Password, step));
 
+            // Callbacks issued back to back race in imaplib2 (its results may mix: a FETCH can take a
+            // STORE's answer); such a scenario compares only how each step ended (type or error).
+            bool typesOnly = (string?)scenario["compare"] == "type";
+            JsonObject Compared(JsonObject r) => typesOnly ? new JsonObject { ["step"] = r["step"]!.DeepClone(), ["type"] = r["type"]?.DeepClone(), ["error"] = r["error"]?.DeepClone() } : r;
             var documented = scenario["documented"]?.AsObject();
             var deliberate = scenario["deliberate"]?.AsObject();
             var problems = new List<string>();
-            var oursById = ours.ToDictionary(r => (string)r!["step"]!, r => Normalise(r!, csUser.Name));
-            var theirsById = theirs.ToDictionary(r => (string)r!["step"]!, r => Normalise(r!, pyUser.Name));
+            var oursById = ours.ToDictionary(r => (string)r!["step"]!, r => Compared(Normalise(r!, csUser.Name)));
+            var theirsById = theirs.ToDictionary(r => (string)r!["step"]!, r => Compared(Normalise(r!, pyUser.Name)));
             Assert.Equal(theirsById.Keys.OrderBy(k => k), oursById.Keys.OrderBy(k => k));
             foreach (var id in theirsById.Keys)
             {
                 var exception = documented?[id] ?? deliberate?[id];
                 if (exception != null)
                 {
-                    var expect = Normalise(WithStep(id, exception["expect"]!.DeepClone().AsObject()), csUser.Name);
+                    var expect = Compared(Normalise(WithStep(id, exception["expect"]!.DeepClone().AsObject()), csUser.Name));
                     if (!JsonNode.DeepEquals(expect, oursById[id]))
                         problems.Add($"{id}: ImapPS {oursById[id].ToJsonString()} but the documented result is {expect.ToJsonString()}");
                     if (documented?[id] != null && JsonNode.DeepEquals(expect, theirsById[id]))
@@ -167,6 +171,8 @@ namespace ImapPS.Client.Tests.Parity
                 foreach (var pair in pairs)
                     if ((string?)pair![0] == "UIDVALIDITY")
                         pair[1] = new JsonArray(((JsonArray)pair[1]!).Select(_ => (JsonNode?)JsonValue.Create("#")).ToArray());
+            if ((string?)copy["type"] == "UIDVALIDITY" && copy["data"] is JsonArray values)
+                copy["data"] = new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v == null ? null : "#")).ToArray());
             return (JsonObject)Walk(copy, user)!;
         }
 
