@@ -141,15 +141,15 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal("OK", client.Create("Ärger & Co").Type);
             Assert.Equal("NO", client.Create("Projects").Type);
             Assert.Equal("OK", client.Rename("Projects", "Archive").Type);
-            var names = client.List().Data.Select(d => d.Text).ToArray();
+            var names = client.List().Data.Select(d => d!.Text).ToArray();
             Assert.Contains(names, n => n.EndsWith(" Archive", StringComparison.Ordinal));
             Assert.Contains(names, n => n.EndsWith(" \"&AMQ-rger &- Co\"", StringComparison.Ordinal));
             Assert.DoesNotContain(names, n => n.EndsWith(" Projects", StringComparison.Ordinal));
 
             Assert.Equal("OK", client.Subscribe("Archive").Type);
-            Assert.Contains(client.Lsub().Data, d => d.Text.EndsWith(" Archive", StringComparison.Ordinal));
+            Assert.Contains(client.Lsub().Data, d => d!.Text.EndsWith(" Archive", StringComparison.Ordinal));
             Assert.Equal("OK", client.Unsubscribe("Archive").Type);
-            Assert.DoesNotContain(client.Lsub().Data, d => d.Text.EndsWith(" Archive", StringComparison.Ordinal));
+            Assert.DoesNotContain(client.Lsub().Data, d => d!.Text.EndsWith(" Archive", StringComparison.Ordinal));
 
             client.Append("Archive", @"(\Seen)", null, Message("one"));
             var status = client.Status("Archive", "(MESSAGES UNSEEN UIDNEXT)");
@@ -162,7 +162,7 @@ namespace ImapPS.Client.Tests.Engine
 
             var extended = client.ListExtendedAsync(null, "", "*", "(STATUS (MESSAGES))").Result;
             // The data are the LIST lines; the STATUS answers come along in Untagged.
-            Assert.All(extended.Data, d => Assert.StartsWith("(", d.Text));
+            Assert.All(extended.Data, d => Assert.StartsWith("(", d!.Text));
             Assert.Contains(extended.Untagged, u => u.Name == "STATUS");
         }
 
@@ -214,7 +214,7 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal("OK", many.Type);
             Assert.Equal("APPENDUID", many.Tagged!.CodeName);
             Assert.Equal("3", client.Select().FirstText);
-            var body = client.Fetch("1", "(BODY.PEEK[])").Data.Single(d => d.IsPair);
+            var body = client.Fetch("1", "(BODY.PEEK[])").Data.Single(d => d!.IsPair)!;
             Assert.Equal(big, body.Literal);
             Assert.Contains("\\Seen", client.Fetch("2", "(FLAGS)").FirstText);
         }
@@ -284,10 +284,10 @@ namespace ImapPS.Client.Tests.Engine
             using var client = WithMessages(LoggedIn(out _), "charlie", "alpha", "bravo");
             var fetch = client.Fetch("1:3", "(UID RFC822.SIZE ENVELOPE)");
             Assert.Equal(3, fetch.Data.Count);
-            Assert.StartsWith("1 (UID 1 RFC822.SIZE ", fetch.Data[0].Text);
+            Assert.StartsWith("1 (UID 1 RFC822.SIZE ", fetch.Data[0]!.Text);
 
             var partial = client.Partial(2, "BODY[HEADER]", 0, 10);
-            var pair = partial.Data.Single(d => d.IsPair);
+            var pair = partial.Data.Single(d => d!.IsPair)!;
             Assert.Equal("From: a@ex", Encoding.ASCII.GetString(pair.Literal!));
             Assert.Contains("BODY[HEADER]<0>", pair.Text);
 
@@ -308,7 +308,7 @@ namespace ImapPS.Client.Tests.Engine
 
             client.Store("1", "+FLAGS", @"(\Deleted)");
             var expunged = client.Expunge();
-            Assert.Equal(new[] { "1" }, expunged.Data.Select(d => d.Text).ToArray());
+            Assert.Equal(new[] { "1" }, expunged.Data.Select(d => d!.Text).ToArray());
             Assert.Equal(2u, client.Exists);
         }
 
@@ -343,7 +343,7 @@ namespace ImapPS.Client.Tests.Engine
             Assert.NotEmpty(client.Response("COPYUID").Data);
 
             var uidMove = client.Uid("MOVE", "2", "Target");
-            Assert.Equal(new[] { "1" }, uidMove.Data.Select(d => d.Text).ToArray());
+            Assert.Equal(new[] { "1" }, uidMove.Data.Select(d => d!.Text).ToArray());
             // The untagged OK [COPYUID …] of the MOVE is part of the MOVE's own response.
             var copyUid = uidMove.Untagged.Single(u => u.CodeName == "COPYUID");
             Assert.True(ImapPS.Client.Protocol.ResponseCodes.TryGetCopyUid(copyUid, out _, out var source, out var destination));
@@ -361,7 +361,7 @@ namespace ImapPS.Client.Tests.Engine
 
             // UID EXPUNGE removes only the given UIDs of the \Deleted ones.
             var uidExpunge = client.Uid("EXPUNGE", "4");
-            Assert.Equal(new[] { "2" }, uidExpunge.Data.Select(d => d.Text).ToArray());
+            Assert.Equal(new[] { "2" }, uidExpunge.Data.Select(d => d!.Text).ToArray());
             Assert.Equal("3 5 6", client.Uid("SEARCH", "ALL").FirstText);
             // imaplib2's uid() sends any subcommand; the server judges it (Dovecot: BAD), the
             // session goes on. A subcommand that would change the session's state is still refused.
@@ -430,12 +430,12 @@ namespace ImapPS.Client.Tests.Engine
             var set = client.SetMetadata("INBOX", new Dictionary<string, string?> { ["/private/comment"] = "line one\r\nline two" });
             Assert.Equal("OK", set.Type);
             var get = client.GetMetadata("INBOX", new[] { "/private/comment" });
-            var pair = get.Data.Single(d => d.IsPair);
+            var pair = get.Data.Single(d => d!.IsPair)!;
             Assert.Equal("line one\r\nline two", Encoding.UTF8.GetString(pair.Literal!));
             Assert.Equal("OK", client.SetMetadata("INBOX", new Dictionary<string, string?> { ["/private/comment"] = null }).Type);
             var gone = client.GetMetadata("INBOX", new[] { "/private/comment" }, "(DEPTH 0)");
             Assert.Equal("OK", gone.Type);
-            Assert.DoesNotContain(gone.Data, d => d.IsPair);
+            Assert.DoesNotContain(gone.Data, d => d!.IsPair);
             Assert.Equal("OK", client.GetMetadata("", new[] { "/private/vendor" }).Type);
         }
 
@@ -488,7 +488,7 @@ namespace ImapPS.Client.Tests.Engine
             var (response, argument, error) = tcs.Task.Result;
             Assert.Null(error);
             Assert.Equal("arg", argument);
-            Assert.Equal(viaAsync.Data.Select(d => d.Text), response!.Data.Select(d => d.Text));
+            Assert.Equal(viaAsync.Data.Select(d => d!.Text), response!.Data.Select(d => d!.Text));
 
             var failed = new TaskCompletionSource<Exception?>();
             client.Copy("1", "NoSuchMailbox", (r, a, e) => failed.SetResult(e ?? new Exception(r!.Type)));

@@ -192,7 +192,7 @@ namespace ImapPS.Client.Tests.Engine
             var plain = client.FetchAsync("2", "(BODY[])");
             await Task.WhenAll(streaming, plain).WaitAsync(Patience);
             Assert.Equal(body1, Encoding.ASCII.GetString(sink.ToArray()));
-            Assert.Equal(body2, Encoding.ASCII.GetString((await plain).Data.Single(d => d.IsPair).Literal!));
+            Assert.Equal(body2, Encoding.ASCII.GetString((await plain).Data.Single(d => d!.IsPair)!.Literal!));
             Assert.Equal(1, streamed);
             client.Logout();
             await server.WaitForCompletionAsync(Patience);
