@@ -40,7 +40,7 @@ namespace ImapPS.Client
                     return;
                 case "FETCH":
                     // FETCH data claimed by IDLE is still news from the server (flags changed elsewhere).
-                    if (claimant != null && !claimant.Command.ReportsClaimedChanges) return;
+                    if (claimant != null && !claimant.Spec.ReportsClaimedChanges) return;
                     string[]? flags = null;
                     var e = r.Data.GetEnumerator();
                     while (e.MoveNext())

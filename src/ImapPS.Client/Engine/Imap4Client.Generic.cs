@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading.Tasks;
 using ImapPS.Client.Protocol;
 
@@ -12,6 +14,26 @@ namespace ImapPS.Client
     // SelectedMailbox naming the previous mailbox, and the next expunge would hit INBOX).
     public partial class Imap4Client
     {
+        /// <summary>Any command by name, with imaplib2's argument quoting (for extensions this client does not know).</summary>
+        public ImapResponse Xatom(string name, params string[] args) => Sync(XatomAsync(name, args));
+
+        /// <summary>XATOM in imaplib2's callback style.</summary>
+        public ImapResponse Xatom(string name, string[] args, ImapCallback? callback, object? callbackArgument = null)
+            => Call(XatomAsync(name, args), callback, callbackArgument);
+
+        /// <inheritdoc cref="Xatom(string, string[])"/>
+        /// <exception cref="ArgumentException">The command changes the session's state and has a method of its own (see <see cref="ImapCommandNames.ChangesSessionState"/>).</exception>
+        public Task<ImapResponse> XatomAsync(string name, params string[] args)
+            => RunGenericAsync(name.ToUpperInvariant(), args.Select(a => (ImapArgument)a).ToArray(), null, exclusive: true);
+
+        /// <summary>
+        /// Any command with typed arguments; <paramref name="collects"/> names the untagged responses that are its results.
+        /// ENABLE and COMPRESS get the engine's own handling; the other state-changing commands are refused.
+        /// </summary>
+        /// <exception cref="ArgumentException">The command changes the session's state and has a method of its own (see <see cref="ImapCommandNames.ChangesSessionState"/>).</exception>
+        public Task<ImapResponse> ExecuteAsync(string command, IReadOnlyList<ImapArgument> arguments, IReadOnlyList<string>? collects = null, bool exclusive = true)
+            => RunGenericAsync(command, arguments.ToArray(), collects?.Select(c => c.ToUpperInvariant()).ToArray(), exclusive);
+
         private Task<ImapResponse> RunGenericAsync(string command, ImapArgument[] arguments, string[]? collects, bool exclusive)
         {
             if (command is null) throw new ArgumentNullException(nameof(command));

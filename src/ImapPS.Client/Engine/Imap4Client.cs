@@ -46,8 +46,6 @@ namespace ImapPS.Client
         private ResponseReader _reader;
         private CommandBuilder _builder = new CommandBuilder();
         private Task? _readLoop;
-        private Timer? _watchdog;
-        private Timer? _idleTimer;
         private PendingCommand? _continuationTarget;
         private PendingCommand? _idle;
         private Exception? _abortError;
@@ -222,7 +220,7 @@ namespace ImapPS.Client
                     throw new ImapSecurityException("The server " + Host + ":" + Port + " greeted with PREAUTH on a connection without TLS, so STARTTLS cannot be negotiated " +
                         "and every command would travel in clear; the connection was closed without sending anything. Use implicit TLS, or allow clear text explicitly.");
                 _state = greeting.Status == ResponseStatus.PreAuth ? ImapState.AUTH : ImapState.NONAUTH;
-                _watchdog = new Timer(_ => Watch(), null, WatchPeriod, WatchPeriod);
+                StartWatchdog();
                 if (!TakeCapabilityCode(greeting)) await CapabilityAsync().ConfigureAwait(false);
                 _debug.Log(1, "connected, state " + _state + ", capabilities " + string.Join(" ", Capabilities));
             }
@@ -294,17 +292,6 @@ namespace ImapPS.Client
             }
         }
 
-        private TimeSpan WatchPeriod
-        {
-            get
-            {
-                var t = Options.ResponseTimeout;
-                if (t == null) return TimeSpan.FromSeconds(1);
-                long ms = Math.Max(20, Math.Min(1000, (long)t.Value.TotalMilliseconds / 5));
-                return TimeSpan.FromMilliseconds(ms);
-            }
-        }
-
         private static string NewTagPrefix()
         {
             // imaplib2 starts tags with random letters so a stray reply to another client's tag cannot match.
@@ -341,17 +328,18 @@ namespace ImapPS.Client
         /// the ones in flight; commands that could claim the same responses wait for each other),
         /// writes it and completes when its tagged response arrives.
         /// </summary>
-        internal async Task<ImapResponse> RunAsync(ImapCommand command)
+        internal async Task<ImapResponse> RunAsync(ImapCommand spec)
         {
             PendingCommand cmd;
             lock (_lock)
             {
                 // Ordered under the lock so the waiting list is in issue order.
-                cmd = new PendingCommand(command, ++_order);
+                cmd = new PendingCommand(spec, ++_order);
+                ArmDeadline(cmd);
                 // A state-changing command ahead may make this one legal (SELECT then FETCH issued
                 // back to back): then the state is checked again at admission, not now.
                 ThrowIfUnusable(cmd, checkState: !ExclusivePendingLocked());
-                if (command is LogoutCommand) _logoutOrder = cmd.Order;
+                if (spec is LogoutCommand) _logoutOrder = cmd.Order;
                 // As imaplib2 does when it issues a command: status responses kept so far are
                 // dropped (SELECT drops everything, when it is sent).
                 _pool.Drop("OK", "NO", "BAD");
@@ -381,16 +369,17 @@ namespace ImapPS.Client
 
         private bool ExclusivePendingLocked()
         {
-            foreach (var c in _running) if (c.Command.Exclusive) return true;
-            foreach (var c in _waiting) if (c.Command.Exclusive) return true;
+            foreach (var c in _running) if (c.Spec.Exclusive) return true;
+            foreach (var c in _waiting) if (c.Spec.Exclusive) return true;
             return false;
         }
 
         private void ThrowIfUnusable(PendingCommand cmd, bool checkState = true)
         {
-            var command = cmd.Command;
+            var command = cmd.Spec;
             if (_abortError != null)
                 throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
+            ThrowIfPastDeadline(cmd);
             if (_logoutOrder != 0 && cmd.Order > _logoutOrder)
                 throw new ImapAbortException("The connection is logging out.");
             if (_state == ImapState.LOGOUT && _transport != null && !(_logoutRequested && command is LogoutCommand))
@@ -415,7 +404,7 @@ namespace ImapPS.Client
             {
                 var w = _waiting[i];
                 if (w.Admitted.Task.IsCompleted) continue;
-                if (w.Command.Exclusive)
+                if (w.Spec.Exclusive)
                 {
                     if (i == 0 && _running.Count == 0)
                     {
@@ -454,12 +443,12 @@ namespace ImapPS.Client
         }
 
         /// <summary>The UIDs of a command that claims FETCH responses by a small UID set (see <see cref="ImapCommand.ClaimedUids"/>), or null.</summary>
-        private static uint[]? IndexableUids(PendingCommand cmd) => cmd.Command.ClaimedUids(IndexedSetLimit);
+        private static uint[]? IndexableUids(PendingCommand cmd) => cmd.Spec.ClaimedUids(IndexedSetLimit);
 
         private void TrackRunning(PendingCommand cmd, bool add)
         {
-            if (cmd.Command.Exclusive) _exclusiveRunning += add ? 1 : -1;
-            if (!cmd.Command.CollectsName("FETCH")) return;
+            if (cmd.Spec.Exclusive) _exclusiveRunning += add ? 1 : -1;
+            if (!cmd.Spec.CollectsName("FETCH")) return;
             if (add)
             {
                 var uids = IndexableUids(cmd);
@@ -492,8 +481,8 @@ namespace ImapPS.Client
 
         private async Task SendAsync(PendingCommand cmd)
         {
-            bool handlerDriven = cmd.Command.HandlesContinuations;
-            if (!handlerDriven && !cmd.Command.Exclusive)
+            bool handlerDriven = cmd.Spec.HandlesContinuations;
+            if (!handlerDriven && !cmd.Spec.Exclusive)
             {
                 // Commands that fit in one write are queued and written together: a thousand
                 // parallel commands then cost a few socket writes instead of a thousand.
@@ -516,12 +505,12 @@ namespace ImapPS.Client
             lock (_lock)
             {
                 ThrowIfUnusable(cmd);
-                cmd.Command.BeforeSend(this);
+                cmd.Spec.BeforeSend(this);
                 cmd.Tag = _tagPrefix + (++_tagNumber).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 _byTag[cmd.Tag] = cmd;
                 cmd.Sent = true;
                 if (handlerDriven) _continuationTarget = cmd;
-                payload = _builder.Build(cmd.Tag, cmd.Command.Name, cmd.Command.Arguments);
+                payload = _builder.Build(cmd.Tag, cmd.Spec.Name, cmd.Spec.Arguments);
             }
             _debug.Log(2, "> ", payload.TotalLength <= LazyLogLimit ? payload : (object)payload.LogText);
             return payload;
@@ -558,7 +547,7 @@ namespace ImapPS.Client
             }
             catch (Exception e) when (!(e is ImapException))
             {
-                if (cmd?.Command is LogoutCommand && _logoutRequested && cmd.Sent) return;
+                if (cmd?.Spec is LogoutCommand && _logoutRequested && cmd.Sent) return;
                 var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
                 Abort(error);
                 throw error;
@@ -794,7 +783,7 @@ namespace ImapPS.Client
             {
                 // The server closed after BYE: complete LOGOUT even if its tagged OK never came.
                 PendingCommand? logout;
-                lock (_lock) logout = _running.FirstOrDefault(c => c.Command is LogoutCommand);
+                lock (_lock) logout = _running.FirstOrDefault(c => c.Spec is LogoutCommand);
                 logout?.Completion.TrySetResult(new ImapResponse("OK", null, logout.Untagged, null, new[] { new ImapDataItem("connection closed by server") }));
                 Shutdown();
                 return;
@@ -836,7 +825,7 @@ namespace ImapPS.Client
         private object RedactIfAuthenticating(ServerResponse r)
         {
             var target = _continuationTarget;
-            if (r.Kind == ResponseKind.Continuation && target != null && target.Command.RedactsContinuations) return "+ ***";
+            if (r.Kind == ResponseKind.Continuation && target != null && target.Spec.RedactsContinuations) return "+ ***";
             return r.TotalSize <= LazyLogLimit ? r : (object)r.ToString();
         }
 
@@ -855,10 +844,10 @@ namespace ImapPS.Client
                 waiter.TrySetResult(true);
                 return null;
             }
-            if (!target.Command.HandlesContinuations)
+            if (!target.Spec.HandlesContinuations)
                 throw new ImapProtocolException("The server sent an unexpected continuation request: " + Truncate(r.ToString()), "", 0);
             // Handlers write (AUTHENTICATE answers), so they run off the reader.
-            var task = target.Command.OnContinuationAsync(this, target, r);
+            var task = target.Spec.OnContinuationAsync(this, target, r);
             _ = task.ContinueWith(t => Abort(new ImapAbortException("Continuation handling failed: " + t.Exception!.GetBaseException().Message, t.Exception)),
                 TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             return null;
@@ -872,7 +861,7 @@ namespace ImapPS.Client
                 throw new ImapProtocolException("The server answered a command that was not sent (tag " + r.Tag + "): " + Truncate(r.ToString()), "", 0);
             cmd.ContinuationWaiter?.TrySetResult(false);
             if (r.HasCode) HandleCode(r, cmd);
-            var hook = r.Status == ResponseStatus.Ok ? cmd.Command.OnTaggedOk(this) : null;
+            var hook = r.Status == ResponseStatus.Ok ? cmd.Spec.OnTaggedOk(this) : null;
             if (hook != null)
             {
                 return async () =>
@@ -888,7 +877,7 @@ namespace ImapPS.Client
         private void Complete(PendingCommand cmd, ServerResponse tagged)
         {
             string type = tagged.Name;
-            var command = cmd.Command;
+            var command = cmd.Spec;
             lock (_lock) command.OnTagged(this, cmd, tagged);
             if (tagged.Status == ResponseStatus.Bad)
             {
@@ -962,18 +951,18 @@ namespace ImapPS.Client
             {
                 UpdateMailboxState(r);
                 claimant = FindClaimant(r);
-                if (claimant == null || !TakesAsData(claimant.Command, name))
+                if (claimant == null || !TakesAsData(claimant.Spec, name))
                 {
                     _pool.Add(name, r, UntaggedPool.Kind.Data);
                 }
-                if (claimant != null && claimant.Command.OnData == null)
+                if (claimant != null && claimant.Spec.OnData == null)
                 {
                     claimant.Untagged.Add(r);
                 }
                 var idle = _idle;
                 if (idle != null && idle.Idling && IsMailboxData(name)) idleWake = true;
             }
-            claimant?.Command.OnData?.Invoke(r);
+            claimant?.Spec.OnData?.Invoke(r);
             if (claimant == null || IsMailboxData(name)) RaiseChange(r, claimant);
             if (idleWake) EndIdleIfAnyUnlocked();
         }
@@ -1016,7 +1005,7 @@ namespace ImapPS.Client
             }
             foreach (var c in _running)
             {
-                if (!c.Sent || (best != null && c.Order > best.Order) || !c.Command.Claims(route)) continue;
+                if (!c.Sent || (best != null && c.Order > best.Order) || !c.Spec.Claims(route)) continue;
                 best = c;
             }
             return best;
@@ -1052,8 +1041,8 @@ namespace ImapPS.Client
                 {
                     PendingCommand? owner = null;
                     foreach (var c in _running)
-                        if (c.Sent && c.Command.ClaimsStatusCodes) { owner = c; break; }
-                    if (owner != null && owner.Command.OnData == null) owner.Untagged.Add(r);
+                        if (c.Sent && c.Spec.ClaimsStatusCodes) { owner = c; break; }
+                    if (owner != null && owner.Spec.OnData == null) owner.Untagged.Add(r);
                 }
             }
             if (r.Status == ResponseStatus.Bye)
@@ -1102,7 +1091,7 @@ namespace ImapPS.Client
         private bool IsSelecting()
         {
             foreach (var c in _running)
-                if (c.Command is SelectCommand) return true;
+                if (c.Spec is SelectCommand) return true;
             return false;
         }
 
@@ -1143,7 +1132,7 @@ namespace ImapPS.Client
         {
             PendingCommand? owner;
             lock (_lock) owner = MessageDataCommand.LiteralOwner(_running, request);
-            return owner?.Command.OpenLiteralSink(request);
+            return owner?.Spec.OpenLiteralSink(request);
         }
 
         // ----------------------------------------------------------------------------------
@@ -1345,41 +1334,6 @@ namespace ImapPS.Client
 
         // ----------------------------------------------------------------------------------
         // Timeouts, abort and shutdown
-
-        private void Watch()
-        {
-            try
-            {
-                var timeout = Options.ResponseTimeout;
-                if (timeout == null || _abortError != null) return;
-                long now = Stopwatch.GetTimestamp();
-                long limit = (long)(timeout.Value.TotalSeconds * Stopwatch.Frequency);
-                if (Volatile.Read(ref _writesInProgress) > 0 && now - Interlocked.Read(ref _writeProgressTicks) > limit)
-                {
-                    Abort(new ImapAbortException("The server did not take the command's bytes within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
-                    return;
-                }
-                long lastRead = Interlocked.Read(ref _lastReadTicks);
-                bool silent = false;
-                lock (_lock)
-                {
-                    foreach (var c in _running)
-                    {
-                        long written = Interlocked.Read(ref c.LastWriteTicks);
-                        if (!c.Sent || c.Idling || written == 0) continue;
-                        // Silence counts from the later of the command's last write and the last byte read.
-                        if (now - Math.Max(written, lastRead) > limit) { silent = true; break; }
-                    }
-                }
-                if (silent)
-                    Abort(new ImapAbortException("The server did not answer within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
-            }
-            catch (Exception e)
-            {
-                // A timer callback must never throw: that would end the process.
-                _debug.Log(1, "watchdog failed: " + e.Message);
-            }
-        }
 
         /// <summary>
         /// Closes the connection at once and fails every pending command with an

@@ -10,12 +10,12 @@ namespace ImapPS.Client
     {
         public PendingCommand(ImapCommand command, long order)
         {
-            Command = command;
+            Spec = command;
             Order = order;
         }
 
         /// <summary>The command: how it is written, what it claims, what it does to the connection's state.</summary>
-        public ImapCommand Command { get; }
+        public ImapCommand Spec { get; }
 
         /// <summary>Issue order, for fairness and for attribution (earlier commands first).</summary>
         public long Order { get; }
@@ -37,6 +37,11 @@ namespace ImapPS.Client
         /// <summary>When this command's last bytes were written (Stopwatch ticks; 0: not yet). The watchdog measures server silence from it.</summary>
         public long LastWriteTicks;
 
+        /// <summary>When the command's deadline passes (Stopwatch ticks; 0: no deadline), and the deadline itself.</summary>
+        public long DeadlineTicks;
+
+        public TimeSpan Deadline;
+
         /// <summary>True once the command line has been written.</summary>
         public bool Sent { get; set; }
 
@@ -47,6 +52,6 @@ namespace ImapPS.Client
         public bool DoneSent { get; set; }
 
         /// <summary>True when this command and <paramref name="other"/> could claim the same untagged response (see <see cref="ImapCommand.ConflictsWith"/>).</summary>
-        public bool Conflicts(PendingCommand other) => Command.ConflictsWith(other.Command);
+        public bool Conflicts(PendingCommand other) => Spec.ConflictsWith(other.Spec);
     }
 }

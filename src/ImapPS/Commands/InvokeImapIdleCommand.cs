@@ -18,8 +18,6 @@ namespace ImapPS.Commands
     [OutputType(typeof(ImapIdleEvent))]
     public sealed class InvokeImapIdleCommand : ImapSessionCmdlet
     {
-        private static readonly TimeSpan Renewal = Imap4Client.IdleRenewal;
-
         /// <summary>The mailbox to watch: by default the selected one, else INBOX.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Name")]
@@ -34,6 +32,13 @@ namespace ImapPS.Commands
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         public int? Count { get; set; }
+
+        /// <summary>
+        /// How often IDLE is renewed (DONE, then IDLE again); default the session's IdleRenewal (25 s).
+        /// A server that does not answer DONE in time ends the watch with ConnectionLost.
+        /// </summary>
+        [Parameter]
+        public TimeSpan? RenewalInterval { get; set; }
 
         /// <summary>Which kinds of events to return (default: NewMessage, Expunged, FlagsChanged).</summary>
         [Parameter]
@@ -51,6 +56,11 @@ namespace ImapPS.Commands
                 WriteError(new ErrorRecord(new NotSupportedException("The server does not offer IDLE."), "IdleNotSupported", ErrorCategory.NotImplemented, session));
                 return;
             }
+            var renewal = RenewalInterval ?? client.Options.IdleRenewal;
+            if (renewal <= TimeSpan.Zero || renewal >= TimeSpan.FromMinutes(30))
+                ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(RenewalInterval), renewal,
+                    "The renewal interval must be positive and below 30 minutes (RFC 2177 lets a server drop a client idle for 30 minutes)."),
+                    "InvalidArgument", ErrorCategory.InvalidArgument, RenewalInterval));
             var mailbox = ImapMessageCmdlet.ResolveMailbox(session, Mailbox);
             var clock = Stopwatch.StartNew();
             int emitted = 0;
@@ -78,9 +88,9 @@ namespace ImapPS.Commands
             var unread = new List<uint>();
             while (!StopToken.IsCancellationRequested)
             {
-                TimeSpan remaining = Timeout.HasValue ? Timeout.Value - clock.Elapsed : Renewal;
+                TimeSpan remaining = Timeout.HasValue ? Timeout.Value - clock.Elapsed : renewal;
                 if (remaining <= TimeSpan.Zero) return;
-                if (remaining > Renewal) remaining = Renewal;
+                if (remaining > renewal) remaining = renewal;
 
                 Task<ImapResponse>? idle;
                 uint newFrom = 0, newTo = 0;
@@ -97,7 +107,7 @@ namespace ImapPS.Commands
                     // Messages that arrived between two rounds (reported to another command).
                     if (client.Exists > known) { newFrom = known + 1; newTo = client.Exists; known = client.Exists; }
                     idle = newTo > 0 ? null
-                        : sync ? client.ExecuteAsync("NOOP", Array.Empty<ImapArgument>(), MailboxData, exclusive: true)
+                        : sync ? client.PollMailboxAsync()
                         : client.IdleAsync(remaining, StopToken);
                 }
                 sync = newTo > 0;
@@ -128,6 +138,7 @@ namespace ImapPS.Commands
                 {
                     if (!response.IsOk)
                     {
+                        // IDLE answers NO as a result (the typed poll throws it instead).
                         WriteError(ErrorFor(new ImapCommandException(what, response), mailbox));
                         return;
                     }
@@ -189,8 +200,6 @@ namespace ImapPS.Commands
             }
         }
 
-        private static readonly string[] MailboxData = { "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED" };
-
         /// <summary>
         /// Fetches the UIDs and flags of the new messages <paramref name="from"/>..<paramref name="to"/>;
         /// sequence numbers the server returns nothing for go to <paramref name="unread"/> (expunged
@@ -198,16 +207,16 @@ namespace ImapPS.Commands
         /// </summary>
         private IEnumerable<ImapIdleEvent> NewMessages(ImapSession session, string mailbox, uint uidValidity, uint from, uint to, ref uint known, List<uint> unread)
         {
-            var collected = new ConcurrentQueue<ServerResponse>();
-            Task<ImapResponse> fetch;
-            using (var lease = TryUseMailbox(session, mailbox, true))
+            var fetch = new StreamingFetch(this, mailbox);
+            uint knownNow = known;
+            var collected = fetch.Run(() => TryUseMailbox(session, mailbox, true), (lease, onData) =>
             {
-                if (lease == null) return Array.Empty<ImapIdleEvent>();
-                if (session.Client.Exists > known) known = session.Client.Exists;
-                fetch = session.Client.FetchEachAsync(from + ":" + to, "(UID FLAGS)", false, r => collected.Enqueue(r));
-            }
-            if (!TryRun(() => Check(Await(fetch), "FETCH"), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
-            var found = collected.Select(FetchData.Parse).Where(d => d.SequenceNumber >= from && d.SequenceNumber <= to)
+                if (session.Client.Exists > knownNow) knownNow = session.Client.Exists;
+                return session.Client.FetchRangeEachAsync(from, to, FetchItems.UidAndFlags, onData);
+            }).ToList();
+            known = knownNow;
+            if (!fetch.LastSucceeded) return Array.Empty<ImapIdleEvent>();
+            var found = collected.Where(d => d.SequenceNumber >= from && d.SequenceNumber <= to)
                 .GroupBy(d => d.SequenceNumber).Select(g => g.First()).OrderBy(d => d.SequenceNumber).ToList();
             // A set, not a scan of found per number: after a long gap from..to can be thousands of messages.
             var returned = new HashSet<uint>(found.Select(d => d.SequenceNumber));

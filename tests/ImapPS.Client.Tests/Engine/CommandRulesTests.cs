@@ -104,5 +104,35 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Null(MessageDataCommand.LiteralOwner(running, Literal("* 3 FETCH (BODY[HEADER] {14}\r\nX-Id: UID 99\r\n BODY[] ")));
             Assert.Null(MessageDataCommand.LiteralOwner(running, Literal("* 3 FETCH (UID 8 BODY[] ")));
         }
+
+        private static string Written(ImapCommand command)
+        {
+            Assert.True(new CommandBuilder().Build("A1", command.Name, command.Arguments).TryGetBytes(out var bytes));
+            return Encoding.ASCII.GetString(bytes.ToArray());
+        }
+
+        [Fact]
+        public void Commands_are_written_with_their_typed_options()
+        {
+            var criteria = new ImapArgument[] { "ALL" };
+            Assert.Equal("A1 UID SORT (REVERSE DATE) UTF-8 ALL\r\n", Written(SearchCommand.Sort(true, "(REVERSE DATE)", "UTF-8", criteria)));
+            Assert.Equal(Written(SearchCommand.Sort(true, "(REVERSE DATE)", "UTF-8", criteria)),
+                Written(SearchCommand.Sort(true, ImapArgument.List(ImapArgument.Atom("REVERSE"), ImapArgument.Atom("DATE")), "UTF-8", criteria)));
+            Assert.Equal("A1 UID SEARCH RETURN (MIN COUNT) ALL\r\n", Written(SearchCommand.Search(true, null, criteria, new[] { "MIN", "COUNT" })));
+            Assert.Equal("A1 FETCH 1:* (FLAGS) (CHANGEDSINCE 12345)\r\n", Written(new FetchCommand(false, "1:*", "(FLAGS)", changedSince: 12345)));
+            Assert.Equal("A1 UID STORE 7 (UNCHANGEDSINCE 9) +FLAGS.SILENT (\\Seen)\r\n", Written(new StoreCommand(true, "7", "+FLAGS", @"(\Seen)", silent: true, unchangedSince: 9)));
+        }
+
+        [Fact]
+        public void A_poll_is_an_exclusive_noop_that_takes_the_mailbox_changes()
+        {
+            var poll = NoopCommand.Poll();
+            Assert.Equal("NOOP", poll.Name);
+            Assert.True(poll.Exclusive);
+            Assert.True(Claims(poll, "* 3 EXISTS"));
+            Assert.True(Claims(poll, "* 2 FETCH (FLAGS ())"));
+            Assert.False(NoopCommand.Noop().Exclusive);
+            Assert.False(Claims(NoopCommand.Noop(), "* 3 EXISTS"));
+        }
     }
 }

@@ -70,9 +70,9 @@ namespace ImapPS.Client
             uint? uid = null;
             foreach (var c in running)
             {
-                if (!c.Sent || !c.Command.CollectsName("FETCH")) continue;
+                if (!c.Sent || !c.Spec.CollectsName("FETCH")) continue;
                 fetchCommands++;
-                if (!(c.Command is MessageDataCommand m) || !m.StreamsLiterals) continue;
+                if (!(c.Spec is MessageDataCommand m) || !m.StreamsLiterals) continue;
                 if (m.Messages == null) { unfiltered = c; continue; }
                 if (!parsed) { isFetch = FetchData.TryReadPrefix(request, out number, out uid); parsed = true; }
                 if (isFetch && m.Contains(number, uid) && (chosen == null || c.Order < chosen.Order)) chosen = c;

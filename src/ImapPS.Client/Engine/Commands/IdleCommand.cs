@@ -8,7 +8,9 @@ namespace ImapPS.Client
     /// IDLE (RFC 2177). State-changing: nothing runs beside it, and the scheduler ends it (DONE)
     /// as soon as another command waits. It claims the mailbox changes the server reports while it
     /// idles, and they still reach the caller as events. Its continuation (the server starting to
-    /// idle) is answered by the handler its method sets, which also arms the renewal timer.
+    /// idle) is answered by the handler its method sets, which also arms the renewal timer; that
+    /// method (<see cref="Imap4Client.IdleAsync"/>) also checks the IDLE capability, next to the
+    /// timer code the watchdog owns.
     /// </summary>
     internal sealed class IdleCommand : ImapCommand
     {
@@ -17,7 +19,6 @@ namespace ImapPS.Client
         public IdleCommand()
             : base("IDLE", Authenticated, ChangeResponses)
         {
-            Require("IDLE", "IDLE");
         }
 
         /// <summary>Runs when the server starts idling.</summary>

@@ -40,8 +40,12 @@ namespace ImapPS.Client
 
         /// <summary>SORT (RFC 5256): (criteria) charset search-criteria.</summary>
         public static SearchCommand Sort(bool uid, string sortCriteria, string charset, IEnumerable<ImapArgument> criteria)
+            => Sort(uid, ParenList(sortCriteria), charset, criteria);
+
+        /// <summary>SORT with the sort program already built (a parenthesised list of criteria).</summary>
+        public static SearchCommand Sort(bool uid, ImapArgument sortProgram, string charset, IEnumerable<ImapArgument> criteria)
         {
-            var args = new List<ImapArgument> { ParenList(sortCriteria), ImapArgument.Atom(charset) };
+            var args = new List<ImapArgument> { sortProgram, ImapArgument.Atom(charset) };
             args.AddRange(criteria);
             var command = new SearchCommand(uid ? "UID SORT" : "SORT", SortResponses, args.ToArray());
             command.Require(command.Name, "SORT");

@@ -26,17 +26,30 @@ namespace ImapPS.Client
         }
     }
 
-    /// <summary>NOOP and CHECK: nothing of their own; what the server reports meanwhile goes to the pool and the events.</summary>
+    /// <summary>
+    /// NOOP and CHECK: nothing of their own; what the server reports meanwhile goes to the pool and
+    /// the events. A poll is a NOOP that takes the selected mailbox's changes as its result instead:
+    /// state-changing, so no other command's data can be among them.
+    /// </summary>
     internal sealed class NoopCommand : ImapCommand
     {
-        private NoopCommand(string name, ImapState[] states)
-            : base(name, states, null)
+        private static readonly string[] MailboxChanges = { "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED" };
+        private readonly bool _poll;
+
+        private NoopCommand(string name, ImapState[] states, string[]? collects = null, bool poll = false)
+            : base(name, states, collects)
         {
+            _poll = poll;
         }
 
         public static NoopCommand Noop() => new NoopCommand("NOOP", AnyState);
 
         public static NoopCommand Check() => new NoopCommand("CHECK", Selected);
+
+        /// <summary>NOOP collecting EXISTS, RECENT, EXPUNGE, FETCH and VANISHED as its result.</summary>
+        public static NoopCommand Poll() => new NoopCommand("NOOP", Selected, MailboxChanges, poll: true);
+
+        public override bool Exclusive => _poll;
     }
 
     /// <summary>
