@@ -60,8 +60,12 @@ namespace ImapPS.Commands
             var kinds = new HashSet<ImapIdleEventKind>(Kind != null && Kind.Length > 0 ? Kind
                 : new[] { ImapIdleEventKind.NewMessage, ImapIdleEventKind.Expunged, ImapIdleEventKind.FlagsChanged });
 
+            // With a -Reconnect session: the highest UID reported or known at the start, so the catch-up
+            // after a reconnect reports exactly the messages above it.
+            uint lastUid = 0;
             bool Emit(ImapIdleEvent e)
             {
+                if (e.EventKind == ImapIdleEventKind.NewMessage && e.Uid is uint uid && uid > lastUid) lastUid = uid;
                 if (!kinds.Contains(e.EventKind)) return false;
                 WriteObject(e);
                 emitted++;
@@ -82,13 +86,34 @@ namespace ImapPS.Commands
                 if (remaining <= TimeSpan.Zero) return;
                 if (remaining > Renewal) remaining = Renewal;
 
+                if (session.NeedsReconnect && uidValidity != null)
+                {
+                    // Terminates with ReconnectFailed, or UidValidityChanged when the mailbox was re-created meanwhile.
+                    ReconnectSession(session);
+                    client = session.Client;
+                    sync = false;
+                    unread.Clear();
+                    foreach (var e in CatchUp(session, mailbox, uidValidity.Value, lastUid, out known))
+                        if (Emit(e)) return;
+                    continue;
+                }
+
                 Task<ImapResponse>? idle;
                 uint newFrom = 0, newTo = 0;
                 string what = sync ? "NOOP" : "IDLE";
-                using (var lease = TryUseMailbox(session, mailbox, true))
+                using (var lease = UseMailboxOrLost(session, mailbox))
                 {
-                    if (lease == null) return;
-                    if (uidValidity == null) { uidValidity = lease.UidValidity; known = client.Exists; }
+                    if (lease == null) { if (session.NeedsReconnect && uidValidity != null) continue; return; }
+                    if (uidValidity == null)
+                    {
+                        uidValidity = lease.UidValidity;
+                        known = client.Exists;
+                        if (session.Reconnects)
+                        {
+                            uint next = Await(client.EnsureUidNextAsync());
+                            lastUid = next > 0 ? next - 1 : 0;
+                        }
+                    }
                     else if (lease.UidValidity != uidValidity)
                     {
                         WriteError(ImapMessageCmdlet.UidValidityError(mailbox, uidValidity.Value, lease.UidValidity, mailbox));
@@ -109,6 +134,13 @@ namespace ImapPS.Commands
                 catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
                 {
                     throw new PipelineStoppedException();
+                }
+                catch (ImapAbortException ex) when (session.NeedsReconnect && !(ex is ImapReconnectFailedException))
+                {
+                    // The next round reconnects and catches up by UID.
+                    FlushTrace();
+                    WriteVerbose("The connection was lost while watching '" + mailbox + "' (" + ex.Message.TrimEnd('.') + "); reconnecting.");
+                    continue;
                 }
                 catch (ImapAbortException ex)
                 {
@@ -185,11 +217,62 @@ namespace ImapPS.Commands
                     foreach (var e in NewMessages(session, mailbox, uidValidity.Value, newFrom, newTo, ref known, unread))
                         if (Emit(e)) return;
                 }
+                WriteSessionNotices(session);
                 FlushTrace();
             }
         }
 
         private static readonly string[] MailboxData = { "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED" };
+
+        /// <summary>A lease on the watched mailbox, or null: after writing the error, or (on a -Reconnect session) because the connection was just lost.</summary>
+        private MailboxLease? UseMailboxOrLost(ImapSession session, string mailbox)
+        {
+            try
+            {
+                return session.UseMailbox(mailbox, true, StopToken);
+            }
+            catch (ImapAbortException) when (session.NeedsReconnect)
+            {
+                return null;
+            }
+            catch (Exception ex) when (!(ex is PipelineStoppedException))
+            {
+                FlushTrace();
+                if (ex is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+                if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ex, mailbox));
+                WriteError(ErrorFor(ex, mailbox));
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// After a reconnect: every message above <paramref name="lastUid"/> (they arrived while the
+        /// connection was down, or since the last report), in UID order, as NewMessage events marked
+        /// <see cref="ImapIdleEvent.IsCatchUp"/>. <paramref name="known"/> becomes the message count.
+        /// </summary>
+        private IEnumerable<ImapIdleEvent> CatchUp(ImapSession session, string mailbox, uint uidValidity, uint lastUid, out uint known)
+        {
+            var collected = new ConcurrentQueue<ServerResponse>();
+            Task<ImapResponse> fetch;
+            using (var lease = TryUseMailbox(session, mailbox, true))
+            {
+                known = session.Client.Exists;
+                if (lease == null) return Array.Empty<ImapIdleEvent>();
+                if (lease.UidValidity != uidValidity) ThrowTerminatingError(ErrorFor(new ImapUidValidityChangedException(mailbox, uidValidity, lease.UidValidity), mailbox));
+                fetch = session.Client.FetchEachAsync((lastUid + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + ":*", "(UID FLAGS)", true, r => collected.Enqueue(r));
+            }
+            if (!TryRun(() => Check(Await(fetch), "UID FETCH"), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
+            uint count = session.Client.Exists;
+            var found = collected.Select(FetchData.Parse)
+                // UID n:* also names the last message when no UID reaches n.
+                .Where(d => d.Uid is uint u && u > lastUid)
+                .GroupBy(d => d.Uid!.Value).Select(g => g.First()).OrderBy(d => d.Uid!.Value)
+                .Select(d => new ImapIdleEvent(session, mailbox, uidValidity, ImapIdleEventKind.NewMessage)
+                { SequenceNumber = d.SequenceNumber, Uid = d.Uid, Flags = d.Flags, MessageCount = count, IsCatchUp = true })
+                .ToList();
+            WriteVerbose("Caught up after the reconnect: " + found.Count + " new message(s) in '" + mailbox + "' above UID " + lastUid + ".");
+            return found;
+        }
 
         /// <summary>
         /// Fetches the UIDs and flags of the new messages <paramref name="from"/>..<paramref name="to"/>;
@@ -206,7 +289,20 @@ namespace ImapPS.Commands
                 if (session.Client.Exists > known) known = session.Client.Exists;
                 fetch = session.Client.FetchEachAsync(from + ":" + to, "(UID FLAGS)", false, r => collected.Enqueue(r));
             }
-            if (!TryRun(() => Check(Await(fetch), "FETCH"), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
+            try
+            {
+                Check(Await(fetch), "FETCH");
+            }
+            catch (ImapAbortException) when (session.NeedsReconnect)
+            {
+                // Not reported: the catch-up after the reconnect asks for every UID above the last one reported.
+                return Array.Empty<ImapIdleEvent>();
+            }
+            catch (Exception ex) when (!(ex is ImapAbortException) && !(ex is OperationCanceledException) && !(ex is PipelineStoppedException))
+            {
+                WriteError(ErrorFor(ex, mailbox));
+                return Array.Empty<ImapIdleEvent>();
+            }
             var found = collected.Select(FetchData.Parse).Where(d => d.SequenceNumber >= from && d.SequenceNumber <= to)
                 .GroupBy(d => d.SequenceNumber).Select(g => g.First()).OrderBy(d => d.SequenceNumber).ToList();
             // A set, not a scan of found per number: after a long gap from..to can be thousands of messages.
