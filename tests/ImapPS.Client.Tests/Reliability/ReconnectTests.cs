@@ -10,6 +10,7 @@ using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using ImapPS.Client.Protocol;
+using ImapPS.Client.Tests.Support;
 using ImapPS.Testing;
 using Xunit.Abstractions;
 
@@ -376,6 +377,33 @@ namespace ImapPS.Client.Tests.Reliability
             policy.Jitter = 0;
             Assert.Equal(TimeSpan.FromSeconds(4), policy.DelayBefore(4, random));
             Assert.Throws<ArgumentOutOfRangeException>(() => new ImapReconnectPolicy { Jitter = 2 }.Validate());
+        }
+
+        [Fact]
+        public void An_OAuth_reconnect_asks_the_token_provider_for_a_fresh_token_and_never_replays_the_old_one()
+        {
+            static string Xoauth2(string token) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("user=alice@example.com\u0001auth=Bearer " + token + "\u0001\u0001"));
+            const string Caps = "IMAP4rev1 AUTH=XOAUTH2 SASL-IR IDLE";
+            using var server = ScriptedImapServer.Start(new ScriptedServerOptions { StepTimeout = TimeSpan.FromSeconds(15) },
+                new ServerScript().Send("* OK [CAPABILITY " + Caps + "] hi\r\n")
+                    .ExpectLine(l => l.Contains("AUTHENTICATE XOAUTH2 " + Xoauth2("token-1")), "XOAUTH2 with the first token").ReplyTagged("OK [CAPABILITY " + Caps + "] in")
+                    .ExpectCommand("NOOP").Drop(),
+                new ServerScript().Send("* OK [CAPABILITY " + Caps + "] hi\r\n")
+                    .ExpectLine(l => l.Contains("AUTHENTICATE XOAUTH2 " + Xoauth2("token-2")), "XOAUTH2 with a fresh token").ReplyTagged("OK [CAPABILITY " + Caps + "] in")
+                    .ExpectCommand("NOOP").ReplyTagged("OK")
+                    .ExpectCommand("LOGOUT").Send("* BYE\r\n{tag} OK\r\n"));
+            int issued = 0;
+            var authentication = ImapAuthentication.OAuth("alice@example.com", _ => Task.FromResult("token-" + Interlocked.Increment(ref issued)));
+            var recipe = new ImapConnectionRecipe(server.Host, server.Port, ImapTransportSecurity.None, authentication, ScriptedSession.Options());
+            using (var reconnecting = ImapReconnectingClient.ConnectAsync(recipe, FastPolicy()).GetAwaiter().GetResult())
+            {
+                Assert.True(Within(reconnecting.RunAsync(ImapOperationSafety.Read, "NOOP", c => c.NoopAsync()), "NOOP").IsOk);
+                Assert.Equal(2, issued);
+                Assert.Equal(1, reconnecting.ReconnectCount);
+                reconnecting.Client.Logout();
+            }
+            Assert.True(server.WaitForCompletionAsync(Bound).Wait(Bound));
+            server.AssertNoErrors();
         }
 
         [Fact]
