@@ -208,6 +208,30 @@ Describe 'Add, Save, flags and moves' {
         (Search-ImapMessage -Session $S -Mailbox Recreated).Subject | Should -Be 'New'
     }
 
+    It 'Save-ImapMessage of an object from a recreated mailbox writes only the UIDVALIDITY error' {
+        New-ImapMailbox -Session $S -Name RecreatedSave | Out-Null
+        $old = Add-ImapMessage -Session $S -Mailbox RecreatedSave -Message (New-ImapTestMessage -Subject 'Old')
+        $oldSummary = Get-ImapMessage -Session $S -Mailbox RecreatedSave -Uid $old.Uid
+        Remove-ImapMailbox -Session $S -Name RecreatedSave -Confirm:$false
+        New-ImapMailbox -Session $S -Name RecreatedSave | Out-Null
+        $out = @($oldSummary | Save-ImapMessage -Destination (Join-Path $Dir 'recreated') -ErrorVariable saveErrors -ErrorAction SilentlyContinue)
+        $out | Should -BeNullOrEmpty
+        # Nothing was fetched, so no UID is reported missing.
+        @($saveErrors).Count | Should -Be 1
+        $saveErrors[0].FullyQualifiedErrorId | Should -Be 'UidValidityMismatch,ImapPS.Commands.SaveImapMessageCommand'
+        Remove-ImapMailbox -Session $S -Name RecreatedSave -Confirm:$false
+    }
+
+    It 'reports a search the server rejects as CommandFailed, also under -Verbose' {
+        # Under -Verbose the wait flushes the engine's trace; a failed command must still come out as itself, not wrapped.
+        foreach ($verbose in $false, $true) {
+            $null = Search-ImapMessage -Session $S -Mailbox INBOX -Query 'NOSUCHSEARCHKEY' -Verbose:$verbose -ErrorVariable searchErrors -ErrorAction SilentlyContinue 4>$null
+            @($searchErrors).Count | Should -Be 1
+            $searchErrors[0].FullyQualifiedErrorId | Should -Be 'CommandFailed,ImapPS.Commands.SearchImapMessageCommand'
+            $searchErrors[0].Exception | Should -BeOfType ([ImapPS.Client.ImapCommandException])
+        }
+    }
+
     It 'saves only the attachments, with a collision policy' {
         $g = [ImapPS.Testing.MessageGenerator]::new(5)
         $g.MaxAttachmentBytes = 48KB

@@ -7,6 +7,12 @@ namespace ImapPS.Client.Protocol
     /// <summary>imaplib2's <c>ParseFlags</c>, without a regular expression.</summary>
     public static class ImapFlags
     {
+        /// <summary>The system flag \Seen.</summary>
+        public const string Seen = @"\Seen";
+
+        /// <summary>The system flag \Deleted.</summary>
+        public const string Deleted = @"\Deleted";
+
         private static readonly byte[] FlagsKey = Encoding.ASCII.GetBytes("FLAGS (");
 
         /// <summary>
@@ -43,6 +49,32 @@ namespace ImapPS.Client.Protocol
         /// <inheritdoc cref="ParseFlags(ReadOnlySpan{byte})"/>
         public static string[] ParseFlags(string response)
             => ParseFlags(Encoding.UTF8.GetBytes(response ?? throw new ArgumentNullException(nameof(response))));
+
+        /// <summary>
+        /// A parenthesised flag list for STORE or APPEND, e.g. <c>(\Seen $Label1)</c>. Each flag
+        /// must be a system flag (<c>\</c> and an atom) or a keyword (an atom).
+        /// </summary>
+        /// <exception cref="ArgumentException">A flag is not a valid flag (empty, spaces, parentheses, quotes, non-ASCII, …).</exception>
+        public static string FormatFlagList(IEnumerable<string> flags)
+        {
+            if (flags is null) throw new ArgumentNullException(nameof(flags));
+            var sb = new StringBuilder("(");
+            foreach (var flag in flags)
+            {
+                if (!IsValidFlag(flag)) throw new ArgumentException("'" + flag + "' is not a valid IMAP flag (a keyword atom, or \\ and an atom for a system flag).", nameof(flags));
+                if (sb.Length > 1) sb.Append(' ');
+                sb.Append(flag);
+            }
+            return sb.Append(')').ToString();
+        }
+
+        /// <summary>True for <c>\Name</c> or <c>Name</c> where Name is an atom (RFC 3501 <c>flag</c>).</summary>
+        public static bool IsValidFlag(string? flag)
+        {
+            if (string.IsNullOrEmpty(flag)) return false;
+            string atom = flag![0] == '\\' ? flag.Substring(1) : flag;
+            return atom.Length > 0 && ImapSyntax.FindNonAtomChar(atom) < 0;
+        }
 
         private static string[] SplitWhite(ReadOnlySpan<byte> content)
         {

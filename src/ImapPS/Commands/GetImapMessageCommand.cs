@@ -67,16 +67,15 @@ namespace ImapPS.Commands
             IReadOnlyList<uint> uids;
             if (All)
             {
-                System.Threading.Tasks.Task<Client.ImapResponse> search;
+                System.Threading.Tasks.Task<IReadOnlyList<uint>> search;
                 using (var lease = UseMessages(session, mailbox, null, true, mailbox))
                 {
                     if (lease == null) return;
                     uidValidity = lease.UidValidity;
-                    search = session.Client.ExecuteAsync("UID SEARCH", new ImapArgument[] { ImapArgument.Atom("ALL") }, new[] { "SEARCH", "ESEARCH" }, exclusive: false);
+                    search = session.Client.UidSearchAsync(SearchKey.All);
                 }
-                if (!TryRun(() => Check(Await(search), "UID SEARCH ALL"), mailbox, out var response)) return;
-                var list = new List<uint>();
-                foreach (var r in response.Untagged) list.AddRange(SearchResult.Parse(r).Numbers);
+                if (!TryRun(() => Await(search), mailbox, out var found)) return;
+                var list = found.ToList();
                 list.Sort();
                 uids = list;
             }

@@ -24,7 +24,7 @@ namespace ImapPS.Commands
         private bool _debug;
 
         /// <summary>Cancelled when the pipeline is stopped (Ctrl+C, Select-Object -First).</summary>
-        protected CancellationToken StopToken => _stopping.Token;
+        protected internal CancellationToken StopToken => _stopping.Token;
 
         /// <inheritdoc />
         protected override void StopProcessing() => _stopping.Cancel();
@@ -59,7 +59,7 @@ namespace ImapPS.Commands
         }
 
         /// <summary>Writes queued trace lines. Call on the pipeline thread.</summary>
-        protected void FlushTrace()
+        protected internal void FlushTrace()
         {
             while (_trace.TryDequeue(out var line))
             {
@@ -70,16 +70,8 @@ namespace ImapPS.Commands
             }
         }
 
-        /// <summary>Waits for an engine task on the pipeline thread, writing trace lines meanwhile.</summary>
-        protected T Await<T>(Task<T> task)
-        {
-            if (_traced != null)
-            {
-                while (!task.Wait(50, StopToken)) FlushTrace();
-                FlushTrace();
-            }
-            return ImapSession.Wait(task, StopToken);
-        }
+        /// <summary>Waits for an engine task on the pipeline thread, writing trace lines meanwhile (see <see cref="ImapSession.Wait"/>).</summary>
+        protected T Await<T>(Task<T> task) => ImapSession.Wait(task, StopToken, _traced != null ? FlushTrace : (Action?)null);
 
         /// <summary>Waits for a task without a result.</summary>
         protected void Await(Task task) => Await(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default));
@@ -103,7 +95,7 @@ namespace ImapPS.Commands
         }
 
         /// <summary>An ErrorRecord for an engine failure: ids and categories that scripts can test for.</summary>
-        protected static ErrorRecord ErrorFor(Exception ex, object? target, string? id = null, ErrorCategory? category = null)
+        protected internal static ErrorRecord ErrorFor(Exception ex, object? target, string? id = null, ErrorCategory? category = null)
         {
             if (id == null)
             {
@@ -137,6 +129,8 @@ namespace ImapPS.Commands
                         id = "OverQuota"; category ??= ErrorCategory.QuotaExceeded; break;
                     case ImapCommandException cmd when cmd.ResponseCode == "NOPERM":
                         id = "PermissionDenied"; category ??= ErrorCategory.PermissionDenied; break;
+                    case ImapDeadlineException _:
+                        id = "CommandDeadline"; category ??= ErrorCategory.OperationTimeout; break;
                     case ImapCommandException _:
                         id = "CommandFailed"; category ??= ErrorCategory.InvalidOperation; break;
                     case ImapException _:
@@ -156,7 +150,7 @@ namespace ImapPS.Commands
         }
 
         /// <summary>True for failures after which the connection cannot be used: the command must stop.</summary>
-        protected static bool IsFatal(Exception ex) => ex is ImapAbortException || ex is ImapUidValidityChangedException || ex is PipelineStoppedException || ex is OperationCanceledException;
+        protected internal static bool IsFatal(Exception ex) => ex is ImapAbortException || ex is ImapUidValidityChangedException || ex is PipelineStoppedException || ex is OperationCanceledException;
     }
 
     /// <summary>

@@ -29,8 +29,6 @@ namespace ImapPS.Commands
     /// </summary>
     public abstract class ImapMessageCmdlet : ImapSessionCmdlet
     {
-        internal const string SummaryItems = "UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE";
-        private static readonly object BatchDone = new object();
 
         /// <summary>
         /// False (after writing a non-terminating InvalidUid) when <paramref name="uids"/> holds 0,
@@ -128,11 +126,9 @@ namespace ImapPS.Commands
             var found = new HashSet<uint>();
             foreach (var chunk in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
-                if (!TryCommand(() => session.Client.ExecuteAsync("UID SEARCH", new[] { ImapArgument.Atom("UID"), ImapArgument.FromSequenceSet(chunk) }, new[] { "SEARCH", "ESEARCH" }, exclusive: false),
-                        "UID SEARCH", mailbox, out var response))
+                if (!TryRun(() => Await(session.Client.UidSearchAsync(SearchKey.Uid(chunk))), mailbox, out var numbers))
                     return null;
-                foreach (var r in response.Untagged)
-                    if (r.Name == "SEARCH" || r.Name == "ESEARCH") found.UnionWith(SearchResult.Parse(r).Numbers);
+                found.UnionWith(numbers);
             }
             var existing = new List<uint>(uids.Count);
             foreach (var uid in uids)
@@ -148,14 +144,23 @@ namespace ImapPS.Commands
                     ": the mailbox was recreated and the UID may now name another message. Read the messages again."),
                 "UidValidityMismatch", ErrorCategory.InvalidData, target);
 
-        internal static string FetchItems(FetchExtras extras)
+        internal static FetchItems FetchItemsFor(FetchExtras extras)
         {
-            var items = SummaryItems;
-            if ((extras & FetchExtras.BodyStructure) != 0) items += " BODYSTRUCTURE";
-            if ((extras & FetchExtras.Headers) != 0) items += " BODY.PEEK[HEADER]";
-            if ((extras & FetchExtras.Full) != 0) items += " BODY.PEEK[]";
-            return "(" + items + ")";
+            var attributes = FetchAttributes.Summary | ((extras & FetchExtras.BodyStructure) != 0 ? FetchAttributes.BodyStructure : 0);
+            var sections = new List<string>();
+            if ((extras & FetchExtras.Headers) != 0) sections.Add(HeaderSection);
+            if ((extras & FetchExtras.Full) != 0) sections.Add(WholeMessage);
+            return new FetchItems(attributes, sections.ToArray());
         }
+
+        /// <summary>The body section of the header.</summary>
+        internal const string HeaderSection = FetchItems.HeaderSection;
+
+        /// <summary>The body section of the whole message.</summary>
+        internal const string WholeMessage = FetchItems.WholeMessage;
+
+        /// <summary>The body section of a message's text (the part after the header) when it is not multipart.</summary>
+        internal const string TextSection = FetchItems.TextSection;
 
         /// <summary>
         /// Fetches summaries (plus <paramref name="extras"/>) of <paramref name="uids"/> and yields
@@ -177,13 +182,12 @@ namespace ImapPS.Commands
                 batches.Add(uids.Skip(i).Take(n).ToArray());
                 i += n;
             }
-            string items = FetchItems(extras);
-            var queue = new BlockingCollection<object>();
+            var items = FetchItemsFor(extras);
             var arrived = new Dictionary<uint, ImapMessage>();
             var wanted = new HashSet<uint>(uids);
             var done = new bool[batches.Count];
             int doneWatermark = 0;     // batches [0, doneWatermark) have completed
-            int nextBatch = 0, inFlight = 0, emitIndex = 0;
+            int nextBatch = 0, emitIndex = 0;
             int batchEnd = 0;          // index in uids where batch doneWatermark starts
             MessageProgress? progress = null;
             if (activity != null)
@@ -191,29 +195,26 @@ namespace ImapPS.Commands
                 progress = new MessageProgress(this, activity, "read");
                 progress.AddToTotal(uids.Count);
             }
+            var fetch = new StreamingFetch(this, mailbox);
 
             while (true)
             {
-                while (inFlight < window && nextBatch < batches.Count)
+                while (fetch.InFlight < window && nextBatch < batches.Count)
                 {
                     int index = nextBatch++;
-                    var batch = batches[index];
-                    Task<ImapResponse> task;
-                    using (var lease = UseMessages(session, mailbox, uidValidity, true, mailbox))
+                    var set = SequenceSet.Build(batches[index]);
+                    if (!fetch.Issue(index, () => UseMessages(session, mailbox, uidValidity, true, mailbox), (lease, onData) => session.Client.UidFetchEachAsync(set, items, onData)))
                     {
-                        if (lease == null) { nextBatch = batches.Count; break; }
-                        task = session.Client.FetchEachAsync(SequenceSet.Build(batch), items, true, r => queue.Add(r));
+                        nextBatch = batches.Count;
+                        break;
                     }
-                    inFlight++;
-                    task.ContinueWith(t => queue.Add(new KeyValuePair<int, Task<ImapResponse>>(index, t)), TaskScheduler.Default);
                 }
-                if (inFlight == 0) break;
+                if (fetch.InFlight == 0) break;
 
-                object item;
-                while (!queue.TryTake(out item!, 50, StopToken)) FlushTrace();
-                if (item is ServerResponse response)
+                var e = fetch.Next();
+                if (!e.IsCompletion)
                 {
-                    var data = FetchData.Parse(response);
+                    var data = e.Data!;
                     if (data.Uid is uint uid && wanted.Contains(uid) && !arrived.ContainsKey(uid))
                     {
                         var message = BuildMessage(session, mailbox, uidValidity, data, extras);
@@ -221,21 +222,9 @@ namespace ImapPS.Commands
                         arrived[uid] = message;
                     }
                 }
-                else if (item is KeyValuePair<int, Task<ImapResponse>> completed)
+                else
                 {
-                    inFlight--;
-                    done[completed.Key] = true;
-                    var t = completed.Value;
-                    if (t.IsFaulted || t.IsCanceled)
-                    {
-                        var ex = t.Exception?.GetBaseException() ?? new OperationCanceledException();
-                        FlushTrace();
-                        if (ex is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
-                        if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ex, mailbox));
-                        WriteError(ErrorFor(ex, mailbox));
-                    }
-                    else if (!t.Result.IsOk)
-                        WriteError(ErrorFor(new ImapCommandException("UID FETCH", t.Result), mailbox));
+                    done[e.Batch] = true;
                     while (doneWatermark < batches.Count && done[doneWatermark]) batchEnd += batches[doneWatermark++].Length;
                 }
 
@@ -292,20 +281,18 @@ namespace ImapPS.Commands
                 else m.TextBody = m.BodyStructure == null ? null : "";
                 if (!keepStructure) m.BodyStructure = null;
             }
-            foreach (var group in wanted.GroupBy(w => w.Part.PartSpecifier.Length == 0 ? "TEXT" : w.Part.PartSpecifier))
+            foreach (var group in wanted.GroupBy(w => w.Part.PartSpecifier.Length == 0 ? TextSection : w.Part.PartSpecifier))
             {
                 var byUid = group.ToDictionary(w => w.Message.Uid);
-                var collected = new ConcurrentQueue<ServerResponse>();
-                Task<ImapResponse> fetch;
-                using (var lease = UseMessages(session, mailbox, uidValidity, true, mailbox))
+                var items = new FetchItems(FetchAttributes.Uid, group.Key);
+                var set = SequenceSet.Build(byUid.Keys);
+                var fetch = new StreamingFetch(this, mailbox);
+                // Kept until the fetch ends: a fetch that fails leaves the texts unset, as if never asked.
+                var collected = fetch.Run(() => UseMessages(session, mailbox, uidValidity, true, mailbox), (lease, onData) => session.Client.UidFetchEachAsync(set, items, onData)).ToList();
+                if (!fetch.LastIssued) return;
+                if (!fetch.LastSucceeded) continue;
+                foreach (var data in collected)
                 {
-                    if (lease == null) return;
-                    fetch = session.Client.FetchEachAsync(SequenceSet.Build(byUid.Keys), "(UID BODY.PEEK[" + group.Key + "])", true, r => collected.Enqueue(r));
-                }
-                if (!TryRun(() => Check(Await(fetch), "UID FETCH"), mailbox, out _)) continue;
-                foreach (var r in collected)
-                {
-                    var data = FetchData.Parse(r);
                     if (!(data.Uid is uint uid) || !byUid.TryGetValue(uid, out var w)) continue;
                     if (!(data.FindSection(group.Key)?.GetBytes() is byte[] raw)) continue;
                     string text = DecodeText(raw, w.Part);
@@ -350,12 +337,12 @@ namespace ImapPS.Commands
         {
             var message = new ImapMessage(session, mailbox, uidValidity, data.Uid ?? 0);
             message.Apply(data);
-            if ((extras & FetchExtras.Headers) != 0 && data.FindSection("HEADER")?.GetBytes() is byte[] header)
+            if ((extras & FetchExtras.Headers) != 0 && data.FindSection(HeaderSection)?.GetBytes() is byte[] header)
             {
                 using (var stream = new MemoryStream(header, false))
                     message.Headers = HeaderList.Load(stream);
             }
-            if ((extras & FetchExtras.Full) != 0 && data.FindSection("")?.GetBytes() is byte[] body)
+            if ((extras & FetchExtras.Full) != 0 && data.FindSection(WholeMessage)?.GetBytes() is byte[] body)
             {
                 using (var stream = new MemoryStream(body, false))
                     message.ApplyFull(MimeMessage.Load(BoundedParser, stream));

@@ -18,8 +18,6 @@ namespace ImapPS.Commands
     [OutputType(typeof(ImapIdleEvent))]
     public sealed class InvokeImapIdleCommand : ImapSessionCmdlet
     {
-        private static readonly TimeSpan Renewal = Imap4Client.IdleRenewal;
-
         /// <summary>The mailbox to watch: by default the selected one, else INBOX.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Name")]
@@ -34,6 +32,13 @@ namespace ImapPS.Commands
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         public int? Count { get; set; }
+
+        /// <summary>
+        /// How often IDLE is renewed (DONE, then IDLE again); default the session's IdleRenewal (25 s).
+        /// A server that does not answer DONE in time ends the watch with ConnectionLost.
+        /// </summary>
+        [Parameter]
+        public TimeSpan? RenewalInterval { get; set; }
 
         /// <summary>Which kinds of events to return (default: NewMessage, Expunged, FlagsChanged).</summary>
         [Parameter]
@@ -51,6 +56,11 @@ namespace ImapPS.Commands
                 WriteError(new ErrorRecord(new NotSupportedException("The server does not offer IDLE."), "IdleNotSupported", ErrorCategory.NotImplemented, session));
                 return;
             }
+            var renewal = RenewalInterval ?? client.Options.IdleRenewal;
+            if (renewal <= TimeSpan.Zero || renewal >= TimeSpan.FromMinutes(30))
+                ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(RenewalInterval), renewal,
+                    "The renewal interval must be positive and below 30 minutes (RFC 2177 lets a server drop a client idle for 30 minutes)."),
+                    "InvalidArgument", ErrorCategory.InvalidArgument, RenewalInterval));
             var mailbox = ImapMessageCmdlet.ResolveMailbox(session, Mailbox);
             var clock = Stopwatch.StartNew();
             int emitted = 0;
@@ -82,9 +92,9 @@ namespace ImapPS.Commands
             var unread = new List<uint>();
             while (!StopToken.IsCancellationRequested)
             {
-                TimeSpan remaining = Timeout.HasValue ? Timeout.Value - clock.Elapsed : Renewal;
+                TimeSpan remaining = Timeout.HasValue ? Timeout.Value - clock.Elapsed : renewal;
                 if (remaining <= TimeSpan.Zero) return;
-                if (remaining > Renewal) remaining = Renewal;
+                if (remaining > renewal) remaining = renewal;
 
                 if (session.NeedsReconnect && uidValidity != null)
                 {
@@ -122,7 +132,7 @@ namespace ImapPS.Commands
                     // Messages that arrived between two rounds (reported to another command).
                     if (client.Exists > known) { newFrom = known + 1; newTo = client.Exists; known = client.Exists; }
                     idle = newTo > 0 ? null
-                        : sync ? client.ExecuteAsync("NOOP", Array.Empty<ImapArgument>(), MailboxData, exclusive: true)
+                        : sync ? client.PollMailboxAsync()
                         : client.IdleAsync(remaining, StopToken);
                 }
                 sync = newTo > 0;
@@ -160,6 +170,7 @@ namespace ImapPS.Commands
                 {
                     if (!response.IsOk)
                     {
+                        // IDLE answers NO as a result (the typed poll throws it instead).
                         WriteError(ErrorFor(new ImapCommandException(what, response), mailbox));
                         return;
                     }
@@ -222,8 +233,6 @@ namespace ImapPS.Commands
             }
         }
 
-        private static readonly string[] MailboxData = { "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED" };
-
         /// <summary>A lease on the watched mailbox, or null: after writing the error, or (on a -Reconnect session) because the connection was just lost.</summary>
         private MailboxLease? UseMailboxOrLost(ImapSession session, string mailbox)
         {
@@ -281,29 +290,47 @@ namespace ImapPS.Commands
         /// </summary>
         private IEnumerable<ImapIdleEvent> NewMessages(ImapSession session, string mailbox, uint uidValidity, uint from, uint to, ref uint known, List<uint> unread)
         {
-            var collected = new ConcurrentQueue<ServerResponse>();
-            Task<ImapResponse> fetch;
-            using (var lease = TryUseMailbox(session, mailbox, true))
+            List<FetchData> collected;
+            if (session.Reconnects)
             {
-                if (lease == null) return Array.Empty<ImapIdleEvent>();
-                if (session.Client.Exists > known) known = session.Client.Exists;
-                fetch = session.Client.FetchEachAsync(from + ":" + to, "(UID FLAGS)", false, r => collected.Enqueue(r));
+                // Not through StreamingFetch, which ends the command on a lost connection: here a loss
+                // leaves these messages to the catch-up after the reconnect (every UID above the last reported).
+                var responses = new ConcurrentQueue<ServerResponse>();
+                Task<ImapResponse> task;
+                using (var lease = UseMailboxOrLost(session, mailbox))
+                {
+                    if (lease == null) return Array.Empty<ImapIdleEvent>();
+                    if (session.Client.Exists > known) known = session.Client.Exists;
+                    task = session.Client.FetchRangeEachAsync(from, to, FetchItems.UidAndFlags, responses.Enqueue);
+                }
+                try
+                {
+                    Check(Await(task), "FETCH");
+                }
+                catch (ImapAbortException) when (session.NeedsReconnect)
+                {
+                    return Array.Empty<ImapIdleEvent>();
+                }
+                catch (Exception ex) when (!IsFatal(ex))
+                {
+                    WriteError(ErrorFor(ex, mailbox));
+                    return Array.Empty<ImapIdleEvent>();
+                }
+                collected = responses.Select(FetchData.Parse).ToList();
             }
-            try
+            else
             {
-                Check(Await(fetch), "FETCH");
+                var fetch = new StreamingFetch(this, mailbox);
+                uint knownNow = known;
+                collected = fetch.Run(() => TryUseMailbox(session, mailbox, true), (lease, onData) =>
+                {
+                    if (session.Client.Exists > knownNow) knownNow = session.Client.Exists;
+                    return session.Client.FetchRangeEachAsync(from, to, FetchItems.UidAndFlags, onData);
+                }).ToList();
+                known = knownNow;
+                if (!fetch.LastSucceeded) return Array.Empty<ImapIdleEvent>();
             }
-            catch (ImapAbortException) when (session.NeedsReconnect)
-            {
-                // Not reported: the catch-up after the reconnect asks for every UID above the last one reported.
-                return Array.Empty<ImapIdleEvent>();
-            }
-            catch (Exception ex) when (!(ex is ImapAbortException) && !(ex is OperationCanceledException) && !(ex is PipelineStoppedException))
-            {
-                WriteError(ErrorFor(ex, mailbox));
-                return Array.Empty<ImapIdleEvent>();
-            }
-            var found = collected.Select(FetchData.Parse).Where(d => d.SequenceNumber >= from && d.SequenceNumber <= to)
+            var found = collected.Where(d => d.SequenceNumber >= from && d.SequenceNumber <= to)
                 .GroupBy(d => d.SequenceNumber).Select(g => g.First()).OrderBy(d => d.SequenceNumber).ToList();
             // A set, not a scan of found per number: after a long gap from..to can be thousands of messages.
             var returned = new HashSet<uint>(found.Select(d => d.SequenceNumber));

@@ -59,6 +59,9 @@ namespace ImapPS.Commands
     /// <summary>LIST (with LIST-STATUS or STATUS) turned into ImapMailbox objects.</summary>
     internal static class MailboxLister
     {
+        /// <summary>The counters a listing shows (those of an extension the server lacks are left out by the engine).</summary>
+        private const StatusItems Counters = StatusItems.Standard | StatusItems.Size | StatusItems.HighestModSeq;
+
         /// <summary>
         /// Lists the mailboxes matching <paramref name="pattern"/>. With <paramref name="status"/>
         /// each selectable one gets its counts (LIST-STATUS, else one STATUS each); with
@@ -70,24 +73,11 @@ namespace ImapPS.Commands
             // Known before the objects are made, so their Path is the server-independent one.
             session.GetMailboxPaths(CancellationToken.None);
             bool extended = client.HasCapability("LIST-EXTENDED");
-            string statusItems = "MESSAGES UNSEEN RECENT UIDNEXT UIDVALIDITY" + (client.HasCapability("STATUS=SIZE") ? " SIZE" : "") +
-                (client.HasCapability("CONDSTORE") ? " HIGHESTMODSEQ" : "");
-            var returns = new List<string>();
-            // RETURN (SPECIAL-USE) is RFC 6154's: only to a server that offers it.
-            if (client.HasCapability("SPECIAL-USE") && extended) returns.Add("SPECIAL-USE");
-            if (extended) returns.Add("SUBSCRIBED");
             // With RETURN options a LIST-EXTENDED server tells children only when asked (RFC 5258 §4);
             // a plain LIST on a CHILDREN server (RFC 3348) tells them unasked.
-            if (extended) returns.Add("CHILDREN");
-            bool listStatus = (status || countsIfCheap) && client.HasCapability("LIST-STATUS");
-            if (listStatus) returns.Add("STATUS (" + statusItems + ")");
-
-            ImapResponse response;
-            if (extended)
-                response = wait(client.ListExtendedAsync(subscribed ? "(SUBSCRIBED)" : null, "", pattern, returns.Count > 0 ? "(" + string.Join(" ", returns) + ")" : null));
-            else
-                response = wait(subscribed ? client.LsubAsync("", pattern) : client.ListAsync("", pattern));
-            if (!response.IsOk) throw new ImapCommandException("LIST", response);
+            var returns = ListReturnOptions.SpecialUse | ListReturnOptions.Subscribed | ListReturnOptions.Children;
+            bool listStatus = (status || countsIfCheap) && client.CanListStatus;
+            var response = wait(client.ListMailboxesAsync(pattern, subscribed, returns, listStatus ? Counters : StatusItems.None));
 
             var result = new List<ImapMailbox>();
             var byName = new Dictionary<string, ImapMailbox>(StringComparer.Ordinal);
@@ -115,11 +105,19 @@ namespace ImapPS.Commands
             {
                 // STATUS commands on different mailboxes run in parallel on the connection.
                 var pending = result.Where(m => m.IsSelectable)
-                    .Select(m => (Mailbox: m, Task: client.StatusAsync(m.Name, "(" + statusItems + ")"))).ToList();
+                    .Select(m => (Mailbox: m, Task: client.StatusAsync(m.Name, Counters))).ToList();
                 foreach (var p in pending)
                 {
-                    var sr = wait(p.Task);
-                    if (!sr.IsOk) continue;
+                    ImapResponse sr;
+                    try
+                    {
+                        sr = wait(p.Task);
+                    }
+                    catch (ImapCommandException)
+                    {
+                        // A mailbox that cannot be counted (deleted meanwhile, no rights) is listed without counts.
+                        continue;
+                    }
                     foreach (var u in sr.Untagged)
                         if (u.Name == "STATUS") p.Mailbox.ApplyStatus(StatusData.Parse(u));
                 }

@@ -100,13 +100,14 @@ namespace ImapPS.Commands
         internal virtual void AfterChange(ImapSession session, string mailbox, uint uidValidity, List<uint> uids) { }
 
         /// <summary>UID STORE on the UIDs, split so no command line grows too long.</summary>
-        internal bool Store(ImapSession session, List<uint> uids, string operation, string flags, string mailbox, string? doneBefore = null)
+        internal bool Store(ImapSession session, List<uint> uids, StoreFlagsMode mode, IReadOnlyList<string> flags, string mailbox, string? doneBefore = null)
         {
+            string change = (mode == StoreFlagsMode.Add ? "adding flags " : mode == StoreFlagsMode.Remove ? "removing flags " : "setting the flags to ") + "(" + string.Join(" ", flags) + ")";
             foreach (var set in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
-                string ifCut = (doneBefore ?? "") + "UID STORE " + operation + " " + flags + " of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
+                string ifCut = (doneBefore ?? "") + "The UID STORE " + change + " of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
                     "check the flags of these messages before relying on them.";
-                if (!TryCommand(() => session.Client.UidAsync("STORE", set, operation, flags), "UID STORE", mailbox, out _, ifCut)) return false;
+                if (!TryRun(() => Await(session.Client.UidStoreFlagsAsync(set, mode, flags)), mailbox, out _, ifCut)) return false;
             }
             return true;
         }
@@ -115,7 +116,11 @@ namespace ImapPS.Commands
         internal static string DescribeCopies(string set, ICollection<ImapMessage> copies, string destination)
             => "UIDs " + set + (copies.Count > 0 ? " (new UIDs " + SequenceSet.Build(copies.Select(c => c.Uid)) + " in '" + destination + "')" : "");
 
-        internal static string FlagList(IEnumerable<string> flags) => "(" + string.Join(" ", flags.Select(FlagNames.ToImap)) + ")";
+        /// <summary>Flags as users write them (Seen, $Label1) in IMAP's names (\Seen, $Label1).</summary>
+        internal static IReadOnlyList<string> ImapFlagNames(IEnumerable<string> flags) => flags.Select(FlagNames.ToImap).ToList();
+
+        /// <summary>Flags for the ShouldProcess text: "(\Seen $Label1)".</summary>
+        internal static string FlagList(IEnumerable<string> flags) => "(" + string.Join(" ", ImapFlagNames(flags)) + ")";
 
         /// <summary>The copies a COPYUID code (RFC 4315) reports, as identity-only ImapMessage objects.</summary>
         internal static IEnumerable<ImapMessage> Copies(ImapSession session, string destination, ServerResponse? response, ICollection<uint> source)
@@ -174,9 +179,9 @@ namespace ImapPS.Commands
 
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {
-            if (ParameterSetName == "Replace") return Store(session, uids, "FLAGS.SILENT", FlagList(Replace), mailbox);
-            if (Add?.Length > 0 && !Store(session, uids, "+FLAGS.SILENT", FlagList(Add), mailbox)) return false;
-            if (Remove?.Length > 0 && !Store(session, uids, "-FLAGS.SILENT", FlagList(Remove), mailbox)) return false;
+            if (ParameterSetName == "Replace") return Store(session, uids, StoreFlagsMode.Replace, ImapFlagNames(Replace), mailbox);
+            if (Add?.Length > 0 && !Store(session, uids, StoreFlagsMode.Add, ImapFlagNames(Add), mailbox)) return false;
+            if (Remove?.Length > 0 && !Store(session, uids, StoreFlagsMode.Remove, ImapFlagNames(Remove), mailbox)) return false;
             return true;
         }
 
@@ -231,7 +236,7 @@ namespace ImapPS.Commands
                 string ifCut = (copied > 0 ? copied + " of the " + uids.Count + " messages were copied before. " : "") +
                     "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + destination + "' was sent, outcome unknown: '" + destination +
                     "' may hold copies of them. Check it before retrying, or the messages may end up there twice.";
-                if (!TryCommand(() => session.Client.UidAsync("COPY", chunk, destination), "UID COPY", mailbox, out var response, ifCut)) return false;
+                if (!TryRun(() => Await(session.Client.UidCopyAsync(chunk, destination)), mailbox, out var response, ifCut)) return false;
                 _copies.AddRange(Copies(session, destination, response.Tagged, set));
                 int chunkCount = NumberSet.Expand(chunk).Count;
                 copied += chunkCount;
@@ -288,7 +293,7 @@ namespace ImapPS.Commands
                 {
                     string ifCut = MovedBefore(done, uids.Count) + "UID MOVE of UIDs " + chunk + " from '" + mailbox + "' to '" + destination +
                         "' was sent, outcome unknown: each message is in one of the two mailboxes. Check both before retrying.";
-                    if (!TryCommand(() => client.UidAsync("MOVE", chunk, destination), "UID MOVE", mailbox, out var move, ifCut)) return false;
+                    if (!TryRun(() => Await(client.UidMoveAsync(chunk, destination)), mailbox, out var move, ifCut)) return false;
                     // MOVE reports COPYUID in an untagged OK before its tagged OK. The engine attaches
                     // it to this command's own responses (MOVE is exclusive), so parallel moves on one
                     // session never read each other's.
@@ -304,16 +309,16 @@ namespace ImapPS.Commands
                     string ifCopyCut = before + "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + destination + "' was sent, outcome unknown: '" + destination +
                         "' may hold copies of them; the originals in '" + mailbox + "' were not marked \\Deleted and not expunged. Check '" + destination +
                         "' before retrying, or the messages may end up there twice.";
-                    if (!TryCommand(() => client.UidAsync("COPY", chunk, destination), "UID COPY", mailbox, out var copy, ifCopyCut)) return false;
+                    if (!TryRun(() => Await(client.UidCopyAsync(chunk, destination)), mailbox, out var copy, ifCopyCut)) return false;
                     var copies = Copies(session, destination, copy.Tagged, set).ToList();
                     _moved.AddRange(copies);
                     string copied = before + "The messages " + DescribeCopies(chunk, copies, destination) + " were copied from '" + mailbox + "' to '" + destination + "'; ";
                     string ifStoreCut = copied + "marking the originals \\Deleted was sent, outcome unknown; they were not expunged. The messages are now in both mailboxes: " +
                         "remove the originals from '" + mailbox + "' (Remove-ImapMessage -Expunge) instead of moving them again.";
-                    if (!TryCommand(() => client.UidAsync("STORE", chunk, "+FLAGS.SILENT", "(\\Deleted)"), "UID STORE", mailbox, out _, ifStoreCut)) return false;
+                    if (!TryRun(() => Await(client.UidStoreFlagsAsync(chunk, StoreFlagsMode.Add, new[] { ImapFlags.Deleted })), mailbox, out _, ifStoreCut)) return false;
                     string ifExpungeCut = copied + "the originals were marked \\Deleted; UID EXPUNGE of them was sent, outcome unknown: they may still be in '" + mailbox +
                         "', marked \\Deleted. Remove them with Remove-ImapMessage -Expunge instead of moving them again.";
-                    if (!TryCommand(() => client.UidAsync("EXPUNGE", chunk), "UID EXPUNGE", mailbox, out _, ifExpungeCut)) return false;
+                    if (!TryRun(() => Await(client.UidExpungeAsync(chunk)), mailbox, out _, ifExpungeCut)) return false;
                 }
                 int chunkCount = NumberSet.Expand(chunk).Count;
                 done += chunkCount;
@@ -354,13 +359,13 @@ namespace ImapPS.Commands
                     "ExpungeNotSupported", ErrorCategory.NotImplemented, mailbox));
                 return false;
             }
-            if (!Store(session, uids, "+FLAGS.SILENT", "(\\Deleted)", mailbox)) return false;
+            if (!Store(session, uids, StoreFlagsMode.Add, new[] { ImapFlags.Deleted }, mailbox)) return false;
             if (!Expunge) return true;
             foreach (var set in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
                 string ifCut = "The messages were marked \\Deleted; UID EXPUNGE of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
                     "they may still be there, marked \\Deleted.";
-                if (!TryCommand(() => session.Client.UidAsync("EXPUNGE", set), "UID EXPUNGE", mailbox, out _, ifCut)) return false;
+                if (!TryRun(() => Await(session.Client.UidExpungeAsync(set)), mailbox, out _, ifCut)) return false;
             }
             return true;
         }

@@ -103,6 +103,8 @@ namespace ImapPS.Commands
     [OutputType(typeof(FileInfo))]
     public sealed class SaveImapMessageCommand : ImapSaveCmdlet
     {
+        private static readonly FetchItems WholeMessageItems = new FetchItems(FetchAttributes.Uid, WholeMessage);
+
         private bool? _toDirectory;
         private bool _fileWritten;
         private string _destination = "";
@@ -151,39 +153,28 @@ namespace ImapPS.Commands
             Directory.CreateDirectory(directory);
             if (!toDirectory) _fileWritten = true;
 
-            var responses = new BlockingCollection<object>();
             var opened = new ConcurrentQueue<(string Path, FileStream Stream)>();
-            Task<ImapResponse> fetch;
-            uint uidValidity;
-            using (var lease = UseMessages(session, mailbox, expectedUidValidity, true, uids))
-            {
-                if (lease == null) return;
-                uidValidity = lease.UidValidity;
-                fetch = session.Client.FetchEachAsync(SequenceSet.Build(uids), "(UID BODY.PEEK[])", true, r => responses.Add(r), request =>
-                {
-                    // Runs on the engine's reader for literals too large to keep in memory.
-                    var temp = TempPath(directory);
-                    var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
-                    opened.Enqueue((temp, stream));
-                    return stream;
-                });
-            }
-            fetch.ContinueWith(t => responses.Add(t), TaskScheduler.Default);
+            uint uidValidity = 0;
+            var set = SequenceSet.Build(uids);
             var seen = new HashSet<uint>();
             StartBatch(uids.Count);
+            var fetch = new StreamingFetch(this, mailbox, Progress, "to " + directory);
             try
             {
-                while (true)
+                foreach (var data in fetch.Run(() => UseMessages(session, mailbox, expectedUidValidity, true, uids), (lease, onData) =>
                 {
-                    object item;
-                    while (!responses.TryTake(out item!, 50, StopToken)) FlushTrace();
-                    if (item is Task<ImapResponse> done)
+                    uidValidity = lease.UidValidity;
+                    return session.Client.UidFetchEachAsync(set, WholeMessageItems, onData, request =>
                     {
-                        if (!TryRun(() => Check(Await(done), "UID FETCH"), mailbox, out _)) break;
-                        break;
-                    }
-                    var data = FetchData.Parse((ServerResponse)item);
-                    var section = data.FindSection("");
+                        // Runs on the engine's reader for literals too large to keep in memory.
+                        var temp = TempPath(directory);
+                        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
+                        opened.Enqueue((temp, stream));
+                        return stream;
+                    });
+                }))
+                {
+                    var section = data.FindSection(WholeMessage);
                     if (data.Uid is not uint uid || section == null) continue;
                     string target = toDirectory ? Path.Combine(directory, FileNamePart(mailbox) + "_" + uidValidity + "_" + uid + ".eml") : destination;
                     string temp;
@@ -198,7 +189,7 @@ namespace ImapPS.Commands
                         temp = TempPath(directory);
                         File.WriteAllBytes(temp, section.GetBytes() ?? Array.Empty<byte>());
                     }
-                    if (seen.Add(uid)) Progress.Add(1, "to " + directory);
+                    seen.Add(uid);
                     Commit(temp, target, uid);
                 }
             }
@@ -211,6 +202,8 @@ namespace ImapPS.Commands
                     try { File.Delete(left.Path); } catch (IOException) { }
                 }
             }
+            // No lease (the error says why, e.g. UidValidityMismatch): nothing was asked, so nothing is missing.
+            if (!fetch.LastIssued) return;
             foreach (var missing in uids.Where(u => !seen.Contains(u)))
                 WriteError(new ErrorRecord(new ItemNotFoundException("There is no message with UID " + missing + " in '" + mailbox + "'."), "MessageNotFound", ErrorCategory.ObjectNotFound, missing));
         }
@@ -273,18 +266,14 @@ namespace ImapPS.Commands
             {
                 foreach (var group in wanted.GroupBy(w => w.Uid))
                 {
-                    var items = "(UID " + string.Join(" ", group.Select(w => "BODY.PEEK[" + w.Part.PartSpecifier + "]")) + ")";
-                    Task<ImapResponse> fetch;
-                    var collected = new ConcurrentQueue<ServerResponse>();
-                    using (var lease = UseMessages(session, mailbox, uidValidity, true, group.Key))
-                    {
-                        if (lease == null) return;
-                        fetch = session.Client.FetchEachAsync(group.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), items, true, r => collected.Enqueue(r));
-                    }
-                    if (!TryRun(() => Check(Await(fetch), "UID FETCH"), group.Key, out _)) continue;
+                    var items = new FetchItems(FetchAttributes.Uid, group.Select(w => w.Part.PartSpecifier).ToArray());
+                    var uidSet = group.Key.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    var fetch = new StreamingFetch(this, group.Key);
                     var sections = new Dictionary<string, FetchSection>(StringComparer.OrdinalIgnoreCase);
-                    foreach (var r in collected)
-                        foreach (var s in FetchData.Parse(r).Sections) sections[s.Section] = s;
+                    foreach (var data in fetch.Run(() => UseMessages(session, mailbox, uidValidity, true, group.Key), (lease, onData) => session.Client.UidFetchEachAsync(uidSet, items, onData)))
+                        foreach (var s in data.Sections) sections[s.Section] = s;
+                    if (!fetch.LastIssued) return;
+                    if (!fetch.LastSucceeded) continue;
                     foreach (var w in group)
                     {
                         if (!sections.TryGetValue(w.Part.PartSpecifier, out var section) || section.GetBytes() is not byte[] raw)

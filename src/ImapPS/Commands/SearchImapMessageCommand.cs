@@ -140,31 +140,35 @@ namespace ImapPS.Commands
                 WriteVerbose("Skipped '" + mailbox + "': it cannot be selected (\\Noselect), so it holds no messages.");
                 return;
             }
-            var criteria = BuildCriteria(out bool utf8);
+            var criteria = BuildCriteria();
             var client = session.Client;
             if (_usesSaveDate && !client.HasCapability("SAVEDATE"))
                 ThrowTerminatingError(new ErrorRecord(new NotSupportedException("The server " + session.Server + " does not offer SAVEDATE (RFC 8514), so it cannot search by the date a message was saved into the mailbox. " +
                         "-Before, -Since and -On compare the date the message was received (INTERNALDATE), which moving a message to another mailbox keeps: they do not tell when it was moved there."),
                     "SaveDateNotSupported", ErrorCategory.NotImplemented, mailbox));
-            if (SortBy != null && SortBy.Length > 0 && !client.HasCapability("SORT"))
-            {
-                WriteError(new ErrorRecord(new NotSupportedException("The server does not offer SORT; sort the results with Sort-Object instead."), "SortNotSupported", ErrorCategory.NotImplemented, mailbox));
-                return;
-            }
-            Task<ImapResponse> search;
+            bool sorted = SortBy != null && SortBy.Length > 0;
+            Task<IReadOnlyList<uint>> search;
             uint uidValidity;
             using (var lease = TryUseMailbox(session, mailbox, true))
             {
                 if (lease == null) return;
                 uidValidity = lease.UidValidity;
-                search = IssueSearch(client, criteria, utf8);
+                try
+                {
+                    search = sorted
+                        ? client.UidSortAsync(SortBy!.Select(k => new SortCriterion(SortKeyOf(k), Descending)).ToList(), criteria)
+                        : client.UidSearchAsync(criteria, compactResult: true);
+                }
+                catch (ImapCapabilityException ex)
+                {
+                    // Refused before sending: the server does not sort (or not by display name).
+                    WriteError(new ErrorRecord(new NotSupportedException(ex.Message + " Sort the results with Sort-Object instead.", ex), "SortNotSupported", ErrorCategory.NotImplemented, mailbox));
+                    return;
+                }
             }
-            if (!TryRun(() => Check(Await(search), "SEARCH"), mailbox, out var response)) return;
-            var uids = new List<uint>();
-            foreach (var r in response.Untagged)
-                if (r.Name == "SEARCH" || r.Name == "ESEARCH" || r.Name == "SORT")
-                    uids.AddRange(SearchResult.Parse(r).Numbers);
-            if (SortBy == null || SortBy.Length == 0)
+            if (!TryRun(() => Await(search), mailbox, out var found)) return;
+            var uids = found.ToList();
+            if (!sorted)
             {
                 uids.Sort();
                 if (Descending) uids.Reverse();
@@ -180,27 +184,18 @@ namespace ImapPS.Commands
                 WriteObject(message);
         }
 
-        private Task<ImapResponse> IssueSearch(Imap4Client client, List<ImapArgument> criteria, bool utf8)
+        private static SortField SortKeyOf(ImapSortKey key) => key switch
         {
-            if (SortBy != null && SortBy.Length > 0)
-            {
-                var keys = string.Join(" ", SortBy.Select(k => (Descending ? "REVERSE " : "") + SortKeyName(k)));
-                var args = new List<ImapArgument> { ImapArgument.Raw("(" + keys + ")"), ImapArgument.Atom(utf8 ? "UTF-8" : "US-ASCII") };
-                args.AddRange(criteria);
-                return client.ExecuteAsync("UID SORT", args, new[] { "SORT" }, exclusive: false);
-            }
-            var head = new List<ImapArgument>();
-            if (client.HasCapability("ESEARCH")) head.Add(ImapArgument.Raw("RETURN (ALL)"));
-            if (utf8) { head.Add(ImapArgument.Atom("CHARSET")); head.Add(ImapArgument.Atom("UTF-8")); }
-            head.AddRange(criteria);
-            return client.ExecuteAsync("UID SEARCH", head, new[] { "SEARCH", "ESEARCH" }, exclusive: false);
-        }
-
-        private static string SortKeyName(ImapSortKey key) => key switch
-        {
-            ImapSortKey.DisplayFrom => "DISPLAYFROM",
-            ImapSortKey.DisplayTo => "DISPLAYTO",
-            _ => key.ToString().ToUpperInvariant(),
+            ImapSortKey.Arrival => SortField.Arrival,
+            ImapSortKey.Date => SortField.Date,
+            ImapSortKey.From => SortField.From,
+            ImapSortKey.To => SortField.To,
+            ImapSortKey.Cc => SortField.Cc,
+            ImapSortKey.Subject => SortField.Subject,
+            ImapSortKey.Size => SortField.Size,
+            ImapSortKey.DisplayFrom => SortField.DisplayFrom,
+            ImapSortKey.DisplayTo => SortField.DisplayTo,
+            _ => throw new ArgumentOutOfRangeException(nameof(key)),
         };
 
         private bool _usesSaveDate;
@@ -212,7 +207,8 @@ namespace ImapPS.Commands
             "Larger", "Smaller", "Seen", "Unseen", "Flagged", "Answered", "Deleted", "Draft", "Keyword", "Header",
         };
 
-        internal List<ImapArgument> BuildCriteria(out bool utf8)
+        /// <summary>The search program of the bound criteria, -Uid and -Query (every one must match; ALL when none is given).</summary>
+        internal SearchKey BuildCriteria()
         {
             var keys = new List<SearchKey>();
             try
@@ -230,14 +226,6 @@ namespace ImapPS.Commands
             {
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException(ex.Message, ex), "InvalidCriterion", ErrorCategory.InvalidArgument, null));
             }
-            var c = new List<ImapArgument>();
-            bool nonAscii = false;
-            if (keys.Count > 0)
-            {
-                var program = SearchKey.AllOf(keys);
-                c.AddRange(program.ToArguments());
-                nonAscii = program.RequiresUtf8;
-            }
             if (Uid != null && Uid.Length > 0)
             {
                 foreach (var set in Uid)
@@ -245,15 +233,13 @@ namespace ImapPS.Commands
                         ThrowTerminatingError(new ErrorRecord(new ArgumentException("'" + set + "' is not a UID set (e.g. 1:100,200,300:*)."), "InvalidUidSet", ErrorCategory.InvalidArgument, set));
                 // A list of UIDs means any of them (as in Get-ImapMessage): one UID criterion with
                 // the union of the sets, not one criterion per value, which IMAP would AND.
-                c.Add(ImapArgument.Atom("UID"));
-                c.Add(ImapArgument.FromSequenceSet(string.Join(",", Uid)));
+                keys.Add(SearchKey.Uid(string.Join(",", Uid)));
             }
             if (!string.IsNullOrWhiteSpace(Query))
             {
-                SearchKey raw = null!;
                 try
                 {
-                    raw = SearchKey.Raw(Query!.Trim());
+                    keys.Add(SearchKey.Raw(Query!.Trim()));
                 }
                 catch (ArgumentException)
                 {
@@ -261,12 +247,9 @@ namespace ImapPS.Commands
                     ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Query cannot contain " + why + ": write the criteria on one line, and give text with line breaks " +
                             "through -Subject, -Body, -Text or -Header, which send it safely."), "InvalidQuery", ErrorCategory.InvalidArgument, Query));
                 }
-                c.AddRange(raw.ToArguments());
-                if (raw.RequiresUtf8) nonAscii = true;
             }
-            if (c.Count == 0) c.Add(ImapArgument.Atom("ALL"));
-            utf8 = nonAscii;
-            return c;
+            // One conjunction at the top, written flat (A B C), as IMAP ANDs the keys of a program.
+            return SearchKey.AllOf(keys);
         }
 
         /// <summary>The criteria of a hashtable given to -Not or -Any: one key per entry, every entry must match.</summary>

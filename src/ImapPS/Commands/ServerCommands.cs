@@ -343,7 +343,7 @@ namespace ImapPS.Commands
             if (!FromSameSession(session, Mailbox)) return;
             Mailbox = MailboxPath(session, Mailbox)!;
             if (!session.HasCapability("METADATA") && !session.HasCapability("METADATA-SERVER") && !Require(session, "METADATA", "metadata")) return;
-            if (!TryCommand(() => session.Client.GetMetadataAsync(Mailbox, Entry, Recurse ? "(DEPTH infinity)" : null), "GETMETADATA", Mailbox, out var response)) return;
+            if (!TryCommand(() => session.Client.GetMetadataAsync(Mailbox, Entry, Recurse ? MetadataDepth.Infinity : MetadataDepth.Zero), "GETMETADATA", Mailbox, out var response)) return;
             foreach (var r in response.Untagged.Where(u => u.Name == "METADATA"))
             {
                 var md = MetadataData.Parse(r);
@@ -419,19 +419,28 @@ namespace ImapPS.Commands
             string algorithm = Algorithm.ToUpperInvariant();
             if (!Require(session, "THREAD=" + algorithm, "threading")) return;
             var mailbox = ImapMessageCmdlet.ResolveMailbox(session, Mailbox);
-            bool utf8 = Query.Any(c => c > 127);
-            Task<ImapResponse> task;
+            SearchKey criteria;
+            try
+            {
+                criteria = SearchKey.Raw(Query);
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-Query cannot contain a line break, a NUL or a literal such as {5}: write the criteria on one line.", ex),
+                    "InvalidQuery", ErrorCategory.InvalidArgument, Query));
+                return;
+            }
+            Task<IReadOnlyList<ThreadNode>> task;
             uint uidValidity;
             using (var lease = TryUseMailbox(session, mailbox, true))
             {
                 if (lease == null) return;
                 uidValidity = lease.UidValidity;
-                task = session.Client.ExecuteAsync("UID THREAD", new[] { ImapArgument.Atom(algorithm), ImapArgument.Atom(utf8 ? "UTF-8" : "US-ASCII"), ImapArgument.Raw(Query) }, new[] { "THREAD" }, exclusive: false);
+                task = session.Client.UidThreadAsync(algorithm, criteria);
             }
-            if (!TryRun(() => Check(Await(task), "UID THREAD"), mailbox, out var response)) return;
-            foreach (var r in response.Untagged.Where(u => u.Name == "THREAD"))
-                foreach (var root in ThreadNode.Parse(r))
-                    WriteObject(ImapThread.FromNode(mailbox, uidValidity, root));
+            if (!TryRun(() => Await(task), mailbox, out var roots)) return;
+            foreach (var root in roots)
+                WriteObject(ImapThread.FromNode(mailbox, uidValidity, root));
         }
     }
 }

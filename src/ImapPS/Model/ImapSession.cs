@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
@@ -377,11 +378,34 @@ namespace ImapPS
             }
         }
 
-        /// <summary>Waits for an engine task; the engine's watchdog bounds every command, the token lets Ctrl+C stop waiting.</summary>
-        internal static T Wait<T>(Task<T> task, CancellationToken cancellationToken)
+        /// <summary>
+        /// The one wait of the module for an engine task: the engine's watchdog bounds every
+        /// command, the token lets Ctrl+C stop waiting. With <paramref name="whileWaiting"/> (a
+        /// cmdlet writing the engine's trace) it wakes every 50 ms to call it, and once more at the
+        /// end; with <paramref name="pipelineWork"/> it runs the work the engine posts for the
+        /// waiting (pipeline) thread meanwhile, such as a certificate validator's script block.
+        /// The task's own exception is rethrown as is.
+        /// </summary>
+        internal static T Wait<T>(Task<T> task, CancellationToken cancellationToken, Action? whileWaiting = null, BlockingCollection<Action>? pipelineWork = null)
         {
             try
             {
+                if (pipelineWork != null)
+                {
+                    // Wakes the loop as soon as the task ends, not at the next 50 ms tick.
+                    task.ContinueWith(_ => pipelineWork.Add(() => { }), TaskScheduler.Default);
+                    while (!task.IsCompleted)
+                    {
+                        if (pipelineWork.TryTake(out var work, 50, cancellationToken)) work();
+                        whileWaiting?.Invoke();
+                    }
+                }
+                else if (whileWaiting != null)
+                {
+                    while (!task.Wait(50, cancellationToken)) whileWaiting();
+                }
+                else task.Wait(cancellationToken);
+                whileWaiting?.Invoke();
                 task.Wait(cancellationToken);
             }
             catch (AggregateException ex) when (ex.InnerExceptions.Count == 1)

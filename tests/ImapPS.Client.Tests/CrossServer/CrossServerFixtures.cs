@@ -79,7 +79,7 @@ namespace ImapPS.Client.Tests.CrossServer
             StartTime = _server.StartTime;
             ImapPort = _server.ImapPort;
             ImapsPort = _server.ImapsPort;
-            Certificate = new X509Certificate2(_server.CertificatePath);
+            Certificate = X509CertificateLoader.LoadCertificateFromFile(_server.CertificatePath);
         }
 
         public override void Dispose() => _server?.Dispose();

@@ -85,7 +85,7 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
-        public void LoginCramMd5_and_its_async_form()
+        public async Task LoginCramMd5_and_its_async_form()
         {
             var user = Fixture.CreateUser();
             using var client = Plain(Options(level: 5));
@@ -96,7 +96,7 @@ namespace ImapPS.Client.Tests.Engine
             lock (wire) Assert.Contains(wire, l => l.EndsWith(" AUTHENTICATE CRAM-MD5", StringComparison.Ordinal));
 
             using var second = Plain();
-            Assert.Equal("OK", second.LoginCramMd5Async(user.Name, user.Password).Result.Type);
+            Assert.Equal("OK", (await second.LoginCramMd5Async(user.Name, user.Password).WaitAsync(Patience)).Type);
             using var third = Plain();
             var refused = Assert.ThrowsAny<ImapException>(() => Imap4ClientSync(third.LoginCramMd5Async(user.Name, "wrong")));
             Assert.IsNotType<ImapAbortException>(refused);
@@ -134,7 +134,7 @@ namespace ImapPS.Client.Tests.Engine
         // ------------------------------------------------------------ mailboxes
 
         [Fact]
-        public void Create_Rename_Delete_List_Lsub_Subscribe_Unsubscribe_Status()
+        public async Task Create_Rename_Delete_List_Lsub_Subscribe_Unsubscribe_Status()
         {
             using var client = LoggedIn(out _);
             Assert.Equal("OK", client.Create("Projects").Type);
@@ -160,7 +160,7 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal("OK", client.Delete("Archive").Type);
             Assert.Equal("NO", client.Status("Archive", "(MESSAGES)").Type);
 
-            var extended = client.ListExtendedAsync(null, "", "*", "(STATUS (MESSAGES))").Result;
+            var extended = await client.ListExtendedAsync(null, "", "*", "(STATUS (MESSAGES))").WaitAsync(Patience);
             // The data are the LIST lines; the STATUS answers come along in Untagged.
             Assert.All(extended.Data, d => Assert.StartsWith("(", d.Text));
             Assert.Contains(extended.Untagged, u => u.Name == "STATUS");
@@ -196,7 +196,7 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
-        public void Append_from_a_stream_and_AppendMany()
+        public async Task Append_from_a_stream_and_AppendMany()
         {
             using var client = LoggedIn(out _);
             var big = new byte[300_000];
@@ -204,7 +204,7 @@ namespace ImapPS.Client.Tests.Engine
             Array.Copy(header, big, header.Length);
             for (int i = header.Length; i < big.Length; i++) big[i] = (byte)(i % 78 == 76 ? '\r' : i % 78 == 77 ? '\n' : 'a' + i % 26);
             using (var stream = new MemoryStream(big))
-                Assert.Equal("OK", client.AppendAsync("INBOX", null, null, stream, big.Length).Result.Type);
+                Assert.Equal("OK", (await client.AppendAsync("INBOX", null, null, stream, big.Length).WaitAsync(Patience)).Type);
 
             var many = client.AppendMany("INBOX", new (string?, DateTimeOffset?, byte[])[]
             {
@@ -276,7 +276,7 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
-        public void Fetch_Partial_Store_Copy_Expunge_Search_Sort_Thread()
+        public async Task Fetch_Partial_Store_Copy_Expunge_Search_Sort_Thread()
         {
             using var client = WithMessages(LoggedIn(out _), "charlie", "alpha", "bravo");
             var fetch = client.Fetch("1:3", "(UID RFC822.SIZE ENVELOPE)");
@@ -292,7 +292,7 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal("OK", store.Type);
             Assert.Empty(store.Untagged);
             Assert.Equal("2 3", client.Search(null, "ANSWERED").FirstText);
-            Assert.Equal("1", client.SearchAsync(false, null, new ImapArgument[] { "SUBJECT", ImapArgument.Quoted("charlie") }).Result.FirstText);
+            Assert.Equal("1", (await client.SearchAsync(false, null, new ImapArgument[] { "SUBJECT", ImapArgument.Quoted("charlie") }).WaitAsync(Patience)).FirstText);
 
             Assert.Equal("2 3 1", client.Sort("(SUBJECT)", "UTF-8", "ALL").FirstText);
             Assert.Equal("(1)(2)(3)", client.Thread("REFERENCES", "UTF-8", "ALL").FirstText);
@@ -310,7 +310,7 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
-        public void FetchEach_streams_large_literals_to_the_callers_stream()
+        public async Task FetchEach_streams_large_literals_to_the_callers_stream()
         {
             using var client = LoggedIn(out _);
             var body = new string('x', 200_000);
@@ -319,7 +319,7 @@ namespace ImapPS.Client.Tests.Engine
             client.Select();
             var sink = new MemoryStream();
             var seen = new List<ServerResponse>();
-            var response = client.FetchEachAsync("1:2", "(UID BODY.PEEK[])", uid: false, r => seen.Add(r), request => sink).Result;
+            var response = await client.FetchEachAsync("1:2", "(UID BODY.PEEK[])", uid: false, r => seen.Add(r), request => sink).WaitAsync(Patience);
             Assert.Equal("OK", response.Type);
             Assert.Equal(2, seen.Count);
             Assert.Equal(Message("big", body).Length, sink.Length);
@@ -364,14 +364,14 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
-        public void Xatom_and_ExecuteAsync_send_any_command()
+        public async Task Xatom_and_ExecuteAsync_send_any_command()
         {
             using var client = LoggedIn(out _);
             Assert.Equal("OK", client.Xatom("NOOP").Type);
             var bad = Assert.Throws<ImapCommandException>(() => client.Xatom("XNOSUCHCOMMAND", "arg"));
             Assert.IsNotType<ImapAbortException>(bad);
             Assert.Contains("BAD", bad.Message);
-            var ns = client.ExecuteAsync("NAMESPACE", Array.Empty<ImapArgument>(), new[] { "NAMESPACE" }, exclusive: false).Result;
+            var ns = await client.ExecuteAsync("NAMESPACE", Array.Empty<ImapArgument>(), new[] { "NAMESPACE" }, exclusive: false).WaitAsync(Patience);
             Assert.StartsWith("((", ns.FirstText);
         }
 
@@ -468,39 +468,36 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
-        public void Async_forms_and_callbacks_deliver_the_same_results()
+        public async Task Async_forms_and_callbacks_deliver_the_same_results()
         {
             using var client = WithMessages(LoggedIn(out _), "x", "y");
-            var viaAsync = client.FetchAsync("1:2", "(UID)").Result;
+            var viaAsync = await client.FetchAsync("1:2", "(UID)").WaitAsync(Patience);
             var tcs = new TaskCompletionSource<(ImapResponse?, object?, Exception?)>();
             Assert.Same(ImapResponse.Deferred, client.Fetch("1:2", "(UID)", (r, a, e) => tcs.SetResult((r, a, e)), "arg"));
-            Assert.True(tcs.Task.Wait(Patience));
-            var (response, argument, error) = tcs.Task.Result;
+            var (response, argument, error) = await tcs.Task.WaitAsync(Patience);
             Assert.Null(error);
             Assert.Equal("arg", argument);
             Assert.Equal(viaAsync.Data.Select(d => d.Text), response!.Data.Select(d => d.Text));
 
             var failed = new TaskCompletionSource<Exception?>();
             client.Copy("1", "NoSuchMailbox", (r, a, e) => failed.SetResult(e ?? new Exception(r!.Type)));
-            Assert.True(failed.Task.Wait(Patience));
-            Assert.Equal("NO", failed.Task.Result!.Message);
+            Assert.Equal("NO", (await failed.Task.WaitAsync(Patience))!.Message);
 
             var bad = new TaskCompletionSource<Exception?>();
             client.Xatom((r, a, e) => bad.SetResult(e), null, "XNOSUCH");
-            Assert.True(bad.Task.Wait(Patience));
-            Assert.IsType<ImapCommandException>(bad.Task.Result);
+            Assert.IsType<ImapCommandException>(await bad.Task.WaitAsync(Patience));
         }
 
         [Fact]
-        public void A_throwing_callback_is_reported_and_the_client_carries_on()
+        public async Task A_throwing_callback_is_reported_and_the_client_carries_on()
         {
             using var client = LoggedIn(out _);
             var reported = new TaskCompletionSource<CallbackFailedEventArgs>();
             client.CallbackFailed += (_, e) => reported.TrySetResult(e);
             client.Noop((r, a, e) => throw new InvalidOperationException("boom"), "mine");
-            Assert.True(reported.Task.Wait(Patience));
-            Assert.Equal("boom", reported.Task.Result.Error.Message);
-            Assert.Equal("mine", reported.Task.Result.Argument);
+            var failure = await reported.Task.WaitAsync(Patience);
+            Assert.Equal("boom", failure.Error.Message);
+            Assert.Equal("mine", failure.Argument);
             Assert.Equal("OK", client.Noop().Type);
         }
     }

@@ -80,7 +80,7 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
-        public void Logout_and_Dispose_racing_and_commands_after_logout()
+        public async Task Logout_and_Dispose_racing_and_commands_after_logout()
         {
             var user = Fixture.CreateUser();
             var client = Plain();
@@ -90,11 +90,11 @@ namespace ImapPS.Client.Tests.Engine
             var after = client.NoopAsync();
             var dispose = Task.Run(() => client.Dispose());
             var second = client.LogoutAsync();
-            Assert.True(Task.WaitAll(new Task[] { logout, dispose, second }.ToArray(), Patience));
-            Assert.Equal("BYE", logout.Result.Type);
-            Assert.Equal("BYE", second.Result.Type);
+            await Task.WhenAll(logout, dispose, second).WaitAsync(Patience);
+            Assert.Equal("BYE", (await logout).Type);
+            Assert.Equal("BYE", (await second).Type);
             // A command queued behind LOGOUT fails at once instead of waiting forever.
-            var error = Assert.Throws<AggregateException>(() => after.Wait(Patience)).InnerException;
+            var error = await Assert.ThrowsAnyAsync<Exception>(() => after.WaitAsync(Patience));
             Assert.IsType<ImapAbortException>(error);
             Assert.Equal(ImapState.LOGOUT, client.State);
             Assert.Throws<ImapAbortException>(() => client.Noop());

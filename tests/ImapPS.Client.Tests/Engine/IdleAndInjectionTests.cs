@@ -28,7 +28,7 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
-        public void Another_sessions_append_ends_idle_and_raises_MailboxChanged()
+        public async Task Another_sessions_append_ends_idle_and_raises_MailboxChanged()
         {
             var (watcher, writer) = TwoSessions();
             using (watcher)
@@ -40,20 +40,20 @@ namespace ImapPS.Client.Tests.Engine
                 watcher.DebugLine += (_, line) => { if (line.StartsWith("< +", StringComparison.Ordinal)) idling.TrySetResult(true); };
                 var idle = watcher.IdleAsync(TimeSpan.FromMinutes(5));
                 // Append only once the server has confirmed IDLE.
-                Assert.True(idling.Task.Wait(Patience));
+                await idling.Task.WaitAsync(Patience);
                 writer.Append("INBOX", null, null, Mail);
-                Assert.True(idle.Wait(Patience), "IDLE did not return after the change");
-                Assert.Equal("OK", idle.Result.Type);
-                Assert.Contains(idle.Result.Untagged, u => u.Name == "EXISTS" && u.Number == 1);
-                Assert.True(changed.Task.Wait(Patience));
-                Assert.Equal(1u, changed.Task.Result.Number);
-                Assert.Equal("INBOX", changed.Task.Result.Mailbox);
+                var ended = await idle.WaitAsync(Patience);
+                Assert.Equal("OK", ended.Type);
+                Assert.Contains(ended.Untagged, u => u.Name == "EXISTS" && u.Number == 1);
+                var change = await changed.Task.WaitAsync(Patience);
+                Assert.Equal(1u, change.Number);
+                Assert.Equal("INBOX", change.Mailbox);
                 Assert.Equal(1u, watcher.Exists);
             }
         }
 
         [Fact]
-        public void A_flag_change_by_another_session_during_idle_raises_MailboxChanged()
+        public async Task A_flag_change_by_another_session_during_idle_raises_MailboxChanged()
         {
             var (watcher, writer) = TwoSessions();
             using (watcher)
@@ -66,34 +66,34 @@ namespace ImapPS.Client.Tests.Engine
                 var idling = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                 watcher.DebugLine += (_, line) => { if (line.StartsWith("< +", StringComparison.Ordinal)) idling.TrySetResult(true); };
                 var idle = watcher.IdleAsync(TimeSpan.FromMinutes(5));
-                Assert.True(idling.Task.Wait(Patience));
+                await idling.Task.WaitAsync(Patience);
                 writer.Select();
                 writer.Store("1", "+FLAGS", @"(\Flagged)");
-                Assert.True(idle.Wait(Patience), "IDLE did not return after the flag change");
-                Assert.True(flagged.Task.Wait(Patience), "no MailboxChanged event for the flag change");
-                Assert.Equal(1u, flagged.Task.Result.Number);
-                Assert.Contains(@"\Flagged", flagged.Task.Result.Flags!);
+                await idle.WaitAsync(Patience);
+                var flagChange = await flagged.Task.WaitAsync(Patience);
+                Assert.Equal(1u, flagChange.Number);
+                Assert.Contains(@"\Flagged", flagChange.Flags!);
             }
         }
 
         [Fact]
-        public void Any_command_ends_idle_and_proceeds()
+        public async Task Any_command_ends_idle_and_proceeds()
         {
             using var client = LoggedIn(out _);
             client.Select();
             var idling = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             client.DebugLine += (_, line) => { if (line.StartsWith("< +", StringComparison.Ordinal)) idling.TrySetResult(true); };
             var idle = client.IdleAsync(TimeSpan.FromMinutes(5));
-            Assert.True(idling.Task.Wait(Patience));
+            await idling.Task.WaitAsync(Patience);
             Assert.False(idle.IsCompleted);
             var status = client.Status("INBOX", "(MESSAGES)");
             Assert.Equal("INBOX (MESSAGES 0)", status.FirstText);
             Assert.True(idle.IsCompleted);
-            Assert.Equal("OK", idle.Result.Type);
+            Assert.Equal("OK", (await idle).Type);
         }
 
         [Fact]
-        public void The_idle_timeout_and_the_cancellation_token_end_idle()
+        public async Task The_idle_timeout_and_the_cancellation_token_end_idle()
         {
             using var client = LoggedIn(out _);
             client.Select();
@@ -104,14 +104,13 @@ namespace ImapPS.Client.Tests.Engine
             var idling = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             client.DebugLine += (_, line) => { if (line.StartsWith("< +", StringComparison.Ordinal)) idling.TrySetResult(true); };
             var idle = client.IdleAsync(TimeSpan.FromMinutes(5), cts.Token);
-            Assert.True(idling.Task.Wait(Patience));
+            await idling.Task.WaitAsync(Patience);
             cts.Cancel();
-            Assert.True(idle.Wait(Patience));
-            Assert.Equal("OK", idle.Result.Type);
+            Assert.Equal("OK", (await idle.WaitAsync(Patience)).Type);
 
             // A token cancelled before IDLE starts ends it as soon as the server confirms it.
             var early = client.IdleAsync(TimeSpan.FromMinutes(5), new CancellationToken(true));
-            Assert.True(early.Wait(Patience));
+            await early.WaitAsync(Patience);
             Assert.Equal("OK", client.Noop().Type);
         }
 

@@ -97,7 +97,7 @@ namespace ImapPS.Client.Tests.Engine
                 run.Step("delete " + path, (cb, a) => M.Delete(path, cb, a));
             }
             run.Drain();
-            Assert.Empty(M.List("", "imaplib2_test%").Data.Where(d => d.Text.Contains("imaplib2_test")));
+            Assert.DoesNotContain(M.List("", "imaplib2_test%").Data, d => d.Text.Contains("imaplib2_test"));
 
             // ID, as imaplib2 calls it three ways.
             run.Step("id", (cb, a) => M.Id(null, cb, a));

@@ -255,7 +255,7 @@ namespace ImapPS.Client.Tests.Reliability
                 await ReliabilityKit.Within(all, TimeSpan.FromSeconds(30), "200 IDLEs woken by APPEND");
                 for (int i = 0; i < idles.Count; i++)
                 {
-                    var idle = idles[i].Result;
+                    var idle = await idles[i];
                     Assert.Equal("OK", idle.Type);
                     Assert.Contains(idle.Untagged, r => r.Name == "EXISTS" && r.Number == 1);
                     Assert.Equal(1u, clients[i].Client.Exists);

@@ -143,7 +143,7 @@ namespace ImapPS.Client.Tests.Reliability
             else
             {
                 Assert.Equal(session.Steps.Count, done);
-                Assert.Empty(server.Errors.Where(x => !(x is OperationCanceledException)));
+                Assert.DoesNotContain(server.Errors, x => !(x is OperationCanceledException));
             }
         }
 

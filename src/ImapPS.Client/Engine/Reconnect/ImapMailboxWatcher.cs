@@ -67,8 +67,8 @@ namespace ImapPS.Client
         /// <summary>Report messages above this UID at the start (default: only those that arrive after the start).</summary>
         public uint? StartAfterUid { get; set; }
 
-        /// <summary>How long one IDLE lasts before it is renewed (default <see cref="Imap4Client.IdleRenewal"/>).</summary>
-        public TimeSpan IdleRenewal { get; set; } = Imap4Client.IdleRenewal;
+        /// <summary>How long one IDLE lasts before it is renewed (default: the client's <see cref="ImapClientOptions.IdleRenewal"/>).</summary>
+        public TimeSpan? IdleRenewal { get; set; }
 
         /// <summary>
         /// Watches until <paramref name="cancellationToken"/> is cancelled, calling <paramref name="onArrival"/>
