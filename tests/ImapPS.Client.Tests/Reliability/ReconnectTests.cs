@@ -98,21 +98,29 @@ namespace ImapPS.Client.Tests.Reliability
             return search.Untagged.Where(u => u.Name == "SEARCH").SelectMany(u => SearchResult.Parse(u).Numbers).OrderBy(n => n).ToList();
         }
 
-        private static T Within<T>(Task<T> task, string what)
+        private static async Task<T> Within<T>(Task<T> task, string what)
         {
-            Assert.True(task.Wait(Bound), what + " did not finish within " + Bound.TotalSeconds + " s");
-            return task.Result;
+            Assert.Same(task, await Task.WhenAny(task, Task.Delay(Bound)));
+            return await task;
+        }
+
+        /// <summary>The exception <paramref name="task"/> fails with, within the bound.</summary>
+        private static async Task<Exception> Failure(Task task, string what)
+        {
+            Assert.True(ReferenceEquals(task, await Task.WhenAny(task, Task.Delay(Bound))), what + " did not finish within " + Bound.TotalSeconds + " s");
+            Assert.True(task.IsFaulted, what + " did not fail");
+            return task.Exception!.InnerException!;
         }
 
         [Fact]
-        public void A_watcher_reports_every_message_delivered_while_the_server_was_down_exactly_once()
+        public async Task A_watcher_reports_every_message_delivered_while_the_server_was_down_exactly_once()
         {
             var user = _fixture.CreateUser("watch");
             using var direct = Direct(user);
             Assert.True(direct.Append("INBOX", null, null, Message("before", 0)).IsOk);
             direct.Logout();
 
-            using var reconnecting = ImapReconnectingClient.ConnectAsync(Recipe(user), FastPolicy()).GetAwaiter().GetResult();
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user), FastPolicy());
             var arrivals = new BlockingCollection<ImapArrival>();
             using var failedAttempts = new SemaphoreSlim(0);
             using var lost = new ManualResetEventSlim();
@@ -172,13 +180,14 @@ namespace ImapPS.Client.Tests.Reliability
             {
                 if (!Server.IsRunning) Server.StartAgain();
                 stop.Cancel();
-                Assert.True(watching.Wait(Bound), "the watcher did not stop");
+                Assert.True(ReferenceEquals(watching, await Task.WhenAny(watching, Task.Delay(Bound))), "the watcher did not stop");
+                await watching;
             }
             Assert.False(arrivals.TryTake(out var extra), "reported after the sentinel: " + extra);
         }
 
         [Fact]
-        public void A_changed_UIDVALIDITY_across_a_reconnect_stops_the_work_and_touches_nothing()
+        public async Task A_changed_UIDVALIDITY_across_a_reconnect_stops_the_work_and_touches_nothing()
         {
             var user = _fixture.CreateUser("uidv");
             using (var direct = Direct(user))
@@ -187,8 +196,8 @@ namespace ImapPS.Client.Tests.Reliability
                 Assert.True(direct.Append("Watched", null, null, Message("old", 1)).IsOk);
                 direct.Logout();
             }
-            using var reconnecting = ImapReconnectingClient.ConnectAsync(Recipe(user), FastPolicy()).GetAwaiter().GetResult();
-            Assert.True(Within(reconnecting.SelectAsync("Watched"), "SELECT").IsOk);
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user), FastPolicy());
+            Assert.True((await Within(reconnecting.SelectAsync("Watched"), "SELECT")).IsOk);
             uint before = reconnecting.TrackedUidValidity;
             Assert.NotEqual(0u, before);
 
@@ -207,15 +216,14 @@ namespace ImapPS.Client.Tests.Reliability
             // What the job would do next with the UID it knew: flag UID 1 \Deleted.
             bool sent = false;
             var store = reconnecting.RunAsync(ImapOperationSafety.Idempotent, "UID STORE", c => { sent = true; return c.UidAsync("STORE", "1", "+FLAGS", "(\\Deleted)"); });
-            var error = Assert.Throws<AggregateException>(() => store.Wait(Bound)).InnerException;
+            var error = await Failure(store, "UID STORE");
             var changed = Assert.IsType<ImapUidValidityChangedException>(error);
             Assert.Equal("Watched", changed.Mailbox);
             Assert.Equal(before, changed.Expected);
             Assert.NotEqual(before, changed.Actual);
             Assert.False(sent);
             // It stays stopped: the next operation fails the same way until the caller selects again.
-            Assert.IsType<ImapUidValidityChangedException>(Assert.Throws<AggregateException>(() =>
-                reconnecting.RunAsync(ImapOperationSafety.Read, "NOOP", c => c.NoopAsync()).Wait(Bound)).InnerException);
+            Assert.IsType<ImapUidValidityChangedException>(await Failure(reconnecting.RunAsync(ImapOperationSafety.Read, "NOOP", c => c.NoopAsync()), "NOOP"));
             Assert.NotEqual(ImapState.SELECTED, reconnecting.Client.State);
 
             using (var direct = Direct(user))
@@ -227,15 +235,15 @@ namespace ImapPS.Client.Tests.Reliability
                 direct.Logout();
             }
             // Selecting again accepts the new UIDVALIDITY.
-            Assert.True(Within(reconnecting.SelectAsync("Watched"), "SELECT again").IsOk);
+            Assert.True((await Within(reconnecting.SelectAsync("Watched"), "SELECT again")).IsOk);
             Assert.Equal(changed.Actual, reconnecting.TrackedUidValidity);
-            Assert.True(Within(reconnecting.RunAsync(ImapOperationSafety.Read, "NOOP", c => c.NoopAsync()), "NOOP").IsOk);
+            Assert.True((await Within(reconnecting.RunAsync(ImapOperationSafety.Read, "NOOP", c => c.NoopAsync()), "NOOP")).IsOk);
         }
 
         [Theory]
         [InlineData(CutPoint.BeforeCommand)]
         [InlineData(CutPoint.BeforeReply)]
-        public void A_read_cut_by_the_connection_is_repeated_on_a_new_one(CutPoint cutPoint)
+        public async Task A_read_cut_by_the_connection_is_repeated_on_a_new_one(CutPoint cutPoint)
         {
             var user = _fixture.CreateUser("read");
             using (var direct = Direct(user))
@@ -244,10 +252,10 @@ namespace ImapPS.Client.Tests.Reliability
                 direct.Logout();
             }
             using var proxy = CuttingProxy.Start(Server.Host, Server.ImapPort, " UID FETCH ", 1, cutPoint);
-            using var reconnecting = ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy()).GetAwaiter().GetResult();
-            Assert.True(Within(reconnecting.SelectAsync("INBOX"), "SELECT").IsOk);
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy());
+            Assert.True((await Within(reconnecting.SelectAsync("INBOX"), "SELECT")).IsOk);
             int runs = 0;
-            var fetch = Within(reconnecting.RunAsync(ImapOperationSafety.Read, "UID FETCH", c => { runs++; return c.UidAsync("FETCH", "1:*", "(UID)"); }), "UID FETCH");
+            var fetch = await Within(reconnecting.RunAsync(ImapOperationSafety.Read, "UID FETCH", c => { runs++; return c.UidAsync("FETCH", "1:*", "(UID)"); }), "UID FETCH");
             Assert.True(proxy.HasCut);
             Assert.True(fetch.IsOk);
             Assert.Equal(new uint[] { 1, 2, 3 }, fetch.Untagged.Where(u => u.Name == "FETCH").Select(u => FetchData.Parse(u).Uid!.Value).OrderBy(u => u));
@@ -259,12 +267,12 @@ namespace ImapPS.Client.Tests.Reliability
         [Theory]
         [InlineData(CutPoint.BeforeCommand, false)]
         [InlineData(CutPoint.BeforeReply, true)]
-        public void An_APPEND_cut_at_the_moment_of_sending_leaves_exactly_one_message(CutPoint cutPoint, bool serverStoredIt)
+        public async Task An_APPEND_cut_at_the_moment_of_sending_leaves_exactly_one_message(CutPoint cutPoint, bool serverStoredIt)
         {
             var user = _fixture.CreateUser("append");
             using var proxy = CuttingProxy.Start(Server.Host, Server.ImapPort, " APPEND ", 1, cutPoint);
-            using var reconnecting = ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy()).GetAwaiter().GetResult();
-            var result = Within(reconnecting.AppendAsync("INBOX", "(\\Seen)", null, Message("append", 1)), "APPEND");
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy());
+            var result = await Within(reconnecting.AppendAsync("INBOX", "(\\Seen)", null, Message("append", 1)), "APPEND");
             Assert.True(proxy.HasCut);
             Assert.Equal(1, result.ConnectionsLost);
             Assert.Equal(serverStoredIt, result.FoundAfterLoss);
@@ -275,12 +283,12 @@ namespace ImapPS.Client.Tests.Reliability
         }
 
         [Fact]
-        public void An_APPEND_without_a_Message_ID_cut_before_its_reply_is_reported_not_repeated()
+        public async Task An_APPEND_without_a_Message_ID_cut_before_its_reply_is_reported_not_repeated()
         {
             var user = _fixture.CreateUser("nomid");
             using var proxy = CuttingProxy.Start(Server.Host, Server.ImapPort, " APPEND ", 1, CutPoint.BeforeReply);
-            using var reconnecting = ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy()).GetAwaiter().GetResult();
-            var error = Assert.Throws<AggregateException>(() => reconnecting.AppendAsync("INBOX", null, null, Message("nomid", 1, withMessageId: false)).Wait(Bound)).InnerException;
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy());
+            var error = await Failure(reconnecting.AppendAsync("INBOX", null, null, Message("nomid", 1, withMessageId: false)), "APPEND");
             var unknown = Assert.IsType<ImapOutcomeUnknownException>(error);
             Assert.True(unknown.Reconnected);
             Assert.Contains("Message-ID", unknown.Message);
@@ -290,7 +298,7 @@ namespace ImapPS.Client.Tests.Reliability
         }
 
         [Fact]
-        public void A_COPY_cut_before_its_reply_is_not_repeated_and_says_the_outcome_is_unknown()
+        public async Task A_COPY_cut_before_its_reply_is_not_repeated_and_says_the_outcome_is_unknown()
         {
             var user = _fixture.CreateUser("copy");
             using (var direct = Direct(user))
@@ -300,11 +308,11 @@ namespace ImapPS.Client.Tests.Reliability
                 direct.Logout();
             }
             using var proxy = CuttingProxy.Start(Server.Host, Server.ImapPort, " UID COPY ", 1, CutPoint.BeforeReply);
-            using var reconnecting = ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy()).GetAwaiter().GetResult();
-            Assert.True(Within(reconnecting.SelectAsync("INBOX"), "SELECT").IsOk);
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy());
+            Assert.True((await Within(reconnecting.SelectAsync("INBOX"), "SELECT")).IsOk);
             int runs = 0;
-            var error = Assert.Throws<AggregateException>(() => reconnecting.RunAsync(ImapOperationSafety.NotIdempotent, "UID COPY to 'Target'",
-                c => { runs++; return c.UidAsync("COPY", "1", "Target"); }).Wait(Bound)).InnerException;
+            var error = await Failure(reconnecting.RunAsync(ImapOperationSafety.NotIdempotent, "UID COPY to 'Target'",
+                c => { runs++; return c.UidAsync("COPY", "1", "Target"); }), "UID COPY");
             Assert.IsType<ImapOutcomeUnknownException>(error);
             Assert.Equal(1, runs);
             Assert.Equal(1, reconnecting.ReconnectCount);
@@ -314,7 +322,7 @@ namespace ImapPS.Client.Tests.Reliability
         }
 
         [Fact]
-        public void An_idempotent_STORE_cut_before_its_reply_is_repeated()
+        public async Task An_idempotent_STORE_cut_before_its_reply_is_repeated()
         {
             var user = _fixture.CreateUser("store");
             using (var direct = Direct(user))
@@ -323,9 +331,9 @@ namespace ImapPS.Client.Tests.Reliability
                 direct.Logout();
             }
             using var proxy = CuttingProxy.Start(Server.Host, Server.ImapPort, " UID STORE ", 1, CutPoint.BeforeReply);
-            using var reconnecting = ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy()).GetAwaiter().GetResult();
-            Assert.True(Within(reconnecting.SelectAsync("INBOX"), "SELECT").IsOk);
-            var store = Within(reconnecting.RunAsync(ImapOperationSafety.Idempotent, "UID STORE", c => c.UidAsync("STORE", "1", "+FLAGS", "(\\Flagged)")), "UID STORE");
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy());
+            Assert.True((await Within(reconnecting.SelectAsync("INBOX"), "SELECT")).IsOk);
+            var store = await Within(reconnecting.RunAsync(ImapOperationSafety.Idempotent, "UID STORE", c => c.UidAsync("STORE", "1", "+FLAGS", "(\\Flagged)")), "UID STORE");
             Assert.True(store.IsOk);
             Assert.Equal(1, reconnecting.ReconnectCount);
             using var check = Direct(user);
@@ -335,16 +343,16 @@ namespace ImapPS.Client.Tests.Reliability
         }
 
         [Fact]
-        public void Reconnecting_to_a_port_nobody_listens_on_gives_up_by_the_policy_with_a_typed_error()
+        public async Task Reconnecting_to_a_port_nobody_listens_on_gives_up_by_the_policy_with_a_typed_error()
         {
             var user = _fixture.CreateUser("gone");
             using var proxy = CuttingProxy.Start(Server.Host, Server.ImapPort, " NOOP", 1, CutPoint.BeforeReply);
-            using var reconnecting = ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), new ImapReconnectPolicy
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), new ImapReconnectPolicy
             {
                 MaxAttempts = 3,
                 InitialDelay = TimeSpan.FromMilliseconds(10),
                 MaxDelay = TimeSpan.FromMilliseconds(20),
-            }).GetAwaiter().GetResult();
+            });
             var attempts = new ConcurrentQueue<int>();
             reconnecting.ReconnectAttemptFailed += (s, e) => attempts.Enqueue(e.Attempt);
             // The proxy stops listening and the NOOP is cut: every attempt is refused.
@@ -353,7 +361,7 @@ namespace ImapPS.Client.Tests.Reliability
                 proxy.Dispose();
                 return c.NoopAsync();
             });
-            var error = Assert.Throws<AggregateException>(() => noop.Wait(Bound)).InnerException;
+            var error = await Failure(noop, "NOOP");
             var failed = Assert.IsType<ImapReconnectFailedException>(error);
             Assert.Equal(3, failed.Attempts);
             Assert.Equal(new[] { 1, 2, 3 }, attempts);
@@ -380,7 +388,7 @@ namespace ImapPS.Client.Tests.Reliability
         }
 
         [Fact]
-        public void An_OAuth_reconnect_asks_the_token_provider_for_a_fresh_token_and_never_replays_the_old_one()
+        public async Task An_OAuth_reconnect_asks_the_token_provider_for_a_fresh_token_and_never_replays_the_old_one()
         {
             static string Xoauth2(string token) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("user=alice@example.com\u0001auth=Bearer " + token + "\u0001\u0001"));
             const string Caps = "IMAP4rev1 AUTH=XOAUTH2 SASL-IR IDLE";
@@ -395,14 +403,14 @@ namespace ImapPS.Client.Tests.Reliability
             int issued = 0;
             var authentication = ImapAuthentication.OAuth("alice@example.com", _ => Task.FromResult("token-" + Interlocked.Increment(ref issued)));
             var recipe = new ImapConnectionRecipe(server.Host, server.Port, ImapTransportSecurity.None, authentication, ScriptedSession.Options());
-            using (var reconnecting = ImapReconnectingClient.ConnectAsync(recipe, FastPolicy()).GetAwaiter().GetResult())
+            using (var reconnecting = await ImapReconnectingClient.ConnectAsync(recipe, FastPolicy()))
             {
-                Assert.True(Within(reconnecting.RunAsync(ImapOperationSafety.Read, "NOOP", c => c.NoopAsync()), "NOOP").IsOk);
+                Assert.True((await Within(reconnecting.RunAsync(ImapOperationSafety.Read, "NOOP", c => c.NoopAsync()), "NOOP")).IsOk);
                 Assert.Equal(2, issued);
                 Assert.Equal(1, reconnecting.ReconnectCount);
                 reconnecting.Client.Logout();
             }
-            Assert.True(server.WaitForCompletionAsync(Bound).Wait(Bound));
+            await server.WaitForCompletionAsync(Bound);
             server.AssertNoErrors();
         }
 
