@@ -15,8 +15,6 @@ namespace ImapPS.Client
     // them takes IMAP syntax in a string.
     public partial class Imap4Client
     {
-        private static readonly string[] ChangeResponses = { "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED" };
-
         /// <summary>
         /// UID SEARCH for <paramref name="criteria"/>: the UIDs of the matching messages of the
         /// selected mailbox, in the server's order. Non-ASCII values are sent with CHARSET UTF-8.
@@ -69,7 +67,7 @@ namespace ImapPS.Client
         {
             if (algorithm is null) throw new ArgumentNullException(nameof(algorithm));
             if (criteria is null) throw new ArgumentNullException(nameof(criteria));
-            var name = ImapArgument.Atom(algorithm.ToUpperInvariant());
+            _ = ImapArgument.Atom(algorithm.ToUpperInvariant()); // refuses a name that is not an atom before the capability check
             RequireCapability("UID THREAD", "THREAD=" + algorithm.ToUpperInvariant());
             return ThreadsOf(Issue(SearchCommand.Thread(true, algorithm.ToUpperInvariant(), criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII", criteria.ToArguments())));
         }
