@@ -8,13 +8,17 @@
     medians per module: one-shot total (import + connect + first Get-ImapMessage), the scheduled
     job's cold/warm ratio, and how many methods the JIT compiled in each phase.
 .EXAMPLE
+    dotnet pwsh -NoProfile bench/Compare-ColdStart.ps1 -ModulePath /tmp/before/ImapPS.psd1, out/ImapPS/0.1.0/ImapPS.psd1 -Memory -Count 100000
+.EXAMPLE
     dotnet pwsh -NoProfile bench/Compare-ColdStart.ps1 -ModulePath /tmp/before/ImapPS.psd1, out/ImapPS/0.1.0/ImapPS.psd1 -Runs 5
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)][string[]]$ModulePath,
     [int]$Runs = 3,
-    [int]$Count = 20000
+    [int]$Count = 20000,
+    # Instead of the cold starts: the peak working set of Get-ImapMessage -All | Measure-Object (use -Count 100000).
+    [switch]$Memory
 )
 $ErrorActionPreference = 'Stop'
 # -File passes "a,b" as one string.
@@ -39,7 +43,7 @@ try {
     foreach ($module in $ModulePath) { $samples[$module] = [Collections.Generic.List[object]]::new() }
     for ($i = 0; $i -lt $Runs; $i++) {
         foreach ($module in $ModulePath) {
-            foreach ($mode in 'OneShot', 'Job') {
+            foreach ($mode in $(if ($Memory) { 'Memory' } else { 'OneShot', 'Job' })) {
                 $arguments = $prefix + @('-NoProfile', '-NonInteractive', '-File', $script, '-Mode', $mode, '-ModulePath', (Resolve-Path $module).Path,
                     '-Server', $server.Host, '-Port', $server.ImapPort, '-User', $server.Alice.Name, '-Password', $server.Alice.Password, '-Uid', [int]($seeded / 2))
                 $json = & $pwsh @arguments | Select-Object -Last 1
@@ -47,6 +51,19 @@ try {
                 $samples[$module].Add(($json | ConvertFrom-Json | Add-Member -PassThru Mode $mode))
             }
         }
+    }
+    if ($Memory) {
+        foreach ($module in $ModulePath) {
+            $runs = @($samples[$module])
+            [pscustomobject]@{
+                Module   = $module
+                Count    = $runs[0].count
+                PeakMB   = [math]::Round((Get-Median $runs.peak) / 1MB)
+                PeaksMB  = ($runs.peak | ForEach-Object { [math]::Round($_ / 1MB) }) -join ', '
+                Seconds  = [math]::Round((Get-Median $runs.seconds), 2)
+            }
+        }
+        return
     }
     foreach ($module in $ModulePath) {
         $one = @($samples[$module] | Where-Object Mode -EQ OneShot)

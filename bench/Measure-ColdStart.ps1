@@ -6,7 +6,8 @@
     -Mode OneShot: Import-Module, Connect-Imap and the first Get-ImapMessage -Uid, each timed.
     -Mode Job: a scheduled job's first command after Import-Module
     (Search-ImapMessage -Mailbox INBOX | Measure-Object), then the same pipeline twice more
-    in the same process (warm). Prints one JSON line; with it, on PowerShell 7, the number of
+    in the same process (warm). -Mode Memory: Get-ImapMessage -All | Measure-Object once, and
+    this process's peak working set (the issue's 100,000-message row). Prints one JSON line; with it, on PowerShell 7, the number of
     methods the JIT compiled in each phase (jitImport, jitConnect, jitFirst, jitCold): what
     ReadyToRun images save shows there, independent of the machine's load.
 #>
@@ -17,7 +18,7 @@ param(
     [Parameter(Mandatory)][int]$Port,
     [Parameter(Mandatory)][string]$User,
     [Parameter(Mandatory)][string]$Password,
-    [Parameter(Mandatory)][ValidateSet('OneShot', 'Job')][string]$Mode,
+    [Parameter(Mandatory)][ValidateSet('OneShot', 'Job', 'Memory')][string]$Mode,
     [uint32]$Uid = 1
 )
 
@@ -44,6 +45,15 @@ if ($Mode -eq 'OneShot') {
     Disconnect-Imap -Session $session
     @{ import = $import; connect = $connect; first = $first
         jitImport = $jit1 - $jit0; jitConnect = $jit2 - $jit1; jitFirst = $jit3 - $jit2 } | ConvertTo-Json -Compress
+    exit 0
+}
+if ($Mode -eq 'Memory') {
+    $session = Connect-Imap -Server $Server -Port $Port -Credential $credential -Security None
+    $watch.Restart()
+    $count = (Get-ImapMessage -Session $session -Mailbox INBOX -All | Measure-Object).Count
+    $seconds = $watch.Elapsed.TotalSeconds
+    Disconnect-Imap -Session $session
+    @{ import = $import; count = $count; seconds = $seconds; peak = (Get-Process -Id $PID).PeakWorkingSet64 } | ConvertTo-Json -Compress
     exit 0
 }
 $session = Connect-Imap -Server $Server -Port $Port -Credential $credential -Security None
