@@ -3,7 +3,9 @@
 .SYNOPSIS
     Builds, tests, demonstrates and packages ImapPS.
 .DESCRIPTION
-    Build    compiles the solution, assembles the module in out/ImapPS/<version> and builds its help
+    Build    compiles the solution, assembles the module in out/ImapPS/<version> (core/: net10.0 for
+             PowerShell 7.6, compiled ReadyToRun for this machine's OS and architecture; desktop/:
+             netstandard2.0 for Windows PowerShell 5.1; docs/loading.md) and builds its help
              (en-US/ImapPS.dll-Help.xml from docs/cmdlets/*.md, checked against the cmdlets).
     Test     installs missing prerequisites (Dovecot, python3-imaplib2, Pester; Cyrus and Courier through
              ../shared/servers when present), builds, runs the

@@ -54,13 +54,13 @@ try {
     }
     if ($Memory) {
         foreach ($module in $ModulePath) {
-            $runs = @($samples[$module])
+            $memorySamples = @($samples[$module])
             [pscustomobject]@{
                 Module   = $module
-                Count    = $runs[0].count
-                PeakMB   = [math]::Round((Get-Median $runs.peak) / 1MB)
-                PeaksMB  = ($runs.peak | ForEach-Object { [math]::Round($_ / 1MB) }) -join ', '
-                Seconds  = [math]::Round((Get-Median $runs.seconds), 2)
+                Count    = $memorySamples[0].count
+                PeakMB   = [math]::Round((Get-Median $memorySamples.peak) / 1MB)
+                PeaksMB  = ($memorySamples.peak | ForEach-Object { [math]::Round($_ / 1MB) }) -join ', '
+                Seconds  = [math]::Round((Get-Median $memorySamples.seconds), 2)
             }
         }
         return
