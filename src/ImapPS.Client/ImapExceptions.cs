@@ -113,6 +113,71 @@ namespace ImapPS.Client
         public ImapAbortException(string message, Exception? innerException) : base(message, innerException) { }
     }
 
+    /// <summary>What a client's timer ended the connection for (<see cref="ImapTimeoutException.Kind"/>).</summary>
+    public enum ImapTimeoutKind
+    {
+        /// <summary>A command waited longer than <c>ResponseTimeout</c> without a byte from the server.</summary>
+        Response,
+        /// <summary>
+        /// A dead peer: the server left a DONE, an IDLE's continuation, or a NOOP with nothing else in
+        /// flight unanswered for <c>DeadPeerTimeout</c> (at most <c>ResponseTimeout</c>); these are answered
+        /// at once by any live server.
+        /// </summary>
+        DeadPeer,
+        /// <summary>A command that was sent outlived its <c>CommandDeadline</c> (a server dripping its answer, say).</summary>
+        CommandDeadline,
+        /// <summary>The server did not take the command's bytes within <c>ResponseTimeout</c>.</summary>
+        Write,
+    }
+
+    /// <summary>
+    /// The connection was closed because a time bound ran out (<see cref="Kind"/> says which). Like
+    /// every <see cref="ImapAbortException"/>, every pending command fails with it and the client
+    /// cannot be used again.
+    /// </summary>
+    public class ImapTimeoutException : ImapAbortException
+    {
+        /// <summary>Creates the exception.</summary>
+        public ImapTimeoutException(string message, ImapTimeoutKind kind, TimeSpan limit, string? command = null) : base(message)
+        {
+            Kind = kind;
+            Limit = limit;
+            Command = command;
+        }
+
+        /// <summary>Which bound ran out.</summary>
+        public ImapTimeoutKind Kind { get; }
+
+        /// <summary>The bound that ran out.</summary>
+        public TimeSpan Limit { get; }
+
+        /// <summary>The command the bound was measured for (DONE for an IDLE being ended), or null.</summary>
+        public string? Command { get; }
+    }
+
+    /// <summary>
+    /// A command's deadline (<c>CommandDeadline</c>) passed while it still waited its turn, before a
+    /// byte of it was written: only that command fails, and the connection remains usable. (A command
+    /// whose deadline passes after it was sent ends the connection with an
+    /// <see cref="ImapTimeoutException"/> of kind <see cref="ImapTimeoutKind.CommandDeadline"/>: its
+    /// answer may be half read.)
+    /// </summary>
+    public class ImapDeadlineException : ImapException
+    {
+        /// <summary>Creates the exception.</summary>
+        public ImapDeadlineException(string message, string command, TimeSpan deadline) : base(message)
+        {
+            Command = command;
+            Deadline = deadline;
+        }
+
+        /// <summary>The command that was not sent.</summary>
+        public string Command { get; }
+
+        /// <summary>The deadline that passed.</summary>
+        public TimeSpan Deadline { get; }
+    }
+
     /// <summary>
     /// A security check failed: the server's certificate was not trusted, TLS could not be
     /// negotiated, or sending credentials would have exposed them (no STARTTLS, STARTTLS refused,

@@ -102,6 +102,6 @@ Describe 'Invoke-ImapIdle' {
     }
 
     It 'has the documented parameters' {
-        Compare-Object @('Count', 'Kind', 'Mailbox', 'Session', 'Timeout') (Get-CmdletParameterName Invoke-ImapIdle) | Should -BeNullOrEmpty
+        Compare-Object @('Count', 'Kind', 'Mailbox', 'RenewalInterval', 'Session', 'Timeout') (Get-CmdletParameterName Invoke-ImapIdle) | Should -BeNullOrEmpty
     }
 }

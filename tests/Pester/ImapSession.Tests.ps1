@@ -93,7 +93,7 @@ Describe 'Connect-Imap' {
     }
 
     It 'has the documented parameters and parameter sets' {
-        $expected = 'AccessToken', 'AuthenticationMechanism', 'CertificateValidation', 'Command', 'Compress', 'Credential', 'Force', 'Identifier',
+        $expected = 'AccessToken', 'AuthenticationMechanism', 'CertificateValidation', 'Command', 'CommandDeadline', 'Compress', 'Credential', 'Force', 'Identifier',
             'IgnoreCapability', 'Port', 'Security', 'Server', 'SkipCertificateCheck', 'Timeout', 'UserName'
         Compare-Object $expected (Get-CmdletParameterName Connect-Imap) | Should -BeNullOrEmpty
         $cmd = Get-Command Connect-Imap

@@ -9,45 +9,17 @@ using ImapPS.Client.Protocol;
 
 namespace ImapPS.Client
 {
-    // One method per IMAP command, named after imaplib2's. Each has a blocking form (with
+    // imaplib2's surface: one method per IMAP command, named after imaplib2's, each a thin layer
+    // over a typed command (Engine/Commands): the command knows how it is written, what it claims,
+    // what it does to the session and how its result reads. Each has a blocking form (with
     // imaplib2's optional callback: given one, the call returns ImapResponse.Deferred at once and
-    // the callback receives the result later) and an …Async form.
+    // the callback receives the result later) and an …Async form. By state: this file (any state,
+    // not authenticated, IDLE, imaplib2's pool and static helpers), Imap4Client.Mailboxes.cs
+    // (authenticated), Imap4Client.Messages.cs (selected), Imap4Client.Generic.cs (by name).
     public partial class Imap4Client
     {
-        private static readonly ImapState[] NonAuth = { ImapState.NONAUTH };
-        private static readonly ImapState[] Authenticated = { ImapState.AUTH, ImapState.SELECTED };
-        private static readonly ImapState[] Selected = { ImapState.SELECTED };
-        private static readonly ImapState[] AnyState = { ImapState.NONAUTH, ImapState.AUTH, ImapState.SELECTED };
-
-        /// <summary>
-        /// Refuses, before anything is sent, a command of an extension the server did not offer: a
-        /// server that does not know it answers NO or BAD at best (Courier: NO), or stalls.
-        /// </summary>
-        private void RequireCapability(string command, params string[] anyOf)
-        {
-            foreach (var capability in anyOf)
-                if (HasCapability(capability)) return;
-            throw new ImapCapabilityException(command, anyOf);
-        }
-
-        private Task<ImapResponse> RunExtension(CommandSpec spec, params string[] anyOf)
-        {
-            RequireCapability(spec.Name, anyOf);
-            return RunAsync(spec);
-        }
-
         private ImapResponse Call(Task<ImapResponse> task, ImapCallback? callback, object? argument)
             => WithCallback(task, callback, argument) ?? ImapResponse.Deferred;
-
-        private static ImapArgument SetArgument(string set)
-            => SequenceSet.IsValid(set) ? ImapArgument.FromSequenceSet(set) : (ImapArgument)set;
-
-        private static ImapArgument[] Concat(ImapArgument[] head, IEnumerable<string> tail)
-        {
-            var list = new List<ImapArgument>(head);
-            foreach (var t in tail) list.Add(t);
-            return list.ToArray();
-        }
 
         // ---------------------------------------------------------------- any state
 
@@ -55,99 +27,26 @@ namespace ImapPS.Client
         public ImapResponse Capability(ImapCallback? callback = null, object? callbackArgument = null) => Call(CapabilityAsync(), callback, callbackArgument);
 
         /// <inheritdoc cref="Capability"/>
-        public async Task<ImapResponse> CapabilityAsync()
-        {
-            var response = await RunAsync(new CommandSpec("CAPABILITY") { Collects = new[] { "CAPABILITY" }, ValidStates = AnyState }).ConfigureAwait(false);
-            if (response.IsOk)
-            {
-                var caps = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                foreach (var u in response.Untagged)
-                    foreach (var v in u.DataItems) AddCapability(caps, v);
-                lock (_lock) SetCapabilitiesLocked(caps);
-            }
-            return response;
-        }
+        public Task<ImapResponse> CapabilityAsync() => Issue(new CapabilityCommand());
 
         /// <summary>NOOP: lets the server report changes (they arrive as events and in <see cref="Response"/>).</summary>
         public ImapResponse Noop(ImapCallback? callback = null, object? callbackArgument = null) => Call(NoopAsync(), callback, callbackArgument);
 
         /// <inheritdoc cref="Noop"/>
-        public Task<ImapResponse> NoopAsync() => RunAsync(new CommandSpec("NOOP") { ValidStates = AnyState });
+        public Task<ImapResponse> NoopAsync() => Issue(NoopCommand.Noop());
 
         /// <summary>LOGOUT: ends the session and closes the connection. The client cannot be used afterwards.</summary>
         public ImapResponse Logout(ImapCallback? callback = null, object? callbackArgument = null) => Call(LogoutAsync(), callback, callbackArgument);
 
         /// <inheritdoc cref="Logout"/>
-        public async Task<ImapResponse> LogoutAsync()
-        {
-            TaskCompletionSource<ImapResponse>? mine = null;
-            Task<ImapResponse>? existing = null;
-            lock (_lock)
-            {
-                // A second LOGOUT (another thread, or Dispose during Logout) shares the first: sending
-                // it too would reach a server that has already said BYE.
-                if (_logout != null) existing = _logout.Task;
-                else if (_abortError != null || _state == ImapState.LOGOUT)
-                    return new ImapResponse("BYE", null, Array.Empty<ServerResponse>(), null, new[] { new ImapDataItem("already logged out") });
-                else
-                {
-                    _logoutRequested = true;
-                    _logout = mine = new TaskCompletionSource<ImapResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-                }
-            }
-            if (existing != null) return await existing.ConfigureAwait(false);
-            try
-            {
-                var response = await LogoutCoreAsync().ConfigureAwait(false);
-                mine!.TrySetResult(response);
-                return response;
-            }
-            catch (Exception e)
-            {
-                mine!.TrySetException(e);
-                throw;
-            }
-        }
-
-        private async Task<ImapResponse> LogoutCoreAsync()
-        {
-            try
-            {
-                var response = await RunAsync(new CommandSpec("LOGOUT") { Exclusive = true, Collects = new[] { "BYE" } }).ConfigureAwait(false);
-                return new ImapResponse("BYE", response.Tagged, response.Untagged, null, new[] { new ImapDataItem(PooledText("BYE") ?? response.Text) });
-            }
-            finally
-            {
-                Shutdown();
-                FailPending(new ImapAbortException("The connection is logged out."));
-                if (_readLoop != null) await Task.WhenAny(_readLoop, Task.Delay(5000)).ConfigureAwait(false);
-            }
-        }
+        public Task<ImapResponse> LogoutAsync() => LogoutOnceAsync();
 
         /// <summary>ID (RFC 2971): sends the client's identification (name/value pairs) and returns the server's.</summary>
         public ImapResponse Id(IDictionary<string, string?>? fields = null, ImapCallback? callback = null, object? callbackArgument = null)
             => Call(IdAsync(fields), callback, callbackArgument);
 
         /// <inheritdoc cref="Id"/>
-        public Task<ImapResponse> IdAsync(IDictionary<string, string?>? fields = null)
-        {
-            RequireCapability("ID", "ID");
-            ImapArgument arg;
-            if (fields == null || fields.Count == 0) arg = ImapArgument.Raw("NIL");
-            else
-            {
-                var items = new List<ImapArgument>();
-                foreach (var kv in fields)
-                {
-                    items.Add(ImapArgument.Quoted(kv.Key));
-                    // RFC 2971: id-params-list = "(" *(string SP nstring) ")": a value is a string,
-                    // never an atom (Cyrus answers BAD to ("name" smoke)).
-                    items.Add(kv.Value == null ? ImapArgument.Raw("NIL") : ImapArgument.Quoted(kv.Value));
-                }
-                arg = ImapArgument.List(items.ToArray());
-            }
-            return RunAsync(new CommandSpec("ID", arg) { Collects = new[] { "ID" }, ValidStates = AnyState });
-        }
+        public Task<ImapResponse> IdAsync(IDictionary<string, string?>? fields = null) => Issue(ExtensionCommand.Id(fields));
 
         // ---------------------------------------------------------------- not authenticated
 
@@ -157,20 +56,7 @@ namespace ImapPS.Client
             => Call(LoginAsync(user, password), callback, callbackArgument);
 
         /// <inheritdoc cref="Login"/>
-        public async Task<ImapResponse> LoginAsync(string user, string password)
-        {
-            if (HasCapability("LOGINDISABLED"))
-                throw new ImapSecurityException("The server does not allow LOGIN on this connection (LOGINDISABLED); use STARTTLS or AUTHENTICATE.");
-            var response = await RunAsync(new CommandSpec("LOGIN", ImapArgument.AString(user), ImapArgument.Secret(password))
-            {
-                Exclusive = true,
-                ValidStates = NonAuth,
-                OnTagged = EnterAuthOnOk,
-            }).ConfigureAwait(false);
-            if (!response.IsOk) throw new ImapCommandException("LOGIN", response);
-            await AfterAuthenticationAsync(response).ConfigureAwait(false);
-            return response;
-        }
+        public Task<ImapResponse> LoginAsync(string user, string password) => Issue(new LoginCommand(user, password));
 
         /// <summary>LOGIN with CRAM-MD5 (AUTHENTICATE CRAM-MD5), so the password never crosses the wire.</summary>
         public ImapResponse LoginCramMd5(string user, string password, ImapCallback? callback = null, object? callbackArgument = null)
@@ -188,44 +74,7 @@ namespace ImapPS.Client
             => Call(AuthenticateAsync(mechanism), callback, callbackArgument);
 
         /// <inheritdoc cref="Authenticate(SaslMechanism, ImapCallback, object)"/>
-        public async Task<ImapResponse> AuthenticateAsync(SaslMechanism mechanism)
-        {
-            RequireCapability("AUTHENTICATE " + mechanism.Name.ToUpperInvariant(), "AUTH=" + mechanism.Name.ToUpperInvariant());
-            var initial = HasCapability("SASL-IR") ? mechanism.InitialResponse : null;
-            var args = new List<ImapArgument> { ImapArgument.Atom(mechanism.Name.ToUpperInvariant()) };
-            if (initial != null) args.Add(ImapArgument.Sensitive(ImapArgument.Atom(initial.Length == 0 ? "=" : Convert.ToBase64String(initial))));
-            var response = await RunAsync(new CommandSpec("AUTHENTICATE", args.ToArray())
-            {
-                Exclusive = true,
-                ValidStates = NonAuth,
-                OnTagged = EnterAuthOnOk,
-                ContinuationHandler = async (cmd, challenge) =>
-                {
-                    byte[] decoded;
-                    try { decoded = Convert.FromBase64String(challenge.Text.Trim()); }
-                    catch (FormatException) { decoded = Encoding.UTF8.GetBytes(challenge.Text); }
-                    byte[]? answer;
-                    try { answer = mechanism.Respond(decoded); }
-                    catch (Exception) { answer = null; }
-                    string line = answer == null ? "*" : Convert.ToBase64String(answer);
-                    await WriteLineAsync(cmd, Encoding.ASCII.GetBytes(line + "\r\n"), "*** (AUTHENTICATE data)").ConfigureAwait(false);
-                },
-            }).ConfigureAwait(false);
-            if (!response.IsOk) throw new ImapCommandException("AUTHENTICATE " + mechanism.Name, response);
-            await AfterAuthenticationAsync(response).ConfigureAwait(false);
-            return response;
-        }
-
-        private void EnterAuthOnOk(ServerResponse tagged)
-        {
-            if (tagged.Status == ResponseStatus.Ok) _state = ImapState.AUTH;
-        }
-
-        private async Task AfterAuthenticationAsync(ImapResponse response)
-        {
-            if (response.Tagged == null || !TakeCapabilityCode(response.Tagged))
-                await CapabilityAsync().ConfigureAwait(false);
-        }
+        public Task<ImapResponse> AuthenticateAsync(SaslMechanism mechanism) => Issue(AuthenticateCommand.For(mechanism, HasCapability("SASL-IR")));
 
         /// <summary>
         /// STARTTLS: upgrades the connection to TLS, then discards and re-reads the capabilities.
@@ -235,693 +84,26 @@ namespace ImapPS.Client
         public ImapResponse StartTls(ImapCallback? callback = null, object? callbackArgument = null) => Call(StartTlsAsync(), callback, callbackArgument);
 
         /// <inheritdoc cref="StartTls"/>
-        public async Task<ImapResponse> StartTlsAsync()
-        {
-            if (IsEncrypted) throw new ImapException("TLS is already active on this connection.");
-            if (!HasCapability("STARTTLS"))
-                throw new ImapSecurityException("The server " + Host + " does not offer STARTTLS; refusing to continue without TLS.");
-            var response = await RunAsync(new CommandSpec("STARTTLS")
-            {
-                Exclusive = true,
-                ValidStates = NonAuth,
-                OnTaggedOk = async () =>
-                {
-                    if (_reader.BufferedCount > 0)
-                        throw new ImapProtocolException("The server sent data after its STARTTLS reply, before TLS began.", "", 0);
-                    await _transport!.StartTlsAsync(Options.Tls, Host, Options.ConnectTimeout).ConfigureAwait(false);
-                    lock (_lock)
-                    {
-                        // Capabilities seen before TLS may have been forged by a man in the middle.
-                        SetCapabilitiesLocked(new HashSet<string>(StringComparer.OrdinalIgnoreCase));
-                    }
-                },
-            }).ConfigureAwait(false);
-            if (!response.IsOk) throw new ImapSecurityException("STARTTLS was refused: " + response.Text);
-            await CapabilityAsync().ConfigureAwait(false);
-            return response;
-        }
-
-        // ---------------------------------------------------------------- authenticated
-
-        /// <summary>SELECT (or EXAMINE with <paramref name="readOnly"/>): returns the message count as data, as imaplib2 does.</summary>
-        public ImapResponse Select(string mailbox = "INBOX", bool readOnly = false, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(SelectAsync(mailbox, readOnly), callback, callbackArgument);
-
-        /// <inheritdoc cref="Select"/>
-        public async Task<ImapResponse> SelectAsync(string mailbox = "INBOX", bool readOnly = false)
-        {
-            var spec = new CommandSpec(readOnly ? "EXAMINE" : "SELECT", ImapArgument.Mailbox(mailbox))
-            {
-                Exclusive = true,
-                ValidStates = Authenticated,
-                Collects = new[] { "EXISTS", "RECENT", "FLAGS" },
-                // Reset when the command is sent, not when it is issued: commands ahead of it still
-                // see the old mailbox.
-                BeforeSend = () =>
-                {
-                    _pool.Clear();
-                    _readOnlyChanged = false;
-                    _selectGeneration++;
-                    Exists = 0; RecentCount = 0; UidValidity = 0; UidNext = 0; HighestModSeq = 0;
-                    MailboxFlags = Array.Empty<string>(); PermanentFlags = Array.Empty<string>();
-                },
-                OnTagged = tagged =>
-                {
-                    if (tagged.Status == ResponseStatus.Ok)
-                    {
-                        _state = ImapState.SELECTED;
-                        SelectedMailbox = mailbox;
-                        IsReadOnly = readOnly || tagged.CodeName == "READ-ONLY";
-                    }
-                    else
-                    {
-                        // RFC 3501 6.3.1: a failed SELECT leaves no mailbox selected.
-                        _state = ImapState.AUTH;
-                        SelectedMailbox = null;
-                    }
-                },
-            };
-            var response = await RunAsync(spec).ConfigureAwait(false);
-            if (!response.IsOk) return response;
-            return new ImapResponse("OK", response.Tagged, response.Untagged, null,
-                new[] { new ImapDataItem(response.Untagged.LastOrDefault(u => u.Name == "EXISTS")?.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? Exists.ToString(System.Globalization.CultureInfo.InvariantCulture)) });
-        }
-
-        /// <summary>
-        /// The selected mailbox's UIDNEXT, learnt when the server did not report it. RFC 3501 6.3.1
-        /// requires <c>OK [UIDNEXT]</c> in the reply to SELECT, but some servers leave it out
-        /// (Courier-IMAP 5), so <see cref="UidNext"/> stays 0 there. This asks STATUS (UIDNEXT) or,
-        /// where STATUS fails, takes the last message's UID + 1 (a lower bound when the newest
-        /// messages were expunged), and keeps the value as <see cref="UidNext"/> for as long as the
-        /// same SELECT is current. Returns 0 when no mailbox is selected or nothing could be learnt.
-        /// </summary>
-        public async Task<uint> EnsureUidNextAsync()
-        {
-            string mailbox;
-            int generation;
-            lock (_lock)
-            {
-                if (UidNext != 0 || _state != ImapState.SELECTED || SelectedMailbox == null) return UidNext;
-                mailbox = SelectedMailbox;
-                generation = _selectGeneration;
-            }
-            uint learnt = 0;
-            try
-            {
-                var status = await StatusAsync(mailbox, "(UIDNEXT)").ConfigureAwait(false);
-                if (status.IsOk)
-                    foreach (var u in status.Untagged)
-                        if (u.Name == "STATUS" && StatusData.Parse(u, _utf8Enabled).UidNext is uint n) learnt = n;
-                if (learnt == 0 && Exists > 0)
-                {
-                    var last = await RunAsync(FetchSpec(false, "*", "(UID)")).ConfigureAwait(false);
-                    if (last.IsOk)
-                        foreach (var u in last.Untagged)
-                            if (u.Name == "FETCH" && FetchUid(u) is uint uid && uid < uint.MaxValue && uid + 1 > learnt) learnt = uid + 1;
-                }
-            }
-            catch (ImapException e) when (!(e is ImapAbortException))
-            {
-                _debug.Log(1, "could not learn UIDNEXT of " + mailbox + ": " + e.Message);
-            }
-            lock (_lock)
-            {
-                if (_selectGeneration != generation) return learnt;
-                if (UidNext == 0 && _state == ImapState.SELECTED) UidNext = learnt;
-                return UidNext;
-            }
-        }
-
-        /// <summary>EXAMINE: selects a mailbox read-only.</summary>
-        public ImapResponse Examine(string mailbox = "INBOX", ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(SelectAsync(mailbox, true), callback, callbackArgument);
-
-        /// <inheritdoc cref="Examine"/>
-        public Task<ImapResponse> ExamineAsync(string mailbox = "INBOX") => SelectAsync(mailbox, true);
-
-        /// <summary>CREATE a mailbox.</summary>
-        public ImapResponse Create(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(CreateAsync(mailbox), callback, callbackArgument);
-
-        /// <inheritdoc cref="Create"/>
-        public Task<ImapResponse> CreateAsync(string mailbox) => RunAsync(new CommandSpec("CREATE", ImapArgument.Mailbox(mailbox)) { ValidStates = Authenticated });
-
-        /// <summary>DELETE a mailbox.</summary>
-        public ImapResponse Delete(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(DeleteAsync(mailbox), callback, callbackArgument);
-
-        /// <inheritdoc cref="Delete"/>
-        public Task<ImapResponse> DeleteAsync(string mailbox) => RunAsync(new CommandSpec("DELETE", ImapArgument.Mailbox(mailbox)) { ValidStates = Authenticated });
-
-        /// <summary>RENAME a mailbox.</summary>
-        public ImapResponse Rename(string oldMailbox, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(RenameAsync(oldMailbox, newMailbox), callback, callbackArgument);
-
-        /// <inheritdoc cref="Rename"/>
-        public Task<ImapResponse> RenameAsync(string oldMailbox, string newMailbox)
-            => RunAsync(new CommandSpec("RENAME", ImapArgument.Mailbox(oldMailbox), ImapArgument.Mailbox(newMailbox)) { ValidStates = Authenticated });
-
-        /// <summary>SUBSCRIBE to a mailbox.</summary>
-        public ImapResponse Subscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(SubscribeAsync(mailbox), callback, callbackArgument);
-
-        /// <inheritdoc cref="Subscribe"/>
-        public Task<ImapResponse> SubscribeAsync(string mailbox) => RunAsync(new CommandSpec("SUBSCRIBE", ImapArgument.Mailbox(mailbox)) { ValidStates = Authenticated });
-
-        /// <summary>UNSUBSCRIBE from a mailbox.</summary>
-        public ImapResponse Unsubscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(UnsubscribeAsync(mailbox), callback, callbackArgument);
-
-        /// <inheritdoc cref="Unsubscribe"/>
-        public Task<ImapResponse> UnsubscribeAsync(string mailbox) => RunAsync(new CommandSpec("UNSUBSCRIBE", ImapArgument.Mailbox(mailbox)) { ValidStates = Authenticated });
-
-        /// <summary>LIST mailboxes (imaplib2's defaults: reference "" and pattern *). Names are given and returned decoded by the typed decoders.</summary>
-        public ImapResponse List(string directory = "", string pattern = "*", ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(ListAsync(directory, pattern), callback, callbackArgument);
-
-        /// <inheritdoc cref="List"/>
-        public Task<ImapResponse> ListAsync(string directory = "", string pattern = "*")
-            => RunAsync(new CommandSpec("LIST", ListName(directory), ListName(pattern)) { Collects = new[] { "LIST" }, ValidStates = Authenticated });
-
-        /// <summary>LIST with LIST-EXTENDED selection and return options, e.g. <c>RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN))</c>.</summary>
-        public Task<ImapResponse> ListExtendedAsync(string? selectionOptions, string directory, string pattern, string? returnOptions)
-        {
-            // The arguments first: a name no server accepts is refused the same way whatever the server offers.
-            var args = new List<ImapArgument>();
-            if (!string.IsNullOrEmpty(selectionOptions)) args.Add(ImapArgument.Raw(selectionOptions!));
-            args.Add(ListName(directory));
-            args.Add(ListName(pattern));
-            if (!string.IsNullOrEmpty(returnOptions)) { args.Add(ImapArgument.Atom("RETURN")); args.Add(ImapArgument.Raw(returnOptions!)); }
-            RequireCapability("LIST-EXTENDED", "LIST-EXTENDED");
-            return RunAsync(new CommandSpec("LIST", args.ToArray()) { Collects = new[] { "LIST", "STATUS" }, DataName = "LIST", ValidStates = Authenticated });
-        }
-
-        private static ImapArgument ListName(string name)
-            => name == "\"\"" || name.Length == 0 ? ImapArgument.Quoted("") : ImapArgument.Mailbox(name);
-
-        /// <summary>LSUB: subscribed mailboxes.</summary>
-        public ImapResponse Lsub(string directory = "", string pattern = "*", ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(LsubAsync(directory, pattern), callback, callbackArgument);
-
-        /// <inheritdoc cref="Lsub"/>
-        public Task<ImapResponse> LsubAsync(string directory = "", string pattern = "*")
-            => RunAsync(new CommandSpec("LSUB", ListName(directory), ListName(pattern)) { Collects = new[] { "LSUB" }, ValidStates = Authenticated });
-
-        /// <summary>STATUS of a mailbox, e.g. names <c>(MESSAGES UNSEEN UIDNEXT UIDVALIDITY)</c>.</summary>
-        public ImapResponse Status(string mailbox, string names, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(StatusAsync(mailbox, names), callback, callbackArgument);
-
-        /// <inheritdoc cref="Status"/>
-        public Task<ImapResponse> StatusAsync(string mailbox, string names)
-            => RunAsync(new CommandSpec("STATUS", ImapArgument.Mailbox(mailbox), ParenList(names))
-            { Collects = new[] { "STATUS" }, CollectKey = mailbox, ValidStates = Authenticated });
-
-        private static ImapArgument ParenList(string items)
-        {
-            items = items.Trim();
-            return ImapArgument.Raw(items.StartsWith("(", StringComparison.Ordinal) ? items : "(" + items + ")");
-        }
-
-        /// <summary>APPEND a message (bare CR or LF line ends become CRLF, as imaplib2 does). Flags like <c>(\Seen)</c>; date optional.</summary>
-        public ImapResponse Append(string mailbox, string? flags, DateTimeOffset? internalDate, byte[] message, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(AppendAsync(mailbox, flags, internalDate, message), callback, callbackArgument);
-
-        /// <inheritdoc cref="Append(string, string, DateTimeOffset?, byte[], ImapCallback, object)"/>
-        public Task<ImapResponse> AppendAsync(string mailbox, string? flags, DateTimeOffset? internalDate, byte[] message)
-            => RunAsync(AppendSpec(mailbox, flags, internalDate, ImapArgument.Literal(NormaliseLineEnds(message))));
-
-        /// <summary>APPEND a message read from a stream of known length, sent exactly as given without buffering it.</summary>
-        public Task<ImapResponse> AppendAsync(string mailbox, string? flags, DateTimeOffset? internalDate, Stream message, long length)
-            => RunAsync(AppendSpec(mailbox, flags, internalDate, ImapArgument.Literal(message, length)));
-
-        private static CommandSpec AppendSpec(string mailbox, string? flags, DateTimeOffset? internalDate, ImapArgument literal)
-        {
-            var args = new List<ImapArgument> { ImapArgument.Mailbox(mailbox) };
-            if (!string.IsNullOrWhiteSpace(flags)) args.Add(ParenList(flags!));
-            if (internalDate != null) args.Add(ImapArgument.Raw(ImapDate.Time2Internaldate(internalDate.Value)));
-            args.Add(literal);
-            return new CommandSpec("APPEND", args.ToArray()) { ValidStates = Authenticated, Modifies = false };
-        }
-
-        /// <summary>MULTIAPPEND (RFC 3502): appends several messages in one command; all or none are added.</summary>
-        public ImapResponse AppendMany(string mailbox, IEnumerable<(string? Flags, DateTimeOffset? InternalDate, byte[] Message)> messages,
-            ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(AppendManyAsync(mailbox, messages), callback, callbackArgument);
-
-        /// <inheritdoc cref="AppendMany"/>
-        public Task<ImapResponse> AppendManyAsync(string mailbox, IEnumerable<(string? Flags, DateTimeOffset? InternalDate, byte[] Message)> messages)
-        {
-            RequireCapability("MULTIAPPEND", "MULTIAPPEND");
-            var args = new List<ImapArgument> { ImapArgument.Mailbox(mailbox) };
-            foreach (var m in messages)
-            {
-                if (!string.IsNullOrWhiteSpace(m.Flags)) args.Add(ParenList(m.Flags!));
-                if (m.InternalDate != null) args.Add(ImapArgument.Raw(ImapDate.Time2Internaldate(m.InternalDate.Value)));
-                args.Add(ImapArgument.Literal(NormaliseLineEnds(m.Message)));
-            }
-            return RunAsync(new CommandSpec("APPEND", args.ToArray()) { ValidStates = Authenticated });
-        }
-
-        /// <summary>Converts bare CR and bare LF to CRLF; returns the same array when nothing needs changing.</summary>
-        public static byte[] NormaliseLineEnds(byte[] message)
-        {
-            int extra = 0;
-            for (int i = 0; i < message.Length; i++)
-            {
-                byte c = message[i];
-                if (c == (byte)'\r') { if (i + 1 < message.Length && message[i + 1] == (byte)'\n') i++; else extra++; }
-                else if (c == (byte)'\n') extra++;
-            }
-            if (extra == 0) return message;
-            var result = new byte[message.Length + extra];
-            int o = 0;
-            for (int i = 0; i < message.Length; i++)
-            {
-                byte c = message[i];
-                if (c == (byte)'\r')
-                {
-                    result[o++] = (byte)'\r';
-                    result[o++] = (byte)'\n';
-                    if (i + 1 < message.Length && message[i + 1] == (byte)'\n') i++;
-                }
-                else if (c == (byte)'\n')
-                {
-                    result[o++] = (byte)'\r';
-                    result[o++] = (byte)'\n';
-                }
-                else result[o++] = c;
-            }
-            return result;
-        }
-
-        /// <summary>NAMESPACE (RFC 2342).</summary>
-        public ImapResponse Namespace(ImapCallback? callback = null, object? callbackArgument = null) => Call(NamespaceAsync(), callback, callbackArgument);
-
-        /// <inheritdoc cref="Namespace"/>
-        public Task<ImapResponse> NamespaceAsync()
-        {
-            RequireCapability("NAMESPACE", "NAMESPACE");
-            return RunAsync(new CommandSpec("NAMESPACE") { Collects = new[] { "NAMESPACE" }, ValidStates = Authenticated });
-        }
-
-        /// <summary>ENABLE an extension (RFC 5161), e.g. CONDSTORE, QRESYNC, UTF8=ACCEPT.</summary>
-        public ImapResponse Enable(string capability, ImapCallback? callback = null, object? callbackArgument = null) => Call(EnableAsync(capability), callback, callbackArgument);
-
-        /// <inheritdoc cref="Enable"/>
-        public Task<ImapResponse> EnableAsync(string capability)
-        {
-            RequireCapability("ENABLE", "ENABLE");
-            return EnableCoreAsync("ENABLE", new[] { ImapArgument.Atom(capability) });
-        }
-
-        /// <summary>COMPRESS=DEFLATE (RFC 4978): compresses the rest of the session in both directions.</summary>
-        public ImapResponse EnableCompression(ImapCallback? callback = null, object? callbackArgument = null) => Call(EnableCompressionAsync(), callback, callbackArgument);
-
-        /// <inheritdoc cref="EnableCompression"/>
-        public async Task<ImapResponse> EnableCompressionAsync()
-        {
-            if (IsCompressed) throw new ImapException("Compression is already active.");
-            RequireCapability("COMPRESS DEFLATE", "COMPRESS=DEFLATE");
-            var response = await RunAsync(CompressSpec("COMPRESS", new[] { ImapArgument.Atom("DEFLATE") })).ConfigureAwait(false);
-            if (!response.IsOk) throw new ImapCommandException("COMPRESS", response);
-            return response;
-        }
-
-        // ---------------------------------------------------------------- quota, ACL, metadata
-
-        /// <summary>GETQUOTA (RFC 2087).</summary>
-        public ImapResponse GetQuota(string root, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaAsync(root), callback, callbackArgument);
-
-        /// <inheritdoc cref="GetQuota"/>
-        public Task<ImapResponse> GetQuotaAsync(string root) => RunExtension(new CommandSpec("GETQUOTA", QuotaRoot(root)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated }, "QUOTA");
-
-        /// <summary>A quota root is a name like a mailbox's (sent as is, not UTF-7): CR, LF and NUL are refused the same way.</summary>
-        private static ImapArgument QuotaRoot(string root)
-        {
-            InvalidMailboxNameException.ThrowIfInvalid(root, nameof(root));
-            return ImapArgument.AString(root);
-        }
-
-        /// <summary>GETQUOTAROOT: the quota roots of a mailbox and their quotas.</summary>
-        public ImapResponse GetQuotaRoot(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaRootAsync(mailbox), callback, callbackArgument);
-
-        /// <inheritdoc cref="GetQuotaRoot"/>
-        public Task<ImapResponse> GetQuotaRootAsync(string mailbox)
-            => RunExtension(new CommandSpec("GETQUOTAROOT", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "QUOTAROOT", "QUOTA" }, ValidStates = Authenticated }, "QUOTA");
-
-        /// <summary>SETQUOTA, e.g. limits <c>(STORAGE 512)</c>.</summary>
-        public ImapResponse SetQuota(string root, string limits, ImapCallback? callback = null, object? callbackArgument = null) => Call(SetQuotaAsync(root, limits), callback, callbackArgument);
-
-        /// <inheritdoc cref="SetQuota"/>
-        public Task<ImapResponse> SetQuotaAsync(string root, string limits)
-            => RunExtension(new CommandSpec("SETQUOTA", QuotaRoot(root), ParenList(limits)) { Collects = new[] { "QUOTA" }, ValidStates = Authenticated }, "QUOTA");
-
-        /// <summary>GETACL (RFC 4314).</summary>
-        public ImapResponse GetAcl(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetAclAsync(mailbox), callback, callbackArgument);
-
-        /// <inheritdoc cref="GetAcl"/>
-        public Task<ImapResponse> GetAclAsync(string mailbox) => RunExtension(new CommandSpec("GETACL", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "ACL" }, ValidStates = Authenticated }, "ACL");
-
-        /// <summary>SETACL: gives <paramref name="who"/> the rights <paramref name="what"/> (e.g. "lrs", "+w", "-i").</summary>
-        public ImapResponse SetAcl(string mailbox, string who, string what, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(SetAclAsync(mailbox, who, what), callback, callbackArgument);
-
-        /// <inheritdoc cref="SetAcl"/>
-        public Task<ImapResponse> SetAclAsync(string mailbox, string who, string what)
-            => RunExtension(new CommandSpec("SETACL", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who), ImapArgument.AString(what)) { ValidStates = Authenticated }, "ACL");
-
-        /// <summary>DELETEACL: removes <paramref name="who"/>'s entry.</summary>
-        public ImapResponse DeleteAcl(string mailbox, string who, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(DeleteAclAsync(mailbox, who), callback, callbackArgument);
-
-        /// <inheritdoc cref="DeleteAcl"/>
-        public Task<ImapResponse> DeleteAclAsync(string mailbox, string who)
-            => RunExtension(new CommandSpec("DELETEACL", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who)) { ValidStates = Authenticated }, "ACL");
-
-        /// <summary>MYRIGHTS: the caller's own rights on a mailbox.</summary>
-        public ImapResponse MyRights(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(MyRightsAsync(mailbox), callback, callbackArgument);
-
-        /// <inheritdoc cref="MyRights"/>
-        public Task<ImapResponse> MyRightsAsync(string mailbox) => RunExtension(new CommandSpec("MYRIGHTS", ImapArgument.Mailbox(mailbox)) { Collects = new[] { "MYRIGHTS" }, ValidStates = Authenticated }, "ACL");
-
-        /// <summary>LISTRIGHTS: the rights that may be given to <paramref name="who"/>.</summary>
-        public ImapResponse ListRights(string mailbox, string who, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(ListRightsAsync(mailbox, who), callback, callbackArgument);
-
-        /// <inheritdoc cref="ListRights"/>
-        public Task<ImapResponse> ListRightsAsync(string mailbox, string who)
-            => RunExtension(new CommandSpec("LISTRIGHTS", ImapArgument.Mailbox(mailbox), ImapArgument.AString(who)) { Collects = new[] { "LISTRIGHTS" }, ValidStates = Authenticated }, "ACL");
-
-        /// <summary>GETANNOTATION (ANNOTATEMORE draft): entry and attribute, e.g. "/comment", "value.priv".</summary>
-        public ImapResponse GetAnnotation(string mailbox, string entry, string attribute, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(GetAnnotationAsync(mailbox, entry, attribute), callback, callbackArgument);
-
-        /// <inheritdoc cref="GetAnnotation"/>
-        public Task<ImapResponse> GetAnnotationAsync(string mailbox, string entry, string attribute)
-            => RunExtension(new CommandSpec("GETANNOTATION", ImapArgument.Mailbox(mailbox), ImapArgument.Quoted(entry), ImapArgument.Quoted(attribute))
-            { Collects = new[] { "ANNOTATION" }, ValidStates = Authenticated }, "ANNOTATEMORE");
-
-        /// <summary>SETANNOTATION with imaplib2's free-form arguments.</summary>
-        public ImapResponse SetAnnotation(params string[] arguments) => Sync(SetAnnotationAsync(arguments));
-
-        /// <inheritdoc cref="SetAnnotation"/>
-        public Task<ImapResponse> SetAnnotationAsync(params string[] arguments)
-            => RunExtension(new CommandSpec("SETANNOTATION", arguments.Select(a => (ImapArgument)a).ToArray()) { Collects = new[] { "ANNOTATION" }, ValidStates = Authenticated }, "ANNOTATEMORE");
-
-        /// <summary>GETMETADATA (RFC 5464): entries such as "/private/comment"; options such as "(MAXSIZE 1024)" or "(DEPTH infinity)".</summary>
-        public ImapResponse GetMetadata(string mailbox, IEnumerable<string> entries, string? options = null, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(GetMetadataAsync(mailbox, entries, options), callback, callbackArgument);
-
-        /// <inheritdoc cref="GetMetadata"/>
-        public Task<ImapResponse> GetMetadataAsync(string mailbox, IEnumerable<string> entries, string? options = null)
-        {
-            var args = new List<ImapArgument>();
-            if (!string.IsNullOrWhiteSpace(options)) args.Add(ParenList(options!));
-            args.Add(mailbox.Length == 0 ? ImapArgument.Quoted("") : ImapArgument.Mailbox(mailbox));
-            args.Add(ImapArgument.List(entries.Select(e => ImapArgument.AString(e)).ToArray()));
-            var spec = new CommandSpec("GETMETADATA", args.ToArray()) { Collects = new[] { "METADATA" }, ValidStates = Authenticated };
-            return mailbox.Length == 0 ? RunExtension(spec, "METADATA", "METADATA-SERVER") : RunExtension(spec, "METADATA");
-        }
-
-        /// <summary>SETMETADATA: sets (or, with a null value, removes) entries of a mailbox ("" for the server).</summary>
-        public ImapResponse SetMetadata(string mailbox, IDictionary<string, string?> entries, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(SetMetadataAsync(mailbox, entries), callback, callbackArgument);
-
-        /// <inheritdoc cref="SetMetadata"/>
-        public Task<ImapResponse> SetMetadataAsync(string mailbox, IDictionary<string, string?> entries)
-        {
-            var items = new List<ImapArgument>();
-            foreach (var kv in entries)
-            {
-                items.Add(ImapArgument.AString(kv.Key));
-                items.Add(kv.Value == null ? ImapArgument.Raw("NIL") : ImapArgument.LiteralText(kv.Value));
-            }
-            var spec = new CommandSpec("SETMETADATA", mailbox.Length == 0 ? ImapArgument.Quoted("") : ImapArgument.Mailbox(mailbox), ImapArgument.List(items.ToArray()))
-            { ValidStates = Authenticated };
-            return mailbox.Length == 0 ? RunExtension(spec, "METADATA", "METADATA-SERVER") : RunExtension(spec, "METADATA");
-        }
-
-        /// <summary>
-        /// PROXYAUTH (imaplib2's proxyauth, from Cyrus 2.x): act as another user. No capability
-        /// announces it and current servers do not have it (Cyrus 3.6: BAD Unrecognized command),
-        /// so it is sent as asked and the server's answer is returned.
-        /// </summary>
-        public ImapResponse ProxyAuth(string user, ImapCallback? callback = null, object? callbackArgument = null) => Call(ProxyAuthAsync(user), callback, callbackArgument);
-
-        /// <inheritdoc cref="ProxyAuth"/>
-        public Task<ImapResponse> ProxyAuthAsync(string user) => RunAsync(new CommandSpec("PROXYAUTH", ImapArgument.AString(user)) { Exclusive = true, ValidStates = Authenticated });
-
-        // ---------------------------------------------------------------- selected
-
-        /// <summary>CHECK: a checkpoint of the selected mailbox.</summary>
-        public ImapResponse Check(ImapCallback? callback = null, object? callbackArgument = null) => Call(CheckAsync(), callback, callbackArgument);
-
-        /// <inheritdoc cref="Check"/>
-        public Task<ImapResponse> CheckAsync() => RunAsync(new CommandSpec("CHECK") { ValidStates = Selected });
-
-        /// <summary>CLOSE: expunges (unless read-only) and deselects the mailbox.</summary>
-        public ImapResponse Close(ImapCallback? callback = null, object? callbackArgument = null) => Call(CloseAsync(), callback, callbackArgument);
-
-        /// <inheritdoc cref="Close"/>
-        public Task<ImapResponse> CloseAsync() => Deselect("CLOSE");
-
-        /// <summary>UNSELECT (RFC 3691): deselects the mailbox without expunging.</summary>
-        public ImapResponse Unselect(ImapCallback? callback = null, object? callbackArgument = null) => Call(UnselectAsync(), callback, callbackArgument);
-
-        /// <inheritdoc cref="Unselect"/>
-        public Task<ImapResponse> UnselectAsync()
-        {
-            RequireCapability("UNSELECT", "UNSELECT");
-            return Deselect("UNSELECT");
-        }
-
-        private Task<ImapResponse> Deselect(string command)
-            => RunAsync(new CommandSpec(command)
-            {
-                Exclusive = true,
-                ValidStates = Selected,
-                OnTagged = tagged =>
-                {
-                    if (tagged.Status != ResponseStatus.Ok) return;
-                    _state = ImapState.AUTH;
-                    SelectedMailbox = null;
-                    _readOnlyChanged = false;
-                },
-            });
-
-        /// <summary>EXPUNGE: removes every \Deleted message of the selected mailbox. Returns the expunged sequence numbers.</summary>
-        public ImapResponse Expunge(ImapCallback? callback = null, object? callbackArgument = null) => Call(ExpungeAsync(), callback, callbackArgument);
-
-        /// <inheritdoc cref="Expunge"/>
-        public Task<ImapResponse> ExpungeAsync()
-            => RunAsync(new CommandSpec("EXPUNGE") { Exclusive = true, Modifies = true, Collects = new[] { "EXPUNGE", "VANISHED" }, ValidStates = Selected });
-
-        /// <summary>FETCH message parts, e.g. <c>Fetch("1:5", "(UID FLAGS ENVELOPE)")</c>.</summary>
-        public ImapResponse Fetch(string messageSet, string messageParts, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(FetchAsync(messageSet, messageParts), callback, callbackArgument);
-
-        /// <inheritdoc cref="Fetch"/>
-        public Task<ImapResponse> FetchAsync(string messageSet, string messageParts) => RunAsync(FetchSpec(false, messageSet, messageParts));
-
-        private static CommandSpec FetchSpec(bool uid, string set, string parts)
-            => new CommandSpec(uid ? "UID FETCH" : "FETCH", SetArgument(set), ImapArgument.Raw(parts.Trim()))
-            { Collects = new[] { "FETCH" }, MessageFilter = MessageSetFilter.TryParse(set, uid), ValidStates = Selected };
-
-        /// <summary>
-        /// FETCH (or UID FETCH) handing each response to <paramref name="onResponse"/> as it arrives
-        /// (on the reader: keep it short), so results stream without being held in memory. Large
-        /// literals may go straight to the stream <paramref name="literalSink"/> returns.
-        /// </summary>
-        public Task<ImapResponse> FetchEachAsync(string messageSet, string messageParts, bool uid, Action<ServerResponse> onResponse,
-            Func<LiteralRequest, Stream?>? literalSink = null)
-        {
-            var spec = FetchSpec(uid, messageSet, messageParts);
-            spec.OnData = onResponse;
-            spec.LiteralSink = literalSink;
-            return RunAsync(spec);
-        }
-
-        /// <summary>PARTIAL (imaplib2): part of a message's body, via FETCH BODY[part]&lt;start.length&gt;.</summary>
-        public ImapResponse Partial(uint messageNumber, string messagePart, long start, long length, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(PartialAsync(messageNumber, messagePart, start, length), callback, callbackArgument);
-
-        /// <inheritdoc cref="Partial"/>
-        public Task<ImapResponse> PartialAsync(uint messageNumber, string messagePart, long start, long length)
-        {
-            string part = messagePart.Trim('(', ')', ' ');
-            string section = part.StartsWith("BODY", StringComparison.OrdinalIgnoreCase) ? part : "BODY.PEEK[" + part + "]";
-            return FetchAsync(messageNumber.ToString(System.Globalization.CultureInfo.InvariantCulture), "(" + section + "<" + start + "." + length + ">)");
-        }
-
-        /// <summary>STORE flags, e.g. <c>Store("1:3", "+FLAGS", @"(\Deleted)")</c>.</summary>
-        public ImapResponse Store(string messageSet, string command, string flags, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(StoreAsync(messageSet, command, flags), callback, callbackArgument);
-
-        /// <inheritdoc cref="Store"/>
-        public Task<ImapResponse> StoreAsync(string messageSet, string command, string flags) => RunAsync(StoreSpec(false, messageSet, command, flags));
-
-        private static CommandSpec StoreSpec(bool uid, string set, string command, string flags)
-            => new CommandSpec(uid ? "UID STORE" : "STORE", SetArgument(set), ImapArgument.Atom(command), ParenList(flags))
-            { Collects = new[] { "FETCH" }, MessageFilter = MessageSetFilter.TryParse(set, uid), Modifies = true, ValidStates = Selected };
-
-        /// <summary>COPY messages to another mailbox.</summary>
-        public ImapResponse Copy(string messageSet, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(CopyAsync(messageSet, newMailbox), callback, callbackArgument);
-
-        /// <inheritdoc cref="Copy"/>
-        public Task<ImapResponse> CopyAsync(string messageSet, string newMailbox)
-            => RunAsync(new CommandSpec("COPY", SetArgument(messageSet), ImapArgument.Mailbox(newMailbox)) { ValidStates = Selected });
-
-        /// <summary>MOVE (RFC 6851) messages to another mailbox.</summary>
-        public ImapResponse Move(string messageSet, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(MoveAsync(messageSet, newMailbox), callback, callbackArgument);
-
-        /// <inheritdoc cref="Move"/>
-        public Task<ImapResponse> MoveAsync(string messageSet, string newMailbox)
-        {
-            RequireCapability("MOVE", "MOVE");
-            return RunAsync(MoveSpec(false, messageSet, newMailbox));
-        }
-
-        private static CommandSpec MoveSpec(bool uid, string set, string mailbox)
-            => new CommandSpec(uid ? "UID MOVE" : "MOVE", SetArgument(set), ImapArgument.Mailbox(mailbox))
-            { Exclusive = true, Modifies = true, Collects = new[] { "EXPUNGE", "VANISHED" }, ValidStates = Selected };
-
-        /// <summary>SEARCH, imaplib2 style: <c>Search(null, "SUBJECT", "invoice")</c> or <c>Search(null, "(UNSEEN FROM boss)")</c>.</summary>
-        public ImapResponse Search(string? charset, params string[] criteria) => Sync(SearchAsync(charset, criteria));
-
-        /// <summary>SEARCH in imaplib2's callback style: returns <see cref="ImapResponse.Deferred"/> at once; the callback gets the result.</summary>
-        public ImapResponse Search(ImapCallback callback, object? callbackArgument, string? charset, params string[] criteria)
-            => Call(SearchAsync(charset, criteria), callback, callbackArgument);
-
-        /// <inheritdoc cref="Search(string?, string[])"/>
-        public Task<ImapResponse> SearchAsync(string? charset, params string[] criteria) => RunAsync(SearchSpec(false, charset, criteria));
-
-        private static CommandSpec SearchSpec(bool uid, string? charset, IEnumerable<string> criteria)
-        {
-            var head = charset == null ? new ImapArgument[0] : new[] { ImapArgument.Atom("CHARSET"), ImapArgument.Atom(charset) };
-            return new CommandSpec(uid ? "UID SEARCH" : "SEARCH", Concat(head, criteria)) { Collects = new[] { "SEARCH", "ESEARCH" }, ValidStates = Selected };
-        }
-
-        /// <summary>SEARCH with typed arguments (the engine's own callers use this so values are quoted exactly).</summary>
-        public Task<ImapResponse> SearchAsync(bool uid, string? charset, IReadOnlyList<ImapArgument> criteria)
-        {
-            var args = new List<ImapArgument>();
-            if (charset != null) { args.Add(ImapArgument.Atom("CHARSET")); args.Add(ImapArgument.Atom(charset)); }
-            args.AddRange(criteria);
-            return RunAsync(new CommandSpec(uid ? "UID SEARCH" : "SEARCH", args.ToArray()) { Collects = new[] { "SEARCH", "ESEARCH" }, ValidStates = Selected });
-        }
-
-        /// <summary>SORT (RFC 5256): <c>Sort("(DATE)", "UTF-8", "ALL")</c>.</summary>
-        public ImapResponse Sort(string sortCriteria, string charset, params string[] searchCriteria) => Sync(SortAsync(sortCriteria, charset, searchCriteria));
-
-        /// <summary>SORT in imaplib2's callback style.</summary>
-        public ImapResponse Sort(ImapCallback callback, object? callbackArgument, string sortCriteria, string charset, params string[] searchCriteria)
-            => Call(SortAsync(sortCriteria, charset, searchCriteria), callback, callbackArgument);
-
-        /// <inheritdoc cref="Sort(string, string, string[])"/>
-        public Task<ImapResponse> SortAsync(string sortCriteria, string charset, params string[] searchCriteria) => RunExtension(SortSpec(false, sortCriteria, charset, searchCriteria), "SORT");
-
-        private static CommandSpec SortSpec(bool uid, string sortCriteria, string charset, IEnumerable<string> search)
-            => new CommandSpec(uid ? "UID SORT" : "SORT", Concat(new[] { ParenList(sortCriteria), ImapArgument.Atom(charset) }, search))
-            { Collects = new[] { "SORT", "ESEARCH" }, ValidStates = Selected };
-
-        /// <summary>THREAD (RFC 5256): <c>Thread("REFERENCES", "UTF-8", "ALL")</c>.</summary>
-        public ImapResponse Thread(string threadingAlgorithm, string charset, params string[] searchCriteria) => Sync(ThreadAsync(threadingAlgorithm, charset, searchCriteria));
-
-        /// <summary>THREAD in imaplib2's callback style.</summary>
-        public ImapResponse Thread(ImapCallback callback, object? callbackArgument, string threadingAlgorithm, string charset, params string[] searchCriteria)
-            => Call(ThreadAsync(threadingAlgorithm, charset, searchCriteria), callback, callbackArgument);
-
-        /// <inheritdoc cref="Thread(string, string, string[])"/>
-        public Task<ImapResponse> ThreadAsync(string threadingAlgorithm, string charset, params string[] searchCriteria)
-            => RunExtension(ThreadSpec(false, threadingAlgorithm, charset, searchCriteria), "THREAD=" + threadingAlgorithm.ToUpperInvariant());
-
-        private static CommandSpec ThreadSpec(bool uid, string algorithm, string charset, IEnumerable<string> search)
-            => new CommandSpec(uid ? "UID THREAD" : "THREAD", Concat(new[] { ImapArgument.Atom(algorithm), ImapArgument.Atom(charset) }, search))
-            { Collects = new[] { "THREAD" }, ValidStates = Selected };
-
-        /// <summary>
-        /// UID variants: <c>Uid("FETCH", "1:*", "(FLAGS)")</c>, and SEARCH, SORT, THREAD, STORE, COPY, MOVE,
-        /// and EXPUNGE (UIDPLUS: only the given UIDs).
-        /// </summary>
-        public ImapResponse Uid(string command, params string[] args) => Sync(UidAsync(command, args));
-
-        /// <summary>UID commands in imaplib2's callback style.</summary>
-        public ImapResponse Uid(ImapCallback callback, object? callbackArgument, string command, params string[] args)
-            => Call(UidAsync(command, args), callback, callbackArgument);
-
-        /// <inheritdoc cref="Uid(string, string[])"/>
-        public Task<ImapResponse> UidAsync(string command, params string[] args)
-        {
-            string c = command.ToUpperInvariant();
-            string Arg(int i) => i < args.Length ? args[i] : throw new ArgumentException("UID " + c + " needs more arguments.", nameof(args));
-            switch (c)
-            {
-                case "FETCH": return RunAsync(FetchSpec(true, Arg(0), Arg(1)));
-                case "STORE": return RunAsync(StoreSpec(true, Arg(0), Arg(1), Arg(2)));
-                case "SEARCH":
-                    return RunAsync(new CommandSpec("UID SEARCH", args.Select(a => (ImapArgument)a).ToArray()) { Collects = new[] { "SEARCH", "ESEARCH" }, ValidStates = Selected });
-                case "SORT": return RunExtension(SortSpec(true, Arg(0), Arg(1), args.Skip(2)), "SORT");
-                case "THREAD": return RunExtension(ThreadSpec(true, Arg(0), Arg(1), args.Skip(2)), "THREAD=" + Arg(0).ToUpperInvariant());
-                case "COPY": return RunAsync(new CommandSpec("UID COPY", SetArgument(Arg(0)), ImapArgument.Mailbox(Arg(1))) { ValidStates = Selected });
-                case "MOVE":
-                    RequireCapability("MOVE", "MOVE");
-                    return RunAsync(MoveSpec(true, Arg(0), Arg(1)));
-                case "EXPUNGE":
-                    RequireCapability("UID EXPUNGE", "UIDPLUS");
-                    return RunAsync(new CommandSpec("UID EXPUNGE", SetArgument(Arg(0)))
-                    { Exclusive = true, Modifies = true, Collects = new[] { "EXPUNGE", "VANISHED" }, ValidStates = Selected });
-                default:
-                    throw new ArgumentException("UID " + command + " is not a UID command (FETCH, STORE, SEARCH, SORT, THREAD, COPY, MOVE, EXPUNGE).", nameof(command));
-            }
-        }
-
-        /// <summary>Any command by name, with imaplib2's argument quoting (for extensions this client does not know).</summary>
-        public ImapResponse Xatom(string name, params string[] args) => Sync(XatomAsync(name, args));
-
-        /// <summary>XATOM in imaplib2's callback style.</summary>
-        public ImapResponse Xatom(ImapCallback callback, object? callbackArgument, string name, params string[] args)
-            => Call(XatomAsync(name, args), callback, callbackArgument);
-
-        /// <inheritdoc cref="Xatom(string, string[])"/>
-        /// <exception cref="ArgumentException">The command changes the session's state and has a method of its own (see <see cref="ImapCommandNames.ChangesSessionState"/>).</exception>
-        public Task<ImapResponse> XatomAsync(string name, params string[] args)
-            => RunGenericAsync(name.ToUpperInvariant(), args.Select(a => (ImapArgument)a).ToArray(), null, exclusive: true);
-
-        /// <summary>
-        /// Any command with typed arguments; <paramref name="collects"/> names the untagged responses that are its results.
-        /// ENABLE and COMPRESS get the engine's own handling; the other state-changing commands are refused.
-        /// </summary>
-        /// <exception cref="ArgumentException">The command changes the session's state and has a method of its own (see <see cref="ImapCommandNames.ChangesSessionState"/>).</exception>
-        public Task<ImapResponse> ExecuteAsync(string command, IReadOnlyList<ImapArgument> arguments, IReadOnlyList<string>? collects = null, bool exclusive = true)
-            => RunGenericAsync(command, arguments.ToArray(), collects?.Select(c => c.ToUpperInvariant()).ToArray(), exclusive);
+        public Task<ImapResponse> StartTlsAsync() => Issue(new StartTlsCommand());
 
         // ---------------------------------------------------------------- IDLE
 
         /// <summary>
         /// IDLE (RFC 2177): waits until the server reports a change to the selected mailbox, the
-        /// timeout passes (default 29 minutes), or another command is issued (which ends IDLE and
+        /// timeout passes (default <see cref="ImapClientOptions.IdleRenewal"/>, 25 s), or another command is issued (which ends IDLE and
         /// proceeds on its own). Changes are also raised as <see cref="MailboxChanged"/> events.
         /// Returns the changes reported while idling as data.
         /// </summary>
         public ImapResponse Idle(TimeSpan? timeout = null, ImapCallback? callback = null, object? callbackArgument = null)
             => Call(IdleAsync(timeout), callback, callbackArgument);
 
-        /// <summary>
-        /// How long one IDLE lasts by default: servers may drop a client idle for 30 minutes
-        /// (RFC 2177), so it is renewed before that. Invoke-ImapIdle renews at the same interval.
-        /// </summary>
-        public static readonly TimeSpan IdleRenewal = TimeSpan.FromMinutes(29);
-
         /// <inheritdoc cref="Idle"/>
         public Task<ImapResponse> IdleAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         {
             RequireCapability("IDLE", "IDLE");
-            var limit = timeout ?? IdleRenewal;
+            var limit = timeout ?? Options.IdleRenewal;
             CancellationTokenRegistration registration = default;
-            var spec = new CommandSpec("IDLE")
-            {
-                Exclusive = true,
-                ValidStates = Authenticated,
-                Collects = new[] { "EXISTS", "RECENT", "EXPUNGE", "FETCH", "VANISHED" },
-            };
+            var spec = new IdleCommand();
             spec.ContinuationHandler = (cmd, continuation) =>
             {
                 bool endNow;
@@ -941,7 +123,7 @@ namespace ImapPS.Client
                 if (endNow) return SendDoneAsync(cmd);
                 return Task.CompletedTask;
             };
-            var run = RunAsync(spec);
+            var run = Issue(spec);
             return run.ContinueWith(t => { registration.Dispose(); return t; }, TaskScheduler.Default).Unwrap();
         }
 
@@ -965,7 +147,7 @@ namespace ImapPS.Client
             return new ImapResponse(code, null, list ?? (IReadOnlyList<ServerResponse>)Array.Empty<ServerResponse>(), null, items.Count == 0 ? new ImapDataItem[0] : items.ToArray());
         }
 
-        private string? PooledText(string code)
+        internal string? PooledText(string code)
         {
             lock (_lock)
             {

@@ -46,8 +46,6 @@ namespace ImapPS.Client
         private ResponseReader _reader;
         private CommandBuilder _builder = new CommandBuilder();
         private Task? _readLoop;
-        private Timer? _watchdog;
-        private Timer? _idleTimer;
         private PendingCommand? _continuationTarget;
         private PendingCommand? _idle;
         private Exception? _abortError;
@@ -63,6 +61,7 @@ namespace ImapPS.Client
         private bool _readOnlyChanged;
         private bool _utf8Enabled;
         private int _selectGeneration;
+        private readonly UntaggedRoute _route;
 
         /// <summary>Connects to an IMAP server over plain TCP (port 143 by default) and reads the greeting.</summary>
         /// <exception cref="ImapAbortException">The connection failed or timed out; nothing is left open.</exception>
@@ -82,6 +81,7 @@ namespace ImapPS.Client
             _debug = new DebugLog(Options.DebugLevel, Options.DebugBufferLevel, Options.DebugWriter, Options.Identifier ?? host);
             _reader = new ResponseReader(Options.Limits) { LiteralSinkSelector = SelectLiteralSink };
             _events = new EventQueue(this);
+            _route = new UntaggedRoute(this);
             if (connect) Sync(ConnectCoreAsync());
         }
 
@@ -176,12 +176,6 @@ namespace ImapPS.Client
             remove => _debug.Line -= value;
         }
 
-        /// <summary>Raised (on a thread-pool thread, in order) when the server reports a change to the selected mailbox.</summary>
-        public event EventHandler<MailboxChangedEventArgs>? MailboxChanged;
-
-        /// <summary>Raised (on a thread-pool thread, in order) for untagged responses no command claimed, and for ALERTs.</summary>
-        public event EventHandler<UntaggedResponseEventArgs>? UntaggedResponse;
-
         /// <summary>True when the server offers <paramref name="capability"/> (and it is not ignored by the options).</summary>
         public bool HasCapability(string capability)
         {
@@ -216,7 +210,7 @@ namespace ImapPS.Client
                     throw new ImapSecurityException("The server " + Host + ":" + Port + " greeted with PREAUTH on a connection without TLS, so STARTTLS cannot be negotiated " +
                         "and every command would travel in clear; the connection was closed without sending anything. Use implicit TLS, or allow clear text explicitly.");
                 _state = greeting.Status == ResponseStatus.PreAuth ? ImapState.AUTH : ImapState.NONAUTH;
-                _watchdog = new Timer(_ => Watch(), null, WatchPeriod, WatchPeriod);
+                StartWatchdog();
                 if (!TakeCapabilityCode(greeting)) await CapabilityAsync().ConfigureAwait(false);
                 _debug.Log(1, "connected, state " + _state + ", capabilities " + string.Join(" ", Capabilities));
             }
@@ -288,17 +282,6 @@ namespace ImapPS.Client
             }
         }
 
-        private TimeSpan WatchPeriod
-        {
-            get
-            {
-                var t = Options.ResponseTimeout;
-                if (t == null) return TimeSpan.FromSeconds(1);
-                long ms = Math.Max(20, Math.Min(1000, (long)t.Value.TotalMilliseconds / 5));
-                return TimeSpan.FromMilliseconds(ms);
-            }
-        }
-
         private static string NewTagPrefix()
         {
             // imaplib2 starts tags with random letters so a stray reply to another client's tag cannot match.
@@ -312,21 +295,41 @@ namespace ImapPS.Client
         // Issuing commands
 
         /// <summary>
-        /// Issues a command built by the command methods: checks the state, waits for admission
-        /// (exclusive commands wait for the ones in flight; commands whose results could be
-        /// confused wait for each other), writes it and completes when its tagged response arrives.
+        /// Issues a typed command: the command's own refusals first (a missing capability throws
+        /// before anything is queued), then <see cref="RunAsync"/>, then the command's follow-up
+        /// (a refused LOGIN throws, SELECT's result is the message count).
         /// </summary>
-        internal async Task<ImapResponse> RunAsync(CommandSpec spec)
+        internal Task<ImapResponse> Issue(ImapCommand command)
+        {
+            if (command.HasFollowUp) return IssueAndFinishAsync(command);
+            command.CheckIssue(this);
+            return RunAsync(command);
+        }
+
+        private async Task<ImapResponse> IssueAndFinishAsync(ImapCommand command)
+        {
+            command.CheckIssue(this);
+            var response = await RunAsync(command).ConfigureAwait(false);
+            return await command.FinishAsync(this, response).ConfigureAwait(false);
+        }
+
+        /// <summary>
+        /// Schedules a command: checks the state, waits for admission (exclusive commands wait for
+        /// the ones in flight; commands that could claim the same responses wait for each other),
+        /// writes it and completes when its tagged response arrives.
+        /// </summary>
+        internal async Task<ImapResponse> RunAsync(ImapCommand spec)
         {
             PendingCommand cmd;
             lock (_lock)
             {
                 // Ordered under the lock so the waiting list is in issue order.
                 cmd = new PendingCommand(spec, ++_order);
+                ArmDeadline(cmd);
                 // A state-changing command ahead may make this one legal (SELECT then FETCH issued
                 // back to back): then the state is checked again at admission, not now.
                 ThrowIfUnusable(cmd, checkState: !ExclusivePendingLocked());
-                if (spec.Name == "LOGOUT") _logoutOrder = cmd.Order;
+                if (spec is LogoutCommand) _logoutOrder = cmd.Order;
                 _waiting.Add(cmd);
                 TryAdmitLocked();
             }
@@ -360,23 +363,24 @@ namespace ImapPS.Client
 
         private void ThrowIfUnusable(PendingCommand cmd, bool checkState = true)
         {
-            var spec = cmd.Spec;
+            var command = cmd.Spec;
             if (_abortError != null)
                 throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
+            ThrowIfPastDeadline(cmd);
             if (_logoutOrder != 0 && cmd.Order > _logoutOrder)
                 throw new ImapAbortException("The connection is logging out.");
-            if (_state == ImapState.LOGOUT && _transport != null && !(_logoutRequested && spec.Name == "LOGOUT"))
+            if (_state == ImapState.LOGOUT && _transport != null && !(_logoutRequested && command is LogoutCommand))
                 throw new ImapAbortException("The connection is logged out.");
-            if (checkState && spec.ValidStates != null && Array.IndexOf(spec.ValidStates, _state) < 0)
-                throw new ImapException("Command " + spec.Name + " is not allowed in state " + _state + ".");
-            if (checkState && (spec.Name == "LOGIN" || spec.Name == "AUTHENTICATE") && InClearOverNetwork)
-                throw new ImapSecurityException(spec.Name + " refused: the connection to " + Host + " is not encrypted and the options require TLS; call StartTls first.");
-            if (spec.Modifies && _readOnlyChanged)
+            if (checkState && command.ValidStates != null && Array.IndexOf(command.ValidStates, _state) < 0)
+                throw new ImapException("Command " + command.Name + " is not allowed in state " + _state + ".");
+            if (checkState && command.SendsCredentials && InClearOverNetwork)
+                throw new ImapSecurityException(command.Name + " refused: the connection to " + Host + " is not encrypted and the options require TLS; call StartTls first.");
+            if (command.Modifies && _readOnlyChanged)
                 throw new ImapReadOnlyException("The mailbox " + SelectedMailbox + " became read-only.");
             // Servers may answer OK and ignore the change ("Store ignored with read-only mailbox"):
             // refuse before sending, so the caller never mistakes that for success.
-            if (spec.Modifies && IsReadOnly && _state == ImapState.SELECTED)
-                throw new ImapException(spec.Name + " cannot change the mailbox " + SelectedMailbox + ": it is open read-only (EXAMINE or READ-ONLY).");
+            if (command.Modifies && IsReadOnly && _state == ImapState.SELECTED)
+                throw new ImapException(command.Name + " cannot change the mailbox " + SelectedMailbox + ": it is open read-only (EXAMINE or READ-ONLY).");
         }
 
         /// <summary>Admits waiting commands in order, as far as exclusivity and result attribution allow. Caller holds the lock.</summary>
@@ -425,19 +429,13 @@ namespace ImapPS.Client
             return false;
         }
 
-        /// <summary>The UIDs of a command that collects only FETCH data for a small UID set, or null.</summary>
-        private static uint[]? IndexableUids(PendingCommand cmd)
-        {
-            var collects = cmd.Spec.Collects;
-            var filter = cmd.Spec.MessageFilter;
-            if (collects == null || collects.Length != 1 || collects[0] != "FETCH" || filter == null || !filter.ByUid) return null;
-            return filter.SmallMembers(IndexedSetLimit);
-        }
+        /// <summary>The UIDs of a command that claims FETCH responses by a small UID set (see <see cref="ImapCommand.ClaimedUids"/>), or null.</summary>
+        private static uint[]? IndexableUids(PendingCommand cmd) => cmd.Spec.ClaimedUids(IndexedSetLimit);
 
         private void TrackRunning(PendingCommand cmd, bool add)
         {
             if (cmd.Spec.Exclusive) _exclusiveRunning += add ? 1 : -1;
-            if (!cmd.Spec.Collects_("FETCH")) return;
+            if (!cmd.Spec.CollectsName("FETCH")) return;
             if (add)
             {
                 var uids = IndexableUids(cmd);
@@ -470,7 +468,7 @@ namespace ImapPS.Client
 
         private async Task SendAsync(PendingCommand cmd)
         {
-            bool handlerDriven = cmd.Spec.ContinuationHandler != null;
+            bool handlerDriven = cmd.Spec.HandlesContinuations;
             if (!handlerDriven && !cmd.Spec.Exclusive)
             {
                 // Commands that fit in one write are queued and written together: a thousand
@@ -494,7 +492,7 @@ namespace ImapPS.Client
             lock (_lock)
             {
                 ThrowIfUnusable(cmd);
-                cmd.Spec.BeforeSend?.Invoke();
+                cmd.Spec.BeforeSend(this);
                 cmd.Tag = _tagPrefix + (++_tagNumber).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 _byTag[cmd.Tag] = cmd;
                 cmd.Sent = true;
@@ -514,13 +512,42 @@ namespace ImapPS.Client
                 drain = !_sendQueueDraining;
                 _sendQueueDraining = true;
             }
-            if (drain) await DrainSendQueueAsync().ConfigureAwait(false);
+            if (drain) await WriteAsync(DrainSendQueueAsync, null).ConfigureAwait(false);
         }
 
-        /// <summary>Writes every queued command in one write per round, until the queue is empty.</summary>
-        private async Task DrainSendQueueAsync()
+        /// <summary>
+        /// The one way bytes reach the server: under the write lock (a command's segments, a
+        /// continuation answer and a batch of queued commands never interleave), through a stream
+        /// that reports progress to the watchdog. A failed write aborts the connection: the server
+        /// may have seen part of a command, so nothing sent afterwards could be trusted. The
+        /// exception is a LOGOUT whose server closed the pipe under the flush after answering it:
+        /// the end of the stream completes that LOGOUT.
+        /// </summary>
+        private async Task WriteAsync(Func<Stream, Task> write, PendingCommand? cmd)
         {
             await _writeLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                lock (_lock)
+                    if (_abortError != null) throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
+                await write(new ProgressStream(_transport!.WriteStream, this)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!(e is ImapException))
+            {
+                if (cmd?.Spec is LogoutCommand && _logoutRequested && cmd.Sent) return;
+                var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
+                Abort(error);
+                throw error;
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        /// <summary>Writes every queued command in one write per round, until the queue is empty (under the write lock).</summary>
+        private async Task DrainSendQueueAsync(Stream stream)
+        {
             byte[]? buffer = null;
             try
             {
@@ -553,7 +580,6 @@ namespace ImapPS.Client
                         item.Value.Span.CopyTo(new Span<byte>(buffer, offset, item.Value.Length));
                         offset += item.Value.Length;
                     }
-                    var stream = new ProgressStream(_transport!.WriteStream, this);
                     BeginWrite();
                     try
                     {
@@ -566,80 +592,57 @@ namespace ImapPS.Client
                     }
                 }
             }
-            catch (Exception e) when (!(e is ImapException))
+            catch (Exception)
             {
                 lock (_sendQueue) _sendQueueDraining = false;
-                var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
-                Abort(error);
-                throw error;
+                throw;
             }
             finally
             {
                 if (buffer != null) System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                _writeLock.Release();
             }
         }
 
-        private async Task WritePayloadAsync(PendingCommand cmd, CommandPayload? registered, bool handlerDriven)
+        private Task WritePayloadAsync(PendingCommand cmd, CommandPayload? registered, bool handlerDriven)
+            => WriteAsync(stream => WriteSegmentsAsync(stream, cmd, registered ?? Register(cmd, handlerDriven), handlerDriven), cmd);
+
+        /// <summary>Writes a command's segments, waiting for the server's continuation before each synchronising literal.</summary>
+        private async Task WriteSegmentsAsync(Stream stream, PendingCommand cmd, CommandPayload payload, bool handlerDriven)
         {
-            await _writeLock.WaitAsync().ConfigureAwait(false);
-            try
+            for (int s = 0; s < payload.SegmentCount; s++)
             {
-                CommandPayload payload = registered ?? Register(cmd, handlerDriven);
-                var stream = new ProgressStream(_transport!.WriteStream, this);
-                for (int s = 0; s < payload.SegmentCount; s++)
+                TaskCompletionSource<bool>? continuation = null;
+                if (s < payload.SegmentCount - 1)
                 {
-                    TaskCompletionSource<bool>? continuation = null;
-                    if (s < payload.SegmentCount - 1)
-                    {
-                        continuation = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                        lock (_lock)
-                        {
-                            cmd.ContinuationWaiter = continuation;
-                            _continuationTarget = cmd;
-                        }
-                    }
-                    BeginWrite();
-                    try
-                    {
-                        await payload.WriteSegmentAsync(s, stream).ConfigureAwait(false);
-                        await stream.FlushAsync().ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        EndWrite(cmd);
-                    }
-                    if (continuation != null && !await continuation.Task.ConfigureAwait(false)) break;
-                }
-                if (!handlerDriven)
+                    continuation = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
                     lock (_lock)
-                        if (ReferenceEquals(_continuationTarget, cmd)) _continuationTarget = null;
+                    {
+                        cmd.ContinuationWaiter = continuation;
+                        _continuationTarget = cmd;
+                    }
+                }
+                BeginWrite();
+                try
+                {
+                    await payload.WriteSegmentAsync(s, stream).ConfigureAwait(false);
+                    await stream.FlushAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    EndWrite(cmd);
+                }
+                if (continuation != null && !await continuation.Task.ConfigureAwait(false)) break;
             }
-            catch (Exception e) when (!(e is ImapException))
-            {
-                // A server that answers LOGOUT and closes at once may close the pipe under our flush;
-                // the end of the stream completes LOGOUT then.
-                if (cmd.Spec.Name == "LOGOUT" && _logoutRequested && cmd.Sent) return;
-                var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
-                Abort(error);
-                throw error;
-            }
-            finally
-            {
-                _writeLock.Release();
-            }
+            if (!handlerDriven)
+                lock (_lock)
+                    if (ReferenceEquals(_continuationTarget, cmd)) _continuationTarget = null;
         }
 
         /// <summary>Writes a continuation answer (AUTHENTICATE) or DONE (IDLE) under the write lock.</summary>
-        internal async Task WriteLineAsync(PendingCommand cmd, byte[] line, string logText)
-        {
-            await _writeLock.WaitAsync().ConfigureAwait(false);
-            try
+        internal Task WriteLineAsync(PendingCommand cmd, byte[] line, string logText)
+            => WriteAsync(async stream =>
             {
-                lock (_lock)
-                    if (_abortError != null) throw new ImapAbortException("The connection was aborted: " + _abortError.Message, _abortError);
                 _debug.Log(2, "> " + logText);
-                var stream = _transport!.WriteStream;
                 BeginWrite();
                 try
                 {
@@ -650,18 +653,7 @@ namespace ImapPS.Client
                 {
                     EndWrite(cmd);
                 }
-            }
-            catch (Exception e) when (!(e is ImapException))
-            {
-                var error = new ImapAbortException("Writing to " + Host + " failed: " + e.Message, e);
-                Abort(error);
-                throw error;
-            }
-            finally
-            {
-                _writeLock.Release();
-            }
-        }
+            }, null);
 
         private static readonly byte[] DoneLine = { (byte)'D', (byte)'O', (byte)'N', (byte)'E', (byte)'\r', (byte)'\n' };
 
@@ -778,7 +770,7 @@ namespace ImapPS.Client
             {
                 // The server closed after BYE: complete LOGOUT even if its tagged OK never came.
                 PendingCommand? logout;
-                lock (_lock) logout = _running.FirstOrDefault(c => c.Spec.Name == "LOGOUT");
+                lock (_lock) logout = _running.FirstOrDefault(c => c.Spec is LogoutCommand);
                 logout?.Completion.TrySetResult(new ImapResponse("OK", null, logout.Untagged, null, new[] { new ImapDataItem("connection closed by server") }));
                 Shutdown();
                 return;
@@ -820,7 +812,7 @@ namespace ImapPS.Client
         private object RedactIfAuthenticating(ServerResponse r)
         {
             var target = _continuationTarget;
-            if (r.Kind == ResponseKind.Continuation && target != null && target.Spec.Name == "AUTHENTICATE") return "+ ***";
+            if (r.Kind == ResponseKind.Continuation && target != null && target.Spec.RedactsContinuations) return "+ ***";
             return r.TotalSize <= LazyLogLimit ? r : (object)r.ToString();
         }
 
@@ -839,11 +831,10 @@ namespace ImapPS.Client
                 waiter.TrySetResult(true);
                 return null;
             }
-            var handler = target.Spec.ContinuationHandler;
-            if (handler == null)
+            if (!target.Spec.HandlesContinuations)
                 throw new ImapProtocolException("The server sent an unexpected continuation request: " + Truncate(r.ToString()), "", 0);
             // Handlers write (AUTHENTICATE answers), so they run off the reader.
-            var task = handler(target, r);
+            var task = target.Spec.OnContinuationAsync(this, target, r);
             _ = task.ContinueWith(t => Abort(new ImapAbortException("Continuation handling failed: " + t.Exception!.GetBaseException().Message, t.Exception)),
                 TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
             return null;
@@ -857,9 +848,9 @@ namespace ImapPS.Client
                 throw new ImapProtocolException("The server answered a command that was not sent (tag " + r.Tag + "): " + Truncate(r.ToString()), "", 0);
             cmd.ContinuationWaiter?.TrySetResult(false);
             if (r.HasCode) HandleCode(r, cmd);
-            if (r.Status == ResponseStatus.Ok && cmd.Spec.OnTaggedOk != null)
+            var hook = r.Status == ResponseStatus.Ok ? cmd.Spec.OnTaggedOk(this) : null;
+            if (hook != null)
             {
-                var hook = cmd.Spec.OnTaggedOk;
                 return async () =>
                 {
                     await hook().ConfigureAwait(false);
@@ -873,16 +864,16 @@ namespace ImapPS.Client
         private void Complete(PendingCommand cmd, ServerResponse tagged)
         {
             string type = tagged.Name;
-            var spec = cmd.Spec;
-            if (spec.OnTagged != null)
-                lock (_lock) spec.OnTagged(tagged);
+            var command = cmd.Spec;
+            lock (_lock) command.OnTagged(this, cmd, tagged);
             if (tagged.Status == ResponseStatus.Bad)
             {
-                cmd.Completion.TrySetException(new ImapCommandException(spec.Name, "BAD", tagged.CodeName, tagged.Text));
+                cmd.Completion.TrySetException(new ImapCommandException(command.Name, "BAD", tagged.CodeName, tagged.Text));
                 return;
             }
             var untagged = cmd.Untagged;
-            var response = new ImapResponse(type, tagged, untagged, spec.DataName == null ? BuildDataAll : (r => BuildData(r, spec.DataName)));
+            string? dataName = command.DataName;
+            var response = new ImapResponse(type, tagged, untagged, dataName == null ? BuildDataAll : (r => BuildData(r, dataName)));
             cmd.Completion.TrySetResult(response);
         }
 
@@ -947,7 +938,7 @@ namespace ImapPS.Client
                 var idle = _idle;
                 if (idle != null && idle.Idling && IsMailboxData(name)) idleWake = true;
             }
-            if (claimant?.Spec.OnData != null) claimant.Spec.OnData(r);
+            claimant?.Spec.OnData?.Invoke(r);
             if (claimant == null || IsMailboxData(name)) RaiseChange(r, claimant);
             if (idleWake) EndIdleIfAnyUnlocked();
         }
@@ -960,6 +951,13 @@ namespace ImapPS.Client
         private static bool IsMailboxData(string name)
             => name == "EXISTS" || name == "EXPUNGE" || name == "RECENT" || name == "FETCH" || name == "VANISHED" || name == "FLAGS";
 
+        /// <summary>
+        /// The command an untagged data response belongs to: the one whose tag it names (an ESEARCH
+        /// search-correlator, RFC 4466), else the earliest running command that claims it
+        /// (<see cref="ImapCommand.Claims"/>: each command family says which responses are its own).
+        /// FETCH responses are first looked up in the UID index of running commands with small UID
+        /// sets; when every FETCH claimant is indexed, the lookup is the whole answer.
+        /// </summary>
         private PendingCommand? FindClaimant(ServerResponse r)
         {
             string name = r.Name;
@@ -972,41 +970,24 @@ namespace ImapPS.Client
                     if (tag != null && _byTag.TryGetValue(tag, out var byTag)) return byTag;
                 }
             }
+            var route = _route;
+            route.Reset(r);
             PendingCommand? best = null;
-            uint? uid = null;
-            bool uidLooked = false;
             if (name == "FETCH" && _fetchByUid.Count > 0)
             {
-                uid = FetchUid(r);
-                uidLooked = true;
+                var uid = route.Uid;
                 if (uid != null && _fetchByUid.TryGetValue(uid.Value, out var indexed) && indexed.Sent) best = indexed;
-                // With every FETCH collector indexed, the lookup is the whole answer.
                 if (_unindexedFetchCollectors == 0) return best;
             }
             foreach (var c in _running)
             {
-                if (!c.Sent || !c.Spec.Collects_(name)) continue;
-                if (name == "FETCH" && c.Spec.MessageFilter != null)
-                {
-                    var filter = c.Spec.MessageFilter;
-                    if (filter.ByUid)
-                    {
-                        if (!uidLooked) { uid = FetchUid(r); uidLooked = true; }
-                        if (uid == null || !filter.Contains(uid.Value)) continue;
-                    }
-                    else if (!filter.Contains(r.Number)) continue;
-                }
-                else if (name == "STATUS" && c.Spec.CollectKey != null)
-                {
-                    var mailbox = r.Data.AsString();
-                    if (mailbox == null || !string.Equals(DecodeMailbox(mailbox), c.Spec.CollectKey, StringComparison.Ordinal)) continue;
-                }
-                if (best == null || c.Order < best.Order) best = c;
+                if (!c.Sent || (best != null && c.Order > best.Order) || !c.Spec.Claims(route)) continue;
+                best = c;
             }
             return best;
         }
 
-        private string DecodeMailbox(string wire) => _utf8Enabled ? wire : (ModifiedUtf7.TryDecode(wire, out var d) ? d! : wire);
+        internal string DecodeMailbox(string wire) => _utf8Enabled ? wire : (ModifiedUtf7.TryDecode(wire, out var d) ? d! : wire);
 
         /// <summary>The UID of a FETCH response, found by the decoders' allocation-free scan.</summary>
         internal static uint? FetchUid(ServerResponse r) => FetchData.TryGetUid(r, out var uid) ? uid : (uint?)null;
@@ -1024,15 +1005,14 @@ namespace ImapPS.Client
             lock (_lock)
             {
                 AddToPool(r.Name, r);
-                // A response code sent during a state-changing command belongs to it (e.g. the
-                // COPYUID of UID MOVE arrives in an untagged OK): nothing else is running then, so
-                // the attribution is certain, and parallel callers never read each other's codes.
+                // A response code sent during a state-changing command belongs to it (see
+                // ImapCommand.ClaimsStatusCodes).
                 if (r.HasCode && r.Status != ResponseStatus.Bye)
                 {
-                    PendingCommand? exclusive = null;
+                    PendingCommand? owner = null;
                     foreach (var c in _running)
-                        if (c.Spec.Exclusive && c.Sent) { exclusive = c; break; }
-                    if (exclusive != null && exclusive.Spec.OnData == null) exclusive.Untagged.Add(r);
+                        if (c.Sent && c.Spec.ClaimsStatusCodes) { owner = c; break; }
+                    if (owner != null && owner.Spec.OnData == null) owner.Untagged.Add(r);
                 }
             }
             if (r.Status == ResponseStatus.Bye)
@@ -1082,7 +1062,7 @@ namespace ImapPS.Client
         private bool IsSelecting()
         {
             foreach (var c in _running)
-                if (c.Spec.Name == "SELECT" || c.Spec.Name == "EXAMINE") return true;
+                if (c.Spec is SelectCommand) return true;
             return false;
         }
 
@@ -1118,100 +1098,182 @@ namespace ImapPS.Client
             }
         }
 
-        private void RaiseChange(ServerResponse r, PendingCommand? claimant)
-        {
-            if (MailboxChanged == null && UntaggedResponse == null) return;
-            bool selecting;
-            lock (_lock) selecting = IsSelecting();
-            switch (r.Name)
-            {
-                case "EXISTS":
-                    if (!selecting) _events.Enqueue(Change(MailboxChangeKind.Exists, r.Number, null, null, r));
-                    return;
-                case "RECENT":
-                    if (!selecting) _events.Enqueue(Change(MailboxChangeKind.Recent, r.Number, null, null, r));
-                    return;
-                case "EXPUNGE":
-                    _events.Enqueue(Change(MailboxChangeKind.Expunge, r.Number, null, null, r));
-                    return;
-                case "VANISHED":
-                    _events.Enqueue(Change(MailboxChangeKind.Vanished, 0, null, null, r));
-                    return;
-                case "FLAGS":
-                    if (!selecting) _events.Enqueue(Change(MailboxChangeKind.MailboxFlags, 0, null, ReadFlagList(r.Data), r));
-                    return;
-                case "FETCH":
-                    // FETCH data claimed by IDLE is still news from the server (flags changed elsewhere).
-                    if (claimant != null && claimant.Spec.Name != "IDLE") return;
-                    string[]? flags = null;
-                    var e = r.Data.GetEnumerator();
-                    while (e.MoveNext())
-                    {
-                        var key = e.Current;
-                        if (!e.MoveNext()) break;
-                        if (key.IsAtom("FLAGS")) flags = ReadFlagList(e.Current);
-                    }
-                    _events.Enqueue(Change(MailboxChangeKind.Flags, r.Number, FetchUid(r), flags, r));
-                    return;
-                default:
-                    _events.Enqueue(new UntaggedResponseEventArgs(r));
-                    return;
-            }
-        }
-
-        private MailboxChangedEventArgs Change(MailboxChangeKind kind, uint number, uint? uid, IReadOnlyList<string>? flags, ServerResponse r)
-            => new MailboxChangedEventArgs(kind, SelectedMailbox, number, uid, flags, r);
-
+        /// <summary>Where a large literal goes: to the stream of the command that will be given its response, when that command streams (see <see cref="MessageDataCommand.LiteralOwner"/>).</summary>
         private Stream? SelectLiteralSink(LiteralRequest request)
         {
-            // Only a FETCH response's literal may be streamed, and only to the command that will be
-            // given that response (the same rule FindClaimant applies): a literal of a parallel FETCH
-            // on other messages must not end up in a streaming command's destination.
-            PendingCommand? chosen = null;
-            PendingCommand? unfiltered = null;
-            int fetchCommands = 0;
-            string? prefix = null;
+            PendingCommand? owner;
+            lock (_lock) owner = MessageDataCommand.LiteralOwner(_running, request);
+            return owner?.Spec.OpenLiteralSink(request);
+        }
+
+        // ----------------------------------------------------------------------------------
+        // Connection and mailbox state, changed by the commands (ImapCommand.BeforeSend and
+        // OnTagged run under the lock; the transport switches run on the reader)
+
+        /// <summary>SELECT/EXAMINE, when written: forget everything about the previous mailbox.</summary>
+        internal void ResetMailboxLocked()
+        {
+            _pool.Clear();
+            _readOnlyChanged = false;
+            _selectGeneration++;
+            Exists = 0; RecentCount = 0; UidValidity = 0; UidNext = 0; HighestModSeq = 0;
+            MailboxFlags = Array.Empty<string>(); PermanentFlags = Array.Empty<string>();
+        }
+
+        internal void EnterMailboxLocked(string mailbox, bool readOnly)
+        {
+            _state = ImapState.SELECTED;
+            SelectedMailbox = mailbox;
+            IsReadOnly = readOnly;
+        }
+
+        /// <summary>CLOSE, UNSELECT, or a refused SELECT (RFC 3501 6.3.1: no mailbox is selected then).</summary>
+        internal void LeaveMailboxLocked()
+        {
+            _state = ImapState.AUTH;
+            SelectedMailbox = null;
+            _readOnlyChanged = false;
+        }
+
+        internal void EnterAuthenticatedLocked() => _state = ImapState.AUTH;
+
+        /// <summary>The server confirmed UTF8=ACCEPT: mailbox names go out and come back as UTF-8 from now on.</summary>
+        internal void AcceptUtf8Locked()
+        {
+            _utf8Enabled = true;
+            _builder = _builder.WithUtf8Accept(true);
+        }
+
+        /// <summary>STARTTLS's tagged OK, on the reader: no byte may have followed it in clear; the capabilities seen before TLS may have been forged by a man in the middle.</summary>
+        internal async Task StartTlsOnReaderAsync()
+        {
+            if (_reader.BufferedCount > 0)
+                throw new ImapProtocolException("The server sent data after its STARTTLS reply, before TLS began.", "", 0);
+            await _transport!.StartTlsAsync(Options.Tls, Host, Options.ConnectTimeout).ConfigureAwait(false);
+            lock (_lock) SetCapabilitiesLocked(new HashSet<string>(StringComparer.OrdinalIgnoreCase));
+        }
+
+        /// <summary>COMPRESS's tagged OK, on the reader: the bytes already read after it are the first compressed ones.</summary>
+        internal Task CompressOnReader()
+        {
+            var leftover = _reader.TakeBuffered();
+            _transport!.EnableCompression(leftover);
+            return Task.CompletedTask;
+        }
+
+        /// <summary>
+        /// The selected mailbox's UIDNEXT, learnt when the server did not report it. RFC 3501 6.3.1
+        /// requires <c>OK [UIDNEXT]</c> in the reply to SELECT, but some servers leave it out
+        /// (Courier-IMAP 5), so <see cref="UidNext"/> stays 0 there. This asks STATUS (UIDNEXT) or,
+        /// where STATUS fails, takes the last message's UID + 1 (a lower bound when the newest
+        /// messages were expunged), and keeps the value as <see cref="UidNext"/> for as long as the
+        /// same SELECT is current. Returns 0 when no mailbox is selected or nothing could be learnt.
+        /// </summary>
+        public async Task<uint> EnsureUidNextAsync()
+        {
+            string mailbox;
+            int generation;
             lock (_lock)
             {
-                foreach (var c in _running)
+                if (UidNext != 0 || _state != ImapState.SELECTED || SelectedMailbox == null) return UidNext;
+                mailbox = SelectedMailbox;
+                generation = _selectGeneration;
+            }
+            uint learnt = 0;
+            try
+            {
+                var status = await StatusAsync(mailbox, "(UIDNEXT)").ConfigureAwait(false);
+                if (status.IsOk)
+                    foreach (var u in status.Untagged)
+                        if (u.Name == "STATUS" && StatusData.Parse(u, _utf8Enabled).UidNext is uint n) learnt = n;
+                if (learnt == 0 && Exists > 0)
                 {
-                    if (!c.Sent || !c.Spec.Collects_("FETCH")) continue;
-                    fetchCommands++;
-                    if (c.Spec.LiteralSink == null) continue;
-                    if (c.Spec.MessageFilter == null) { unfiltered = c; continue; }
-                    prefix ??= request.Prefix;
-                    if (MatchesPrefix(prefix, c.Spec.MessageFilter) && (chosen == null || c.Order < chosen.Order)) chosen = c;
+                    var last = await FetchAsync("*", "(UID)").ConfigureAwait(false);
+                    if (last.IsOk)
+                        foreach (var u in last.Untagged)
+                            if (u.Name == "FETCH" && FetchUid(u) is uint uid && uid < uint.MaxValue && uid + 1 > learnt) learnt = uid + 1;
                 }
             }
-            if (chosen == null && unfiltered != null && fetchCommands == 1)
+            catch (ImapException e) when (!(e is ImapAbortException))
             {
-                prefix ??= request.Prefix;
-                if (IsFetchPrefix(prefix)) chosen = unfiltered;
+                _debug.Log(1, "could not learn UIDNEXT of " + mailbox + ": " + e.Message);
             }
-            return chosen?.Spec.LiteralSink!(request);
+            lock (_lock)
+            {
+                if (_selectGeneration != generation) return learnt;
+                if (UidNext == 0 && _state == ImapState.SELECTED) UidNext = learnt;
+                return UidNext;
+            }
         }
 
-        private static bool IsFetchPrefix(string prefix)
+        /// <summary>
+        /// LOGOUT, once: a second LOGOUT (another thread, or Dispose during Logout) shares the first,
+        /// since sending it too would reach a server that has already said BYE. Afterwards the
+        /// connection is shut down and every command still pending fails.
+        /// </summary>
+        private async Task<ImapResponse> LogoutOnceAsync()
         {
-            var parts = prefix.Split(new[] { ' ', '(' }, 4, StringSplitOptions.RemoveEmptyEntries);
-            return parts.Length > 2 && parts[0] == "*" && parts[2].Equals("FETCH", StringComparison.OrdinalIgnoreCase);
+            TaskCompletionSource<ImapResponse>? mine = null;
+            Task<ImapResponse>? existing = null;
+            lock (_lock)
+            {
+                if (_logout != null) existing = _logout.Task;
+                else if (_abortError != null || _state == ImapState.LOGOUT)
+                    return new ImapResponse("BYE", null, Array.Empty<ServerResponse>(), null, new[] { new ImapDataItem("already logged out") });
+                else
+                {
+                    _logoutRequested = true;
+                    _logout = mine = new TaskCompletionSource<ImapResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+            if (existing != null) return await existing.ConfigureAwait(false);
+            try
+            {
+                var response = await LogoutCoreAsync().ConfigureAwait(false);
+                mine!.TrySetResult(response);
+                return response;
+            }
+            catch (Exception e)
+            {
+                mine!.TrySetException(e);
+                throw;
+            }
         }
 
-        private static bool MatchesPrefix(string prefix, MessageSetFilter filter)
+        private async Task<ImapResponse> LogoutCoreAsync()
         {
-            // prefix: "* <seq> FETCH (… UID <uid> …"
-            var parts = prefix.Split(new[] { ' ', '(' }, StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length < 3 || parts[0] != "*" || !parts[2].Equals("FETCH", StringComparison.OrdinalIgnoreCase)) return false;
-            if (!filter.ByUid)
-                return uint.TryParse(parts[1], out var seq) && filter.Contains(seq);
-            for (int i = 3; i + 1 < parts.Length; i++)
-                if (parts[i].Equals("UID", StringComparison.OrdinalIgnoreCase) && uint.TryParse(parts[i + 1], out var uid))
-                    return filter.Contains(uid);
-            return false;
+            try
+            {
+                return await Issue(new LogoutCommand()).ConfigureAwait(false);
+            }
+            finally
+            {
+                Shutdown();
+                FailPending(new ImapAbortException("The connection is logged out."));
+                if (_readLoop != null) await Task.WhenAny(_readLoop, Task.Delay(5000)).ConfigureAwait(false);
+            }
         }
 
         // ----------------------------------------------------------------------------------
         // Capabilities
+
+        /// <summary>
+        /// Refuses, before anything is sent, a command of an extension the server did not offer: a
+        /// server that does not know it answers NO or BAD at best (Courier: NO), or stalls.
+        /// </summary>
+        internal void RequireCapability(string command, params string[] anyOf)
+        {
+            foreach (var capability in anyOf)
+                if (HasCapability(capability)) return;
+            throw new ImapCapabilityException(command, anyOf);
+        }
+
+        /// <summary>After LOGIN or AUTHENTICATE: the capabilities from the OK's code, or asked for.</summary>
+        internal async Task AfterAuthenticationAsync(ImapResponse response)
+        {
+            if (response.Tagged == null || !TakeCapabilityCode(response.Tagged))
+                await CapabilityAsync().ConfigureAwait(false);
+        }
 
         private bool TakeCapabilityCode(ServerResponse r)
         {
@@ -1228,14 +1290,14 @@ namespace ImapPS.Client
         }
 
         /// <summary>Capabilities are atoms; anything else a broken server puts in the list (NIL, a list) is ignored.</summary>
-        private static void AddCapability(HashSet<string> caps, ImapValue value)
+        internal static void AddCapability(HashSet<string> caps, ImapValue value)
         {
             var kind = value.Kind;
             if (kind != ImapValueKind.Atom && kind != ImapValueKind.Number) return;
             caps.Add(value.AsString()!.ToUpperInvariant());
         }
 
-        private void SetCapabilitiesLocked(HashSet<string> caps)
+        internal void SetCapabilitiesLocked(HashSet<string> caps)
         {
             _capabilities = caps;
             _builder = new CommandBuilder(CommandBuilder.LiteralSupportFrom(caps.Where(c => !Options.IgnoredCapabilities.Contains(c))), _utf8Enabled);
@@ -1243,41 +1305,6 @@ namespace ImapPS.Client
 
         // ----------------------------------------------------------------------------------
         // Timeouts, abort and shutdown
-
-        private void Watch()
-        {
-            try
-            {
-                var timeout = Options.ResponseTimeout;
-                if (timeout == null || _abortError != null) return;
-                long now = Stopwatch.GetTimestamp();
-                long limit = (long)(timeout.Value.TotalSeconds * Stopwatch.Frequency);
-                if (Volatile.Read(ref _writesInProgress) > 0 && now - Interlocked.Read(ref _writeProgressTicks) > limit)
-                {
-                    Abort(new ImapAbortException("The server did not take the command's bytes within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
-                    return;
-                }
-                long lastRead = Interlocked.Read(ref _lastReadTicks);
-                bool silent = false;
-                lock (_lock)
-                {
-                    foreach (var c in _running)
-                    {
-                        long written = Interlocked.Read(ref c.LastWriteTicks);
-                        if (!c.Sent || c.Idling || written == 0) continue;
-                        // Silence counts from the later of the command's last write and the last byte read.
-                        if (now - Math.Max(written, lastRead) > limit) { silent = true; break; }
-                    }
-                }
-                if (silent)
-                    Abort(new ImapAbortException("The server did not answer within " + timeout.Value.TotalSeconds + " s; the connection was closed."));
-            }
-            catch (Exception e)
-            {
-                // A timer callback must never throw: that would end the process.
-                _debug.Log(1, "watchdog failed: " + e.Message);
-            }
-        }
 
         /// <summary>
         /// Closes the connection at once and fails every pending command with an
@@ -1377,81 +1404,5 @@ namespace ImapPS.Client
         }
 
         internal static void Sync(Task task) => task.GetAwaiter().GetResult();
-
-        /// <summary>Runs a command in imaplib2's callback style: returns at once, calls back later on the thread pool.</summary>
-        internal ImapResponse? WithCallback(Task<ImapResponse> task, ImapCallback? callback, object? argument)
-        {
-            if (callback == null) return Sync(task);
-            task.ContinueWith(t =>
-            {
-                ImapResponse? result = null;
-                Exception? error = null;
-                if (t.IsFaulted) error = t.Exception!.GetBaseException();
-                else if (t.IsCanceled) error = new ImapAbortException("The command was cancelled.");
-                else result = t.Result;
-                try
-                {
-                    callback(result, argument, error);
-                }
-                catch (Exception e)
-                {
-                    // imaplib2 logs a failing callback and carries on; the connection must not suffer for it.
-                    _debug.Log(1, "callback failed: " + e.GetType().Name + ": " + e.Message);
-                    _debug.DumpBuffer("a callback failed");
-                    CallbackFailed?.Invoke(this, new CallbackFailedEventArgs(e, argument));
-                }
-            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            return null;
-        }
-
-        /// <summary>Raised (on the thread that ran the callback) when a command's callback throws. The client stays usable.</summary>
-        public event EventHandler<CallbackFailedEventArgs>? CallbackFailed;
-
-        /// <summary>Delivers events one at a time, in order, on the thread pool, so handlers never stall the reader.</summary>
-        private sealed class EventQueue
-        {
-            private readonly Imap4Client _client;
-            private readonly Queue<EventArgs> _queue = new Queue<EventArgs>();
-            private bool _draining;
-
-            public EventQueue(Imap4Client client) => _client = client;
-
-            public void Enqueue(EventArgs e)
-            {
-                lock (_queue)
-                {
-                    _queue.Enqueue(e);
-                    if (_draining) return;
-                    _draining = true;
-                }
-                ThreadPool.QueueUserWorkItem(_ => Drain());
-            }
-
-            private void Drain()
-            {
-                while (true)
-                {
-                    EventArgs e;
-                    lock (_queue)
-                    {
-                        if (_queue.Count == 0)
-                        {
-                            _draining = false;
-                            return;
-                        }
-                        e = _queue.Dequeue();
-                    }
-                    try
-                    {
-                        if (e is MailboxChangedEventArgs m) _client.MailboxChanged?.Invoke(_client, m);
-                        else if (e is UntaggedResponseEventArgs u) _client.UntaggedResponse?.Invoke(_client, u);
-                    }
-                    catch (Exception ex)
-                    {
-                        _client._debug.Log(1, "event handler failed: " + ex.Message);
-                    }
-                }
-            }
-        }
     }
 }

@@ -27,6 +27,66 @@ namespace ImapPS.Client
         /// </summary>
         public TimeSpan? ResponseTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+        /// <summary>
+        /// How long one IDLE lasts when <c>Idle</c> is given no timeout (default 25 s); Invoke-ImapIdle
+        /// renews IDLE at this interval too. Each renewal sends DONE, which a live server answers at
+        /// once: that answer is how a frozen server is found out during IDLE (see <see cref="DeadPeerTimeout"/>).
+        /// RFC 2177 lets a server drop a client idle for 30 minutes, so it must stay below that.
+        /// </summary>
+        public TimeSpan IdleRenewal
+        {
+            get => _idleRenewal;
+            set => _idleRenewal = value > TimeSpan.Zero && value < TimeSpan.FromMinutes(30) ? value
+                : throw new ArgumentOutOfRangeException(nameof(IdleRenewal), value, "The IDLE renewal interval must be positive and below 30 minutes (RFC 2177).");
+        }
+
+        private TimeSpan _idleRenewal = TimeSpan.FromSeconds(25);
+
+        /// <summary>
+        /// How long the server may leave unanswered what a live server answers at once: a DONE, the
+        /// continuation of an IDLE, or a NOOP with nothing else in flight (default 30 s; never longer
+        /// than <see cref="ResponseTimeout"/>; null: the response timeout alone; it applies also when the
+        /// response timeout is null, so set both to null to turn silence checks off). Then the connection is
+        /// aborted with an <see cref="ImapTimeoutException"/> of kind <see cref="ImapTimeoutKind.DeadPeer"/>.
+        /// A frozen server is therefore detected during IDLE within <see cref="IdleRenewal"/> +
+        /// this timeout + the watchdog's period (at most 1 s): 56 s by default.
+        /// </summary>
+        public TimeSpan? DeadPeerTimeout
+        {
+            get => _deadPeerTimeout;
+            set => _deadPeerTimeout = value == null || value > TimeSpan.Zero ? value
+                : throw new ArgumentOutOfRangeException(nameof(DeadPeerTimeout), value, "The dead-peer timeout must be positive (or null).");
+        }
+
+        private TimeSpan? _deadPeerTimeout = TimeSpan.FromSeconds(30);
+
+        /// <summary>
+        /// The longest a command may take from the call to its answer, however steadily the server
+        /// sends (default null: no deadline; IDLE is exempt, it has its own timeout). A command still
+        /// waiting its turn at the deadline fails alone with <see cref="ImapDeadlineException"/> and the
+        /// connection stays usable; a command already sent ends the connection with an
+        /// <see cref="ImapTimeoutException"/> of kind <see cref="ImapTimeoutKind.CommandDeadline"/>,
+        /// since its answer may be half read. <see cref="Imap4Client.WithCommandDeadline"/> overrides it
+        /// for the commands issued in a scope.
+        /// </summary>
+        public TimeSpan? CommandDeadline
+        {
+            get => _commandDeadline;
+            set => _commandDeadline = value == null || value > TimeSpan.Zero ? value
+                : throw new ArgumentOutOfRangeException(nameof(CommandDeadline), value, "The command deadline must be positive (or null).");
+        }
+
+        private TimeSpan? _commandDeadline;
+
+        /// <summary>
+        /// TCP keepalive on TCP connections: after this long without traffic the system probes the
+        /// peer, then every 10 s, and gives up after 3 unanswered probes (default 60 s; null: the
+        /// system's defaults, keepalive still on). This keeps NAT mappings alive and finds a vanished
+        /// host when nothing is being written; the probe times are set where the platform allows
+        /// (Linux, Windows 10 1709 and later, macOS), else the system's own apply.
+        /// </summary>
+        public TimeSpan? TcpKeepAlive { get; set; } = TimeSpan.FromSeconds(60);
+
         /// <summary>How long connecting (TCP, TLS handshake, greeting) may take (default 30 s).</summary>
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

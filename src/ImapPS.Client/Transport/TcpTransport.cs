@@ -101,6 +101,66 @@ namespace ImapPS.Client.Transport
             TlsProtocol = tls.SslProtocol;
         }
 
+        // SocketOptionName values of .NET Core 3.0+ (TCP_KEEPIDLE/TCP_KEEPINTVL/TCP_KEEPCNT there), absent
+        // from netstandard2.0's enum; .NET Framework passes them to Windows as the same TCP options.
+        private const SocketOptionName KeepAliveTimeOption = (SocketOptionName)3;
+        private const SocketOptionName KeepAliveIntervalOption = (SocketOptionName)17;
+        private const SocketOptionName KeepAliveRetryCountOption = (SocketOptionName)16;
+
+        /// <summary>How often, and how many times, keepalive probes an unanswering peer before the system drops the connection.</summary>
+        public static readonly TimeSpan KeepAliveProbeInterval = TimeSpan.FromSeconds(10);
+
+        /// <summary>How many unanswered keepalive probes end the connection.</summary>
+        public const int KeepAliveProbeCount = 3;
+
+        /// <summary>
+        /// Turns TCP keepalive on (SO_KEEPALIVE). With <paramref name="idle"/>, the first probe goes
+        /// after that long without traffic, then one every <see cref="KeepAliveProbeInterval"/>, up to
+        /// <see cref="KeepAliveProbeCount"/>, where the platform lets a socket set them; elsewhere the
+        /// system's keepalive times apply. Returns false when even SO_KEEPALIVE was refused.
+        /// </summary>
+        public bool EnableKeepAlive(TimeSpan? idle)
+        {
+            try
+            {
+                _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            }
+            catch (Exception e) when (e is SocketException || e is PlatformNotSupportedException || e is NotSupportedException)
+            {
+                return false;
+            }
+            if (idle == null) return true;
+            try
+            {
+                _socket.SetSocketOption(SocketOptionLevel.Tcp, KeepAliveTimeOption, (int)Math.Max(1, Math.Min(int.MaxValue, idle.Value.TotalSeconds)));
+                _socket.SetSocketOption(SocketOptionLevel.Tcp, KeepAliveIntervalOption, (int)KeepAliveProbeInterval.TotalSeconds);
+                _socket.SetSocketOption(SocketOptionLevel.Tcp, KeepAliveRetryCountOption, KeepAliveProbeCount);
+            }
+            catch (Exception e) when (e is SocketException || e is PlatformNotSupportedException || e is NotSupportedException)
+            {
+                // An older system without per-socket keepalive times: its own times apply.
+            }
+            return true;
+        }
+
+        /// <summary>True when SO_KEEPALIVE is on for this connection's socket.</summary>
+        public bool KeepAliveEnabled => SocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive) is int on && on != 0;
+
+        /// <summary>The idle time before the first keepalive probe as the socket reports it, or null where the platform does not say.</summary>
+        public TimeSpan? KeepAliveTime => SocketOption(SocketOptionLevel.Tcp, KeepAliveTimeOption) is int seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+
+        private object? SocketOption(SocketOptionLevel level, SocketOptionName name)
+        {
+            try
+            {
+                return _socket.GetSocketOption(level, name);
+            }
+            catch (Exception e) when (e is SocketException || e is PlatformNotSupportedException || e is NotSupportedException || e is ObjectDisposedException)
+            {
+                return null;
+            }
+        }
+
         /// <inheritdoc />
         protected override void CloseCore()
         {

@@ -84,6 +84,14 @@ namespace ImapPS.Commands
         [Parameter]
         public TimeSpan? Timeout { get; set; }
 
+        /// <summary>
+        /// The longest any command of the session may take, however steadily the server sends (IDLE
+        /// is exempt). A command still waiting its turn fails alone (CommandDeadline); one already
+        /// sent ends the connection (ConnectionLost). Default: no deadline.
+        /// </summary>
+        [Parameter]
+        public TimeSpan? CommandDeadline { get; set; }
+
         /// <summary>A name for the session (in Get-ImapSession and traces).</summary>
         [Parameter]
         public string? Identifier { get; set; }
@@ -152,6 +160,12 @@ namespace ImapPS.Commands
                     ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(Timeout), "The timeout must be positive."), "InvalidTimeout", ErrorCategory.InvalidArgument, Timeout));
                 options.ResponseTimeout = Timeout;
                 options.ConnectTimeout = Timeout.Value;
+            }
+            if (CommandDeadline != null)
+            {
+                if (CommandDeadline.Value <= TimeSpan.Zero)
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(CommandDeadline), "The command deadline must be positive."), "InvalidTimeout", ErrorCategory.InvalidArgument, CommandDeadline));
+                options.CommandDeadline = CommandDeadline;
             }
             if (IgnoreCapability != null) foreach (var c in IgnoreCapability) options.IgnoredCapabilities.Add(c);
             if (Security == ImapSecurity.None && ParameterSetName != CommandSet && (Credential != null || ParameterSetName == TokenSet))

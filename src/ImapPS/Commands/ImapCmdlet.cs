@@ -131,6 +131,8 @@ namespace ImapPS.Commands
                         id = "OverQuota"; category ??= ErrorCategory.QuotaExceeded; break;
                     case ImapCommandException cmd when cmd.ResponseCode == "NOPERM":
                         id = "PermissionDenied"; category ??= ErrorCategory.PermissionDenied; break;
+                    case ImapDeadlineException _:
+                        id = "CommandDeadline"; category ??= ErrorCategory.OperationTimeout; break;
                     case ImapCommandException _:
                         id = "CommandFailed"; category ??= ErrorCategory.InvalidOperation; break;
                     case ImapException _:

@@ -18,8 +18,6 @@ namespace ImapPS.Commands
     [OutputType(typeof(ImapIdleEvent))]
     public sealed class InvokeImapIdleCommand : ImapSessionCmdlet
     {
-        private static readonly TimeSpan Renewal = Imap4Client.IdleRenewal;
-
         /// <summary>The mailbox to watch: by default the selected one, else INBOX.</summary>
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("Name")]
@@ -34,6 +32,13 @@ namespace ImapPS.Commands
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         public int? Count { get; set; }
+
+        /// <summary>
+        /// How often IDLE is renewed (DONE, then IDLE again); default the session's IdleRenewal (25 s).
+        /// A server that does not answer DONE in time ends the watch with ConnectionLost.
+        /// </summary>
+        [Parameter]
+        public TimeSpan? RenewalInterval { get; set; }
 
         /// <summary>Which kinds of events to return (default: NewMessage, Expunged, FlagsChanged).</summary>
         [Parameter]
@@ -51,6 +56,11 @@ namespace ImapPS.Commands
                 WriteError(new ErrorRecord(new NotSupportedException("The server does not offer IDLE."), "IdleNotSupported", ErrorCategory.NotImplemented, session));
                 return;
             }
+            var renewal = RenewalInterval ?? client.Options.IdleRenewal;
+            if (renewal <= TimeSpan.Zero || renewal >= TimeSpan.FromMinutes(30))
+                ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(nameof(RenewalInterval), renewal,
+                    "The renewal interval must be positive and below 30 minutes (RFC 2177 lets a server drop a client idle for 30 minutes)."),
+                    "InvalidArgument", ErrorCategory.InvalidArgument, RenewalInterval));
             var mailbox = ImapMessageCmdlet.ResolveMailbox(session, Mailbox);
             var clock = Stopwatch.StartNew();
             int emitted = 0;
@@ -78,9 +88,9 @@ namespace ImapPS.Commands
             var unread = new List<uint>();
             while (!StopToken.IsCancellationRequested)
             {
-                TimeSpan remaining = Timeout.HasValue ? Timeout.Value - clock.Elapsed : Renewal;
+                TimeSpan remaining = Timeout.HasValue ? Timeout.Value - clock.Elapsed : renewal;
                 if (remaining <= TimeSpan.Zero) return;
-                if (remaining > Renewal) remaining = Renewal;
+                if (remaining > renewal) remaining = renewal;
 
                 Task<ImapResponse>? idle;
                 uint newFrom = 0, newTo = 0;

@@ -42,7 +42,7 @@ namespace ImapPS.Client.Protocol
         /// <summary>The body structure, from BODYSTRUCTURE or BODY (without a section), or null.</summary>
         public BodyStructure? Body { get; internal set; }
 
-        /// <summary>MODSEQ (RFC 7162), or null. A negative value (Zoho) reads as 0.</summary>
+        /// <summary>MODSEQ (RFC 7162), or null: asked for as an item, or carried unasked by every answer to FETCH CHANGEDSINCE. A negative value (Zoho) reads as 0.</summary>
         public ulong? ModSeq { get; internal set; }
 
         /// <summary>Body sections: BODY[…], BINARY[…], RFC822, RFC822.HEADER, RFC822.TEXT, in response order.</summary>
@@ -101,6 +101,124 @@ namespace ImapPS.Client.Protocol
             ReadItems(ref c, data, 0);
             c.LeaveList();
             return data;
+        }
+
+        /// <summary>
+        /// Reads the start of a FETCH response whose literal is announced but not yet read (the
+        /// bytes before the literal's <c>{n}</c>): the message number, and the UID when a top-level
+        /// <c>UID n</c> item comes before the literal. Walks the bytes once, without allocating;
+        /// earlier literals in the prefix are skipped by their announced size, so their contents
+        /// are never mistaken for items. False when the prefix is not <c>* n FETCH (</c>.
+        /// </summary>
+        internal static bool TryReadPrefix(LiteralRequest request, out uint number, out uint? uid)
+            => TryReadPrefix(request.Buffer, request.LineStart, request.HeaderOffset, out number, out uid);
+
+        internal static bool TryReadPrefix(byte[] b, int pos, int end, out uint number, out uint? uid)
+        {
+            number = 0;
+            uid = null;
+            if (end - pos < 4 || b[pos] != (byte)'*' || b[pos + 1] != (byte)' ') return false;
+            pos += 2;
+            if (!ReadPrefixNumber(b, ref pos, end, out ulong n) || n > uint.MaxValue) return false;
+            number = (uint)n;
+            if (pos >= end || b[pos++] != (byte)' ') return false;
+            if (!PrefixWordIs(b, pos, end, "FETCH")) return false;
+            pos += 5;
+            if (pos + 1 >= end || b[pos] != (byte)' ' || b[pos + 1] != (byte)'(') return false;
+            pos += 2;
+            while (true)
+            {
+                while (pos < end && b[pos] == (byte)' ') pos++;
+                if (pos >= end || b[pos] == (byte)')') return true;
+                int nameStart = pos;
+                pos = SkipPrefixAtom(b, pos, end);
+                if (pos < 0) return true;
+                bool isUid = pos - nameStart == 3 && PrefixWordIs(b, nameStart, end, "UID");
+                while (pos < end && b[pos] == (byte)' ') pos++;
+                if (pos >= end) return true;
+                if (isUid)
+                {
+                    if (ReadPrefixNumber(b, ref pos, end, out ulong u) && u <= uint.MaxValue && pos < end) uid = (uint)u;
+                    return true;
+                }
+                pos = SkipPrefixValue(b, pos, end);
+                if (pos < 0) return true;
+            }
+        }
+
+        private static bool ReadPrefixNumber(byte[] b, ref int pos, int end, out ulong value)
+        {
+            value = 0;
+            int start = pos;
+            while (pos < end && b[pos] >= (byte)'0' && b[pos] <= (byte)'9' && pos - start < 20)
+                value = value * 10 + (ulong)(b[pos++] - '0');
+            return pos > start;
+        }
+
+        private static bool PrefixWordIs(byte[] b, int pos, int end, string word)
+        {
+            if (end - pos < word.Length) return false;
+            for (int i = 0; i < word.Length; i++)
+                if ((b[pos + i] | 0x20) != (word[i] | 0x20)) return false;
+            return true;
+        }
+
+        /// <summary>Skips an item name such as <c>BODY[HEADER.FIELDS (A B)]&lt;0&gt;</c>; -1 when it runs past the prefix.</summary>
+        private static int SkipPrefixAtom(byte[] b, int pos, int end)
+        {
+            while (pos < end)
+            {
+                byte c = b[pos];
+                if (c == (byte)' ' || c == (byte)'(' || c == (byte)')') return pos;
+                if (c == (byte)'[')
+                {
+                    while (pos < end && b[pos] != (byte)']') pos++;
+                    if (pos >= end) return -1;
+                }
+                pos++;
+            }
+            return -1;
+        }
+
+        /// <summary>Skips one value (atom, number, quoted string, literal or list, nested iteratively); -1 when it runs past the prefix.</summary>
+        private static int SkipPrefixValue(byte[] b, int pos, int end)
+        {
+            int depth = 0;
+            while (pos < end)
+            {
+                byte c = b[pos];
+                if (c == (byte)'(') { depth++; pos++; continue; }
+                if (c == (byte)')')
+                {
+                    if (depth == 0) return pos;
+                    depth--;
+                    pos++;
+                    if (depth == 0) return pos;
+                    continue;
+                }
+                if (c == (byte)' ') { if (depth == 0) return pos; pos++; continue; }
+                if (c == (byte)'"')
+                {
+                    pos++;
+                    while (pos < end && b[pos] != (byte)'"') pos += b[pos] == (byte)'\\' ? 2 : 1;
+                    if (pos >= end) return -1;
+                    pos++;
+                }
+                else if (c == (byte)'{')
+                {
+                    pos++;
+                    if (!ReadPrefixNumber(b, ref pos, end, out ulong size)) return -1;
+                    if (pos < end && b[pos] == (byte)'+') pos++;
+                    if (end - pos < 3 || b[pos] != (byte)'}' || b[pos + 1] != (byte)'\r' || b[pos + 2] != (byte)'\n') return -1;
+                    pos += 3;
+                    if ((ulong)(end - pos) < size) return -1;
+                    pos += (int)size;
+                }
+                else pos = SkipPrefixAtom(b, pos, end);
+                if (pos < 0) return -1;
+                if (depth == 0) return pos;
+            }
+            return -1;
         }
 
         /// <summary>
