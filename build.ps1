@@ -3,7 +3,9 @@
 .SYNOPSIS
     Builds, tests, demonstrates and packages ImapPS.
 .DESCRIPTION
-    Build    compiles the solution, assembles the module in out/ImapPS/<version> and builds its help
+    Build    compiles the solution, assembles the module in out/ImapPS/<version> (core/: net10.0 for
+             PowerShell 7.6, compiled ReadyToRun for this machine's OS and architecture; desktop/:
+             netstandard2.0 for Windows PowerShell 5.1; docs/loading.md) and builds its help
              (en-US/ImapPS.dll-Help.xml from docs/cmdlets/*.md, checked against the cmdlets).
     Test     installs missing prerequisites (Dovecot, python3-imaplib2, Pester; Cyrus and Courier through
              ../shared/servers when present), builds, runs the
@@ -141,26 +143,57 @@ function Move-ModuleDependencies {
     Write-Host "Moved $($moved.Count) dependency assemblies to dependencies/"
 }
 
+function Get-ReadyToRunRuntime {
+    <#
+    The runtime identifier the PowerShell 7 build is compiled ReadyToRun for: this machine's OS and
+    architecture. ReadyToRun code runs only there; elsewhere .NET JIT-compiles the IL in the same files.
+    #>
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+    $arch = [Runtime.InteropServices.RuntimeInformation]::OSArchitecture.ToString().ToLowerInvariant()
+    return "$os-$arch"
+}
+
+# Per edition: the folder in the module (ImapPS.psd1 picks it by $PSEdition), the target framework,
+# and the extra publish arguments. Windows PowerShell 5.1 runs the netstandard2.0 build; PowerShell 7.6
+# (.NET 10) the net10.0 build, compiled ReadyToRun (docs/loading.md, docs/performance.md).
+$ModuleEditions = @(
+    @{ Folder = 'desktop'; Framework = 'netstandard2.0'; ReadyToRun = $false }
+    @{ Folder = 'core'; Framework = 'net10.0'; ReadyToRun = $true }
+)
+
 function Invoke-BuildTask {
     $version = Get-ModuleVersion
     Write-Step "Building ImapPS.sln ($Configuration), version $version"
     Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'ImapPS.sln'), '-c', $Configuration, '--nologo') -What 'dotnet build'
-
-    # publish (without rebuilding) gathers exactly the dependency closure of the module project.
-    $publishDir = Join-Path $OutDir 'publish/ImapPS'
-    if (Test-Path $publishDir) { Remove-Item $publishDir -Recurse -Force }
-    Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'src/ImapPS/ImapPS.csproj'), '-c', $Configuration, '--no-build', '--nologo', '-o', $publishDir) -What 'dotnet publish'
 
     Write-Step "Assembling out/ImapPS/$version"
     if (Test-Path $ModuleOutRoot) { Remove-Item $ModuleOutRoot -Recurse -Force }
     $moduleDir = Join-Path $ModuleOutRoot $version
     New-Item -ItemType Directory -Path $moduleDir -Force | Out-Null
 
-    # PowerShell itself provides System.Management.Automation; shipping one would shadow it.
-    Get-ChildItem $publishDir -Filter *.dll |
-        Where-Object Name -NE 'System.Management.Automation.dll' |
-        Copy-Item -Destination $moduleDir
-    Move-ModuleDependencies -ModuleDir $moduleDir
+    foreach ($edition in $ModuleEditions) {
+        # publish gathers exactly the dependency closure of the module project for that framework.
+        $publishDir = Join-Path $OutDir "publish/ImapPS/$($edition.Folder)"
+        if (Test-Path $publishDir) { Remove-Item $publishDir -Recurse -Force }
+        $arguments = @('publish', (Join-Path $RepoRoot 'src/ImapPS/ImapPS.csproj'), '-c', $Configuration, '-f', $edition.Framework, '--nologo', '-o', $publishDir)
+        if ($edition.ReadyToRun) {
+            # A runtime-specific publish compiles again (its own obj/ folder), then crossgen2 adds native code.
+            $arguments += @('-r', (Get-ReadyToRunRuntime), '--self-contained', 'false', '-p:PublishReadyToRun=true')
+        }
+        else {
+            $arguments += '--no-build'
+        }
+        Invoke-Native dotnet $arguments -What "dotnet publish ($($edition.Framework))"
+
+        $editionDir = Join-Path $moduleDir $edition.Folder
+        New-Item -ItemType Directory -Path $editionDir -Force | Out-Null
+        # PowerShell itself provides System.Management.Automation; shipping one would shadow it.
+        Get-ChildItem $publishDir -Filter *.dll |
+            Where-Object Name -NE 'System.Management.Automation.dll' |
+            Copy-Item -Destination $editionDir
+        Move-ModuleDependencies -ModuleDir $editionDir
+    }
+    $publishDir = Join-Path $OutDir 'publish/ImapPS/desktop'
 
     $moduleSource = Join-Path $RepoRoot 'src/ImapPS'
     $formatFiles = @(Get-ChildItem $moduleSource -Filter *.ps1xml -File)
@@ -195,7 +228,7 @@ function Invoke-BuildTask {
     Copy-Item (Join-Path $RepoRoot "tests/ImapPS.Testing/bin/$Configuration/netstandard2.0/ImapPS.Testing.dll") -Destination $TestingOutDir
 
     Write-Step 'Checking that the module imports'
-    $check = "`$ErrorActionPreference = 'Stop'; `$m = Import-Module '$ModuleOutRoot' -PassThru; if (`$m.Version -ne [version]'$version') { throw ""imported version `$(`$m.Version)"" }; ""Imported ImapPS `$(`$m.Version) with `$(`$m.ExportedCmdlets.Count) cmdlets"""
+    $check = "`$ErrorActionPreference = 'Stop'; `$m = Import-Module '$ModuleOutRoot' -PassThru; if (`$m.Version -ne [version]'$version') { throw ""imported version `$(`$m.Version)"" }; if ((Split-Path (Split-Path `$m.Path) -Leaf) -ne 'core') { throw ""PowerShell 7 loaded `$(`$m.Path), not core/ImapPS.dll"" }; ""Imported ImapPS `$(`$m.Version) (`$(`$m.Path)) with `$(`$m.ExportedCmdlets.Count) cmdlets"""
     Invoke-ChildPwsh -Command $check -What 'Import-Module of out/ImapPS'
     return $moduleDir
 }

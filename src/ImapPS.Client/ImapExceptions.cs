@@ -264,6 +264,82 @@ namespace ImapPS.Client
         public int Offset { get; }
     }
     /// <summary>
+    /// A lost connection could not be re-established within the reconnect policy (attempts or
+    /// give-up time spent, or a failure that retrying cannot cure: a certificate no longer trusted,
+    /// credentials refused). The connection is gone, as with every <see cref="ImapAbortException"/>;
+    /// <see cref="Exception.InnerException"/> is the last attempt's failure.
+    /// </summary>
+    public class ImapReconnectFailedException : ImapAbortException
+    {
+        /// <summary>Creates the exception after <paramref name="attempts"/> attempts over <paramref name="elapsed"/>.</summary>
+        public ImapReconnectFailedException(string message, int attempts, TimeSpan elapsed, Exception? innerException)
+            : base(message, innerException)
+        {
+            Attempts = attempts;
+            Elapsed = elapsed;
+        }
+
+        /// <summary>How many connection attempts were made.</summary>
+        public int Attempts { get; }
+
+        /// <summary>How long the attempts took, from the loss to giving up.</summary>
+        public TimeSpan Elapsed { get; }
+    }
+
+    /// <summary>
+    /// After a reconnect the mailbox that was selected has another UIDVALIDITY (it was deleted and
+    /// re-created, or the server lost its UID mapping): every UID known from before may now name
+    /// another message, so nothing more is done with them. Nothing was sent after the SELECT that
+    /// found it. Select the mailbox again (and look the messages up again) to go on.
+    /// </summary>
+    public class ImapUidValidityChangedException : ImapException
+    {
+        /// <summary>Creates the exception for <paramref name="mailbox"/>.</summary>
+        public ImapUidValidityChangedException(string mailbox, uint expected, uint actual)
+            : base("The UIDVALIDITY of '" + mailbox + "' changed from " + expected + " to " + actual +
+                   " while the connection was being re-established: the UIDs known before may now name other messages, so nothing more was done with them. " +
+                   "Select the mailbox again and look the messages up again.")
+        {
+            Mailbox = mailbox;
+            Expected = expected;
+            Actual = actual;
+        }
+
+        /// <summary>The mailbox.</summary>
+        public string Mailbox { get; }
+
+        /// <summary>The UIDVALIDITY before the connection was lost.</summary>
+        public uint Expected { get; }
+
+        /// <summary>The UIDVALIDITY after reconnecting.</summary>
+        public uint Actual { get; }
+    }
+
+    /// <summary>
+    /// The connection was lost while a command that is not safe to repeat (APPEND, COPY, MOVE, …)
+    /// was on its way, and whether the server carried it out could not be established. It was not
+    /// retried: check the target before doing it again. The connection has been re-established when
+    /// <see cref="Reconnected"/> is true.
+    /// </summary>
+    public class ImapOutcomeUnknownException : ImapException
+    {
+        /// <summary>Creates the exception for <paramref name="operation"/>.</summary>
+        public ImapOutcomeUnknownException(string operation, string why, bool reconnected, Exception? innerException)
+            : base("The connection was lost during " + operation + " and it is not known whether the server carried it out: " + why +
+                   " It was not repeated; check before doing it again.", innerException)
+        {
+            Operation = operation;
+            Reconnected = reconnected;
+        }
+
+        /// <summary>What was interrupted (e.g. "APPEND to 'INBOX'").</summary>
+        public string Operation { get; }
+
+        /// <summary>True when the connection has been re-established.</summary>
+        public bool Reconnected { get; }
+    }
+
+    /// <summary>
     /// A mailbox name (or quota root, or LIST pattern) the engine refuses before anything is sent:
     /// it contains CR, LF or NUL. No server accepts such a name, and servers that echo the name in
     /// their error text (Dovecot does) would send a line that is not an IMAP response and so end

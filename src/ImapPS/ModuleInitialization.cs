@@ -47,6 +47,8 @@ namespace ImapPS
 
         private const int ResolutionLogCapacity = 256;
 
+        private const string TypesFileName = "ImapPS.types.ps1xml";
+
         private static readonly object Gate = new object();
         private static readonly Assembly ModuleAssembly = typeof(ModuleInitialization).Assembly;
         private static readonly string ModuleDirectory = Path.GetDirectoryName(ModuleAssembly.Location) ?? string.Empty;
@@ -88,7 +90,9 @@ namespace ImapPS
         /// </summary>
         private static void EnsureTypeData()
         {
-            string path = Path.Combine(ModuleDirectory, "ImapPS.types.ps1xml");
+            // The file sits beside the manifest, one level above the edition's folder (core/ or desktop/).
+            string path = Path.Combine(ModuleDirectory, TypesFileName);
+            if (!File.Exists(path)) path = Path.Combine(Path.GetDirectoryName(ModuleDirectory) ?? string.Empty, TypesFileName);
             if (Runspace.DefaultRunspace == null || !File.Exists(path)) return;
             try
             {

@@ -343,6 +343,128 @@ namespace ImapPS.Testing
         }
 
         /// <summary>
+        /// Writes messages into a user's maildir <c>new/</c> folder the way a delivery agent does (into
+        /// <c>tmp/</c>, then renamed), without telling Dovecot: it finds them at the next sync, so this
+        /// works while the server is stopped (<see cref="StopKeepingMail"/>). Creates the mailbox folder
+        /// if needed. Returns the number of messages written.
+        /// </summary>
+        public int DeliverToMaildir(string user, string mailbox, IEnumerable<SeedMessage> messages)
+        {
+            if (messages == null)
+            {
+                throw new ArgumentNullException(nameof(messages));
+            }
+
+            GetUser(user);
+            string folder = GetMaildirPath(user, mailbox);
+            string tmp = Path.Combine(folder, "tmp");
+            string fresh = Path.Combine(folder, "new");
+            Directory.CreateDirectory(Path.Combine(folder, "cur"));
+            Directory.CreateDirectory(fresh);
+            Directory.CreateDirectory(tmp);
+            if (!string.Equals(mailbox, "INBOX", StringComparison.OrdinalIgnoreCase) && !File.Exists(Path.Combine(folder, "maildirfolder")))
+            {
+                File.WriteAllBytes(Path.Combine(folder, "maildirfolder"), new byte[0]);
+            }
+
+            int processId = Process.GetCurrentProcess().Id;
+            int count = 0;
+            foreach (SeedMessage message in messages)
+            {
+                long sequence = Interlocked.Increment(ref maildirSequence);
+                string name = string.Format(CultureInfo.InvariantCulture, "{0}.M{1}P{2}.imapps-lda", 1_000_000_000L + sequence, sequence % 1_000_000, processId);
+                string path = Path.Combine(tmp, name);
+                File.WriteAllBytes(path, message.Bytes);
+                File.Move(path, Path.Combine(fresh, name));
+                count++;
+            }
+
+            GiveToMailUser(Path.Combine(MailRoot, user));
+            return count;
+        }
+
+        /// <summary>
+        /// Deletes a mailbox's maildir folder and makes an empty one in its place, behind Dovecot's
+        /// back (call it while the server is stopped): the mailbox comes back with a new UIDVALIDITY.
+        /// </summary>
+        public void RecreateMaildirFolder(string user, string mailbox)
+        {
+            if (string.Equals(mailbox, "INBOX", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException("INBOX is the user's home: re-create another mailbox.", nameof(mailbox));
+            }
+
+            string folder = GetMaildirPath(user, mailbox);
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            foreach (string sub in new[] { "cur", "new", "tmp" })
+            {
+                Directory.CreateDirectory(Path.Combine(folder, sub));
+            }
+
+            File.WriteAllBytes(Path.Combine(folder, "maildirfolder"), new byte[0]);
+
+            // The mailbox list index remembers each mailbox's UIDVALIDITY and would hand the old one
+            // to the new folder; without it Dovecot gives the folder a new one, as after a DELETE and CREATE.
+            foreach (string index in Directory.GetFiles(Path.Combine(MailRoot, user), "dovecot.list.index*"))
+            {
+                File.Delete(index);
+            }
+
+            GiveToMailUser(Path.Combine(MailRoot, user));
+        }
+
+        /// <summary>
+        /// Kills Dovecot and all its processes (every connection drops at once) but keeps its folder, configuration, ports and mail,
+        /// so <see cref="StartAgain"/> brings the same server back. Returns once it has exited.
+        /// </summary>
+        public void StopKeepingMail()
+        {
+            lock (stateLock)
+            {
+                if (stopped)
+                {
+                    throw new InvalidOperationException("The server has been stopped for good.");
+                }
+            }
+
+            // Killed, not asked to stop: after SIGTERM the master exits but an imap process may go on
+            // serving its connection for a while. Like a crash or a power cut, every connection drops now.
+            KillTree(dovecotPid);
+            StopProcesses();
+        }
+
+        /// <summary>
+        /// Starts Dovecot again after <see cref="StopKeepingMail"/>, on the same ports with the same
+        /// configuration and mail, and waits until it greets.
+        /// </summary>
+        public void StartAgain()
+        {
+            lock (stateLock)
+            {
+                if (stopped)
+                {
+                    throw new InvalidOperationException("The server has been stopped for good.");
+                }
+            }
+
+            if (IsProcessAlive(dovecotPid))
+            {
+                throw new InvalidOperationException("Dovecot is still running.");
+            }
+
+            StartWatchdog();
+            string? failure = WaitUntilReady();
+            if (failure != null)
+            {
+                throw new DovecotException($"Dovecot did not start again: {failure}.\nLast lines of its log:\n" + LogTail());
+            }
+        }
+
+        /// <summary>
         /// Stops the server (SIGTERM to the master, as doveadm stop sends; a kill of the whole process
         /// tree if it lingers), waits for it to exit and deletes its folder. Safe to call more than once.
         /// </summary>

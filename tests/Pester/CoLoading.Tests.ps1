@@ -24,7 +24,9 @@ BeforeAll {
     $manifest = Get-ChildItem (Join-Path $RepoRoot 'out/ImapPS') -Filter ImapPS.psd1 -Recurse -ErrorAction Ignore |
         Sort-Object { [version]$_.Directory.Name } -Descending | Select-Object -First 1
     if (-not $manifest) { throw "The module is not built; run 'dotnet pwsh ./build.ps1 -Task Build' first." }
-    $script:ImapModuleDir = $manifest.Directory.FullName
+    # The build PowerShell 7 loads (core/; desktop/ is Windows PowerShell's: ModuleLayout.Tests.ps1).
+    $script:ImapModuleDir = Join-Path $manifest.Directory.FullName 'core'
+    $script:DesktopDir = Join-Path $manifest.Directory.FullName 'desktop'
     $script:DependencyDir = Join-Path $ImapModuleDir 'dependencies'
     $script:ImapMimeKitVersion = [Reflection.AssemblyName]::GetAssemblyName((Join-Path $DependencyDir 'MimeKit.dll')).Version.ToString()
     $script:ImapBouncyCastleVersion = [Reflection.AssemblyName]::GetAssemblyName((Join-Path $DependencyDir 'BouncyCastle.Cryptography.dll')).Version.ToString()
@@ -100,11 +102,16 @@ BeforeAll {
 }
 
 Describe 'The built module layout' {
-    It 'keeps only ImapPS''s own assemblies beside the manifest and the third-party ones in dependencies/' {
+    It 'keeps only ImapPS''s own assemblies in each edition''s folder and the third-party ones in its dependencies/' {
         @(Get-ChildItem $ImapModuleDir -Filter *.dll -File).Name | Sort-Object | Should -Be @('ImapPS.Client.dll', 'ImapPS.dll')
+        @(Get-ChildItem $DesktopDir -Filter *.dll -File).Name | Sort-Object | Should -Be @('ImapPS.Client.dll', 'ImapPS.dll')
+        foreach ($name in 'MimeKit.dll', 'BouncyCastle.Cryptography.dll') {
+            Join-Path $DependencyDir $name | Should -Exist
+        }
+        # .NET Framework needs the System.* packages; .NET 10 has them built in.
         foreach ($name in 'MimeKit.dll', 'BouncyCastle.Cryptography.dll', 'System.Memory.dll', 'System.Buffers.dll',
             'System.Runtime.CompilerServices.Unsafe.dll', 'System.Threading.Tasks.Extensions.dll') {
-            Join-Path $DependencyDir $name | Should -Exist
+            Join-Path $DesktopDir "dependencies/$name" | Should -Exist
         }
     }
 

@@ -145,6 +145,15 @@ $ExampleSpecs['Connect-Imap 4'] = @{
 $ExampleSpecs['Connect-Imap 5'] = @{
     Check = { $Vars.session.State | Should -Be 'AUTH'; $Output | Should -BeNullOrEmpty }
 }
+$ExampleSpecs['Connect-Imap 6'] = @{
+    Check = {
+        $Output | Should -Not -BeNullOrEmpty
+        $Vars.session.Reconnects | Should -BeTrue
+        $Vars.session.ReconnectCount | Should -Be 0
+        $Vars.session.ReconnectPolicy.MaxAttempts | Should -Be 30
+        $Vars.session.ReconnectPolicy.GiveUpAfter | Should -Be ([timespan]'00:30:00')
+    }
+}
 $ExampleSpecs['Disconnect-Imap 1'] = @{
     Check = { $ctx.Session.IsConnected | Should -BeFalse; Get-ImapSession -IncludeClosed | Should -BeNullOrEmpty }
 }
@@ -368,6 +377,10 @@ $ExampleSpecs['Invoke-ImapIdle 4'] = @{
     Setup   = { Mailboxes 'Shared/Support' }
     Background = $true; Trigger = { & $specDeliver -Mailbox 'Shared/Support' }
     Check   = { $rows = @(Import-Csv (Join-Path $ctx.Directory 'support-activity.csv')); $rows.Kind | Should -Contain 'NewMessage' }
+}
+$ExampleSpecs['Invoke-ImapIdle 5'] = @{
+    Background = $true; Trigger = { & $specDeliver }
+    Check      = { $Output | Should -Match 'new message UID \d+$' }
 }
 #endregion
 

@@ -94,7 +94,8 @@ Describe 'Connect-Imap' {
 
     It 'has the documented parameters and parameter sets' {
         $expected = 'AccessToken', 'AuthenticationMechanism', 'CertificateValidation', 'Command', 'CommandDeadline', 'Compress', 'Credential', 'Force', 'Identifier',
-            'IgnoreCapability', 'Port', 'Security', 'Server', 'SkipCertificateCheck', 'Timeout', 'UserName'
+            'IgnoreCapability', 'Port', 'Reconnect', 'ReconnectAttempts', 'ReconnectDelay', 'ReconnectGiveUpAfter', 'ReconnectPolicy',
+            'Security', 'Server', 'SkipCertificateCheck', 'Timeout', 'UserName'
         Compare-Object $expected (Get-CmdletParameterName Connect-Imap) | Should -BeNullOrEmpty
         $cmd = Get-Command Connect-Imap
         $cmd.DefaultParameterSet | Should -Be 'Credential'

@@ -88,9 +88,15 @@ Describe 'Packages from build.ps1 -Task Package' -Skip:(-not $moduleBuilt) {
     It 'publishes the module with its help into a folder repository' {
         $modulePackage | Should -Exist
         $entries = Read-ZipEntries $modulePackage
-        foreach ($file in 'ImapPS.psd1', 'ImapPS.dll', 'ImapPS.Client.dll', 'dependencies/MimeKit.dll', 'en-US/ImapPS.dll-Help.xml', 'en-US/about_ImapPS.help.txt') {
+        # Both editions' builds travel in the one package: core/ for PowerShell 7.6, desktop/ for Windows PowerShell 5.1.
+        foreach ($file in 'ImapPS.psd1', 'ImapPS.format.ps1xml', 'ImapPS.types.ps1xml', 'en-US/ImapPS.dll-Help.xml', 'en-US/about_ImapPS.help.txt',
+            'core/ImapPS.dll', 'core/ImapPS.Client.dll', 'core/dependencies/MimeKit.dll', 'core/dependencies/BouncyCastle.Cryptography.dll',
+            'desktop/ImapPS.dll', 'desktop/ImapPS.Client.dll', 'desktop/dependencies/MimeKit.dll', 'desktop/dependencies/BouncyCastle.Cryptography.dll',
+            'desktop/dependencies/System.Memory.dll', 'desktop/dependencies/System.Buffers.dll') {
             $entries | Should -Contain $file
         }
+        # Nothing outside the two edition folders is an assembly: PowerShell must not find a third ImapPS.dll.
+        $entries | Where-Object { $_ -like '*.dll' -and $_ -notlike 'core/*' -and $_ -notlike 'desktop/*' } | Should -BeNullOrEmpty
         $entries | Where-Object { $_ -like '*System.Management.Automation.dll' } | Should -BeNullOrEmpty
         Find-PSResource -Name ImapPS -Repository $repository | ForEach-Object { "$($_.Version)" } | Should -Be $version
     }
@@ -105,6 +111,7 @@ $about = (Get-Help about_ImapPS | Out-String)
 [ordered]@{
     Version  = "$($module.Version)"
     Base     = $module.ModuleBase
+    Assembly = [ImapPS.ModuleInitialization].Assembly.Location
     Cmdlets  = @(Get-Command -Module ImapPS -CommandType Cmdlet).Count
     AboutHelp = $about -match 'UIDVALIDITY'
 } | ConvertTo-Json -Compress
@@ -114,6 +121,7 @@ $about = (Get-Help about_ImapPS | Out-String)
         $result = $run.Output | ConvertFrom-Json
         $result.Version | Should -Be $version
         $result.Base | Should -BeLike "$installRoot*"
+        $result.Assembly | Should -Be (Join-Path $result.Base 'core/ImapPS.dll')
         $result.Cmdlets | Should -Be $builtCmdletCount
         $result.AboutHelp | Should -BeTrue
     }
@@ -160,6 +168,7 @@ $result | ConvertTo-Json -Compress
         $entries = Read-ZipEntries $clientPackage
         $entries | Should -Contain 'lib/netstandard2.0/ImapPS.Client.dll'
         $entries | Should -Contain 'lib/netstandard2.0/ImapPS.Client.xml'
+        $entries | Should -Contain 'lib/net10.0/ImapPS.Client.dll'
         $entries | Should -Contain 'README.md'
         [xml]$nuspec = Read-ZipText $clientPackage 'ImapPS.Client.nuspec'
         $metadata = $nuspec.package.metadata

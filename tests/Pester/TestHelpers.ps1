@@ -30,6 +30,11 @@ function Get-ImapModuleDirectory {
     return $null
 }
 
+function Get-ImapEditionFolder {
+    <# The folder of the build this PowerShell loads (ImapPS.psd1 chooses by edition: docs/loading.md). #>
+    if ($PSEdition -eq 'Core') { 'core' } else { 'desktop' }
+}
+
 function Start-ImapTestServer {
     <#
     .SYNOPSIS
@@ -62,8 +67,8 @@ function Import-ImapMimeKit {
     $moduleDir = Get-ImapModuleDirectory
     if (-not $moduleDir) { return $false }
     if (-not ('MimeKit.MimeMessage' -as [type])) {
-        # The module keeps third-party assemblies in dependencies/ (docs/loading.md).
-        Add-Type -Path (Join-Path $moduleDir 'dependencies/MimeKit.dll')
+        # The module keeps third-party assemblies in <edition>/dependencies/ (docs/loading.md).
+        Add-Type -Path (Join-Path $moduleDir "$(Get-ImapEditionFolder)/dependencies/MimeKit.dll")
     }
     return $true
 }

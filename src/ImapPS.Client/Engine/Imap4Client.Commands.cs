@@ -29,7 +29,7 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Capability"/>
         public Task<ImapResponse> CapabilityAsync() => Issue(new CapabilityCommand());
 
-        /// <summary>NOOP: lets the server report changes (they arrive as events and in <see cref="Response"/>).</summary>
+        /// <summary>NOOP: lets the server report changes (they arrive as events and in <see cref="Response(string)"/>).</summary>
         public ImapResponse Noop(ImapCallback? callback = null, object? callbackArgument = null) => Call(NoopAsync(), callback, callbackArgument);
 
         /// <inheritdoc cref="Noop"/>
@@ -133,75 +133,54 @@ namespace ImapPS.Client
         /// imaplib2's <c>response(code)</c>: removes and returns the kept untagged responses (or
         /// response codes) named <paramref name="code"/>, e.g. "EXISTS", "UIDVALIDITY", "ALERT".
         /// </summary>
+        public ImapResponse Response(string code, ImapCallback? callback, object? callbackArgument = null)
+            => Call(Task.FromResult(Response(code)), callback, callbackArgument);
+
+        /// <inheritdoc cref="Response(string, ImapCallback, object)"/>
         public ImapResponse Response(string code)
         {
             code = code.ToUpperInvariant();
-            List<ServerResponse>? list;
-            lock (_lock)
-            {
-                if (_pool.TryGetValue(code, out list)) _pool.Remove(code);
-            }
-            var items = new List<ImapDataItem>();
-            if (list != null)
-                foreach (var r in list) items.Add(new ImapDataItem(PoolText(r, code)));
-            return new ImapResponse(code, null, list ?? (IReadOnlyList<ServerResponse>)Array.Empty<ServerResponse>(), null, items.Count == 0 ? new ImapDataItem[0] : items.ToArray());
+            List<KeyValuePair<string, ServerResponse>>? taken;
+            lock (_lock) taken = _pool.Take(code);
+            if (taken == null) return new ImapResponse(code, null, Array.Empty<ServerResponse>(), null, new ImapDataItem?[] { null });
+            return new ImapResponse(code, null, taken.Select(t => t.Value).ToArray(), null, taken.Select(t => (ImapDataItem?)new ImapDataItem(t.Key)).ToArray());
         }
 
         internal string? PooledText(string code)
         {
-            lock (_lock)
-            {
-                if (_pool.TryGetValue(code, out var list) && list.Count > 0) return PoolText(list[list.Count - 1], code);
-            }
-            return null;
+            lock (_lock) return _pool.Peek(code);
         }
 
-        private static string PoolText(ServerResponse r, string code)
-        {
-            if (r.Status != ResponseStatus.None)
-            {
-                if (r.CodeName == code) return r.CodeArgument.IsNone ? r.Text : ArgumentsText(r);
-                return r.Text;
-            }
-            if (r.HasNumber) return r.Number.ToString(System.Globalization.CultureInfo.InvariantCulture) + (r.Data.IsNone ? "" : " " + r.DataText);
-            return r.DataText;
-        }
-
-        private static string ArgumentsText(ServerResponse r)
-        {
-            var sb = new StringBuilder();
-            for (var v = r.CodeArgument; !v.IsNone; v = v.Next())
-            {
-                if (sb.Length > 0) sb.Append(' ');
-                sb.Append(v.ToString());
-            }
-            return sb.ToString();
-        }
-
-        /// <summary>imaplib2's <c>recent()</c>: the kept RECENT counts, or a NOOP's when none are kept.</summary>
+        /// <summary>
+        /// imaplib2's <c>recent()</c>: the kept RECENT counts, or when none are kept, those a NOOP
+        /// brings; <c>[null]</c> when there are none.
+        /// </summary>
         public ImapResponse Recent(ImapCallback? callback = null, object? callbackArgument = null) => Call(RecentAsync(), callback, callbackArgument);
 
         /// <inheritdoc cref="Recent"/>
         public async Task<ImapResponse> RecentAsync()
         {
             var kept = Response("RECENT");
-            if (kept.Data.Count > 0) return kept;
-            await NoopAsync().ConfigureAwait(false);
-            return Response("RECENT");
+            if (kept.Data[0] == null)
+            {
+                await NoopAsync().ConfigureAwait(false);
+                kept = Response("RECENT");
+            }
+            return new ImapResponse("OK", null, Array.Empty<ServerResponse>(), null, kept.Data);
         }
 
-        /// <summary>imaplib2's <c>pop_untagged_responses()</c>: every kept untagged response, by name, emptied.</summary>
-        public IReadOnlyList<KeyValuePair<string, IReadOnlyList<ImapDataItem>>> PopUntaggedResponses()
+        /// <summary>
+        /// imaplib2's <c>pop_untagged_responses()</c>: every kept untagged response, in order of
+        /// reception, as (name, [text]) pairs; the pool is emptied. An untagged status response
+        /// appears twice, under its status and under its response code, as in imaplib2.
+        /// </summary>
+        public IReadOnlyList<KeyValuePair<string, IReadOnlyList<ImapDataItem?>>> PopUntaggedResponses()
         {
-            Dictionary<string, List<ServerResponse>> pool;
-            lock (_lock)
-            {
-                pool = new Dictionary<string, List<ServerResponse>>(_pool);
-                _pool.Clear();
-            }
-            var result = new List<KeyValuePair<string, IReadOnlyList<ImapDataItem>>>();
-            foreach (var kv in pool)
-                result.Add(new KeyValuePair<string, IReadOnlyList<ImapDataItem>>(kv.Key, kv.Value.Select(r => new ImapDataItem(PoolText(r, kv.Key))).ToArray()));
+            List<KeyValuePair<string, string>> all;
+            lock (_lock) all = _pool.TakeAll();
+            var result = new List<KeyValuePair<string, IReadOnlyList<ImapDataItem?>>>(all.Count);
+            foreach (var entry in all)
+                result.Add(new KeyValuePair<string, IReadOnlyList<ImapDataItem?>>(entry.Key, new ImapDataItem?[] { new ImapDataItem(entry.Value) }));
             return result;
         }
 
@@ -215,6 +194,9 @@ namespace ImapPS.Client
 
         /// <summary>Formats a time as an IMAP date-time string, with the quotes (local time for Local/Unspecified kinds).</summary>
         public static string Time2Internaldate(DateTime time) => ImapDate.Time2Internaldate(time);
+
+        /// <summary>Passes an INTERNALDATE string through (adding the quotes when missing); anything else throws <see cref="ArgumentException"/>.</summary>
+        public static string Time2Internaldate(string internalDate) => ImapDate.Time2Internaldate(internalDate);
 
         /// <summary>Formats seconds since the Unix epoch as an IMAP date-time string, in local time, with the quotes.</summary>
         public static string Time2Internaldate(double secondsSinceEpoch) => ImapDate.Time2Internaldate(secondsSinceEpoch);

@@ -18,7 +18,7 @@ namespace ImapPS.Client
         public ImapResponse Xatom(string name, params string[] args) => Sync(XatomAsync(name, args));
 
         /// <summary>XATOM in imaplib2's callback style.</summary>
-        public ImapResponse Xatom(ImapCallback callback, object? callbackArgument, string name, params string[] args)
+        public ImapResponse Xatom(string name, string[] args, ImapCallback? callback, object? callbackArgument = null)
             => Call(XatomAsync(name, args), callback, callbackArgument);
 
         /// <inheritdoc cref="Xatom(string, string[])"/>

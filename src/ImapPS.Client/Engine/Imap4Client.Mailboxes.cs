@@ -16,53 +16,64 @@ namespace ImapPS.Client
 
         /// <summary>SELECT (or EXAMINE with <paramref name="readOnly"/>): returns the message count as data, as imaplib2 does.</summary>
         public ImapResponse Select(string mailbox = "INBOX", bool readOnly = false, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(SelectAsync(mailbox, readOnly), callback, callbackArgument);
+            => Call(SelectWritableAsync(Imaplib2Arguments.Name(mailbox), readOnly), callback, callbackArgument);
+
+        // imaplib2's select(): a mailbox the server opens read-only when write access was asked
+        // for raises readonly (the mailbox stays selected, read-only). The …Async form returns OK
+        // and sets IsReadOnly instead, for callers that check it.
+        private async Task<ImapResponse> SelectWritableAsync(string mailbox, bool readOnly)
+        {
+            var response = await SelectAsync(mailbox, readOnly).ConfigureAwait(false);
+            if (response.IsOk && !readOnly && IsReadOnly)
+                throw new ImapReadOnlyException(mailbox + " is not writable: the server opened it read-only.");
+            return response;
+        }
 
         /// <inheritdoc cref="Select"/>
         public Task<ImapResponse> SelectAsync(string mailbox = "INBOX", bool readOnly = false) => Issue(new SelectCommand(mailbox, readOnly));
 
         /// <summary>EXAMINE: selects a mailbox read-only.</summary>
         public ImapResponse Examine(string mailbox = "INBOX", ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(SelectAsync(mailbox, true), callback, callbackArgument);
+            => Call(SelectAsync(Imaplib2Arguments.Name(mailbox), true), callback, callbackArgument);
 
         /// <inheritdoc cref="Examine"/>
         public Task<ImapResponse> ExamineAsync(string mailbox = "INBOX") => SelectAsync(mailbox, true);
 
         /// <summary>CREATE a mailbox.</summary>
-        public ImapResponse Create(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(CreateAsync(mailbox), callback, callbackArgument);
+        public ImapResponse Create(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(CreateAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Create"/>
         public Task<ImapResponse> CreateAsync(string mailbox) => Issue(MailboxAdminCommand.Create(mailbox));
 
         /// <summary>DELETE a mailbox.</summary>
-        public ImapResponse Delete(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(DeleteAsync(mailbox), callback, callbackArgument);
+        public ImapResponse Delete(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(DeleteAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Delete"/>
         public Task<ImapResponse> DeleteAsync(string mailbox) => Issue(MailboxAdminCommand.Delete(mailbox));
 
         /// <summary>RENAME a mailbox.</summary>
         public ImapResponse Rename(string oldMailbox, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(RenameAsync(oldMailbox, newMailbox), callback, callbackArgument);
+            => Call(RenameAsync(Imaplib2Arguments.Name(oldMailbox), Imaplib2Arguments.Name(newMailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Rename"/>
         public Task<ImapResponse> RenameAsync(string oldMailbox, string newMailbox)
             => Issue(MailboxAdminCommand.Rename(oldMailbox, newMailbox));
 
         /// <summary>SUBSCRIBE to a mailbox.</summary>
-        public ImapResponse Subscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(SubscribeAsync(mailbox), callback, callbackArgument);
+        public ImapResponse Subscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(SubscribeAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Subscribe"/>
         public Task<ImapResponse> SubscribeAsync(string mailbox) => Issue(MailboxAdminCommand.Subscribe(mailbox));
 
         /// <summary>UNSUBSCRIBE from a mailbox.</summary>
-        public ImapResponse Unsubscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(UnsubscribeAsync(mailbox), callback, callbackArgument);
+        public ImapResponse Unsubscribe(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(UnsubscribeAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Unsubscribe"/>
         public Task<ImapResponse> UnsubscribeAsync(string mailbox) => Issue(MailboxAdminCommand.Unsubscribe(mailbox));
 
         /// <summary>LIST mailboxes (imaplib2's defaults: reference "" and pattern *). Names are given and returned decoded by the typed decoders.</summary>
         public ImapResponse List(string directory = "", string pattern = "*", ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(ListAsync(directory, pattern), callback, callbackArgument);
+            => Call(ListAsync(Imaplib2Arguments.Name(directory), Imaplib2Arguments.Name(pattern)), callback, callbackArgument);
 
         /// <inheritdoc cref="List"/>
         public Task<ImapResponse> ListAsync(string directory = "", string pattern = "*")
@@ -74,7 +85,7 @@ namespace ImapPS.Client
 
         /// <summary>LSUB: subscribed mailboxes.</summary>
         public ImapResponse Lsub(string directory = "", string pattern = "*", ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(LsubAsync(directory, pattern), callback, callbackArgument);
+            => Call(LsubAsync(Imaplib2Arguments.Name(directory), Imaplib2Arguments.Name(pattern)), callback, callbackArgument);
 
         /// <inheritdoc cref="Lsub"/>
         public Task<ImapResponse> LsubAsync(string directory = "", string pattern = "*")
@@ -82,16 +93,21 @@ namespace ImapPS.Client
 
         /// <summary>STATUS of a mailbox, e.g. names <c>(MESSAGES UNSEEN UIDNEXT UIDVALIDITY)</c>.</summary>
         public ImapResponse Status(string mailbox, string names, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(StatusAsync(mailbox, names), callback, callbackArgument);
+            => Call(StatusAsync(Imaplib2Arguments.Name(mailbox), names), callback, callbackArgument);
 
         /// <inheritdoc cref="Status"/>
         public Task<ImapResponse> StatusAsync(string mailbox, string names) => Issue(new StatusCommand(mailbox, names));
 
         /// <summary>APPEND a message (bare CR or LF line ends become CRLF, as imaplib2 does). Flags like <c>(\Seen)</c>; date optional.</summary>
-        public ImapResponse Append(string mailbox, string? flags, DateTimeOffset? internalDate, byte[] message, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(AppendAsync(mailbox, flags, internalDate, message), callback, callbackArgument);
+        /// <remarks>
+        /// As in imaplib2, every argument but the message may be null: no mailbox (or "") means
+        /// INBOX; <paramref name="internalDate"/> may be a date, seconds since 1970, or an
+        /// INTERNALDATE string (quoted or not).
+        /// </remarks>
+        public ImapResponse Append(string? mailbox, string? flags, object? internalDate, byte[] message, ImapCallback? callback = null, object? callbackArgument = null)
+            => Call(AppendAsync(Imaplib2Arguments.AppendMailbox(mailbox), flags, Imaplib2Arguments.DateTime(internalDate), message), callback, callbackArgument);
 
-        /// <inheritdoc cref="Append(string, string, DateTimeOffset?, byte[], ImapCallback, object)"/>
+        /// <inheritdoc cref="Append(string, string, object, byte[], ImapCallback, object)"/>
         public Task<ImapResponse> AppendAsync(string mailbox, string? flags, DateTimeOffset? internalDate, byte[] message)
             => Issue(AppendCommand.One(mailbox, flags, internalDate, ImapArgument.Literal(NormaliseLineEnds(message))));
 
@@ -161,34 +177,45 @@ namespace ImapPS.Client
         // ---------------------------------------------------------------- quota, ACL, metadata
 
         /// <summary>GETQUOTA (RFC 2087).</summary>
-        public ImapResponse GetQuota(string root, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaAsync(root), callback, callbackArgument);
+        public ImapResponse GetQuota(string root, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaAsync(Imaplib2Arguments.Name(root)), callback, callbackArgument);
 
         /// <inheritdoc cref="GetQuota"/>
         public Task<ImapResponse> GetQuotaAsync(string root) => Issue(ExtensionCommand.GetQuota(root));
 
         /// <summary>GETQUOTAROOT: the quota roots of a mailbox and their quotas.</summary>
-        public ImapResponse GetQuotaRoot(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaRootAsync(mailbox), callback, callbackArgument);
+        public ImapResponse GetQuotaRoot(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetQuotaRootAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="GetQuotaRoot"/>
-        public Task<ImapResponse> GetQuotaRootAsync(string mailbox)
-            => Issue(ExtensionCommand.GetQuotaRoot(mailbox));
+        /// <remarks>The data has imaplib2's shape: two lists, the QUOTAROOT responses and the QUOTA responses.</remarks>
+        public async Task<ImapResponse> GetQuotaRootAsync(string mailbox)
+        {
+            var response = await Issue(ExtensionCommand.GetQuotaRoot(mailbox)).ConfigureAwait(false);
+            if (!response.IsOk) return response;
+            ImapDataItem Group(string name)
+            {
+                var items = new List<ImapDataItem?>();
+                foreach (var item in BuildData(response, new[] { name }, noneWhenEmpty: true)) items.Add(item);
+                return new ImapDataItem(items);
+            }
+            return new ImapResponse(response.Type, response.Tagged, response.Untagged, null, new ImapDataItem?[] { Group("QUOTAROOT"), Group("QUOTA") });
+        }
 
         /// <summary>SETQUOTA, e.g. limits <c>(STORAGE 512)</c>.</summary>
-        public ImapResponse SetQuota(string root, string limits, ImapCallback? callback = null, object? callbackArgument = null) => Call(SetQuotaAsync(root, limits), callback, callbackArgument);
+        public ImapResponse SetQuota(string root, string limits, ImapCallback? callback = null, object? callbackArgument = null) => Call(SetQuotaAsync(Imaplib2Arguments.Name(root), limits), callback, callbackArgument);
 
         /// <inheritdoc cref="SetQuota"/>
         public Task<ImapResponse> SetQuotaAsync(string root, string limits)
             => Issue(ExtensionCommand.SetQuota(root, limits));
 
         /// <summary>GETACL (RFC 4314).</summary>
-        public ImapResponse GetAcl(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetAclAsync(mailbox), callback, callbackArgument);
+        public ImapResponse GetAcl(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(GetAclAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="GetAcl"/>
         public Task<ImapResponse> GetAclAsync(string mailbox) => Issue(ExtensionCommand.GetAcl(mailbox));
 
         /// <summary>SETACL: gives <paramref name="who"/> the rights <paramref name="what"/> (e.g. "lrs", "+w", "-i").</summary>
         public ImapResponse SetAcl(string mailbox, string who, string what, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(SetAclAsync(mailbox, who, what), callback, callbackArgument);
+            => Call(SetAclAsync(Imaplib2Arguments.Name(mailbox), who, what), callback, callbackArgument);
 
         /// <inheritdoc cref="SetAcl"/>
         public Task<ImapResponse> SetAclAsync(string mailbox, string who, string what)
@@ -196,21 +223,21 @@ namespace ImapPS.Client
 
         /// <summary>DELETEACL: removes <paramref name="who"/>'s entry.</summary>
         public ImapResponse DeleteAcl(string mailbox, string who, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(DeleteAclAsync(mailbox, who), callback, callbackArgument);
+            => Call(DeleteAclAsync(Imaplib2Arguments.Name(mailbox), who), callback, callbackArgument);
 
         /// <inheritdoc cref="DeleteAcl"/>
         public Task<ImapResponse> DeleteAclAsync(string mailbox, string who)
             => Issue(ExtensionCommand.DeleteAcl(mailbox, who));
 
         /// <summary>MYRIGHTS: the caller's own rights on a mailbox.</summary>
-        public ImapResponse MyRights(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(MyRightsAsync(mailbox), callback, callbackArgument);
+        public ImapResponse MyRights(string mailbox, ImapCallback? callback = null, object? callbackArgument = null) => Call(MyRightsAsync(Imaplib2Arguments.Name(mailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="MyRights"/>
         public Task<ImapResponse> MyRightsAsync(string mailbox) => Issue(ExtensionCommand.MyRights(mailbox));
 
         /// <summary>LISTRIGHTS: the rights that may be given to <paramref name="who"/>.</summary>
         public ImapResponse ListRights(string mailbox, string who, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(ListRightsAsync(mailbox, who), callback, callbackArgument);
+            => Call(ListRightsAsync(Imaplib2Arguments.Name(mailbox), who), callback, callbackArgument);
 
         /// <inheritdoc cref="ListRights"/>
         public Task<ImapResponse> ListRightsAsync(string mailbox, string who)
@@ -218,7 +245,7 @@ namespace ImapPS.Client
 
         /// <summary>GETANNOTATION (ANNOTATEMORE draft): entry and attribute, e.g. "/comment", "value.priv".</summary>
         public ImapResponse GetAnnotation(string mailbox, string entry, string attribute, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(GetAnnotationAsync(mailbox, entry, attribute), callback, callbackArgument);
+            => Call(GetAnnotationAsync(Imaplib2Arguments.Name(mailbox), entry, attribute), callback, callbackArgument);
 
         /// <inheritdoc cref="GetAnnotation"/>
         public Task<ImapResponse> GetAnnotationAsync(string mailbox, string entry, string attribute)
@@ -227,7 +254,11 @@ namespace ImapPS.Client
         /// <summary>SETANNOTATION with imaplib2's free-form arguments.</summary>
         public ImapResponse SetAnnotation(params string[] arguments) => Sync(SetAnnotationAsync(arguments));
 
-        /// <inheritdoc cref="SetAnnotation"/>
+        /// <summary>SETANNOTATION in imaplib2's callback style.</summary>
+        public ImapResponse SetAnnotation(string[] arguments, ImapCallback? callback, object? callbackArgument = null)
+            => Call(SetAnnotationAsync(arguments), callback, callbackArgument);
+
+        /// <inheritdoc cref="SetAnnotation(string[])"/>
         public Task<ImapResponse> SetAnnotationAsync(params string[] arguments)
             => Issue(ExtensionCommand.SetAnnotation(arguments));
 

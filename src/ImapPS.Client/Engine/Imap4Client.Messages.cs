@@ -67,7 +67,13 @@ namespace ImapPS.Client
         public Task<ImapResponse> PartialAsync(uint messageNumber, string messagePart, long start, long length)
         {
             string part = messagePart.Trim('(', ')', ' ');
-            string section = part.StartsWith("BODY", StringComparison.OrdinalIgnoreCase) ? part : "BODY.PEEK[" + part + "]";
+            // PARTIAL named the RFC822 items as well as BODY sections; they map onto BODY sections.
+            string section;
+            if (part.StartsWith("BODY", StringComparison.OrdinalIgnoreCase)) section = part;
+            else if (string.Equals(part, "RFC822", StringComparison.OrdinalIgnoreCase)) section = "BODY.PEEK[]";
+            else if (string.Equals(part, "RFC822.HEADER", StringComparison.OrdinalIgnoreCase)) section = "BODY.PEEK[HEADER]";
+            else if (string.Equals(part, "RFC822.TEXT", StringComparison.OrdinalIgnoreCase)) section = "BODY.PEEK[TEXT]";
+            else section = "BODY.PEEK[" + part + "]";
             return FetchAsync(messageNumber.ToString(System.Globalization.CultureInfo.InvariantCulture), "(" + section + "<" + start + "." + length + ">)");
         }
 
@@ -88,7 +94,7 @@ namespace ImapPS.Client
 
         /// <summary>COPY messages to another mailbox.</summary>
         public ImapResponse Copy(string messageSet, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(CopyAsync(messageSet, newMailbox), callback, callbackArgument);
+            => Call(CopyAsync(messageSet, Imaplib2Arguments.Name(newMailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Copy"/>
         public Task<ImapResponse> CopyAsync(string messageSet, string newMailbox)
@@ -96,17 +102,22 @@ namespace ImapPS.Client
 
         /// <summary>MOVE (RFC 6851) messages to another mailbox.</summary>
         public ImapResponse Move(string messageSet, string newMailbox, ImapCallback? callback = null, object? callbackArgument = null)
-            => Call(MoveAsync(messageSet, newMailbox), callback, callbackArgument);
+            => Call(MoveAsync(messageSet, Imaplib2Arguments.Name(newMailbox)), callback, callbackArgument);
 
         /// <inheritdoc cref="Move"/>
         public Task<ImapResponse> MoveAsync(string messageSet, string newMailbox) => Issue(new CopyMoveCommand(move: true, uid: false, messageSet, newMailbox));
 
         /// <summary>SEARCH, imaplib2 style: <c>Search(null, "SUBJECT", "invoice")</c> or <c>Search(null, "(UNSEEN FROM boss)")</c>.</summary>
-        public ImapResponse Search(string? charset, params string[] criteria) => Sync(SearchAsync(charset, criteria));
+        public ImapResponse Search(string? charset, params string[] criteria) => Sync(SearchAsync(Imaplib2Arguments.Charset(charset), criteria));
 
-        /// <summary>SEARCH in imaplib2's callback style: returns <see cref="ImapResponse.Deferred"/> at once; the callback gets the result.</summary>
-        public ImapResponse Search(ImapCallback callback, object? callbackArgument, string? charset, params string[] criteria)
-            => Call(SearchAsync(charset, criteria), callback, callbackArgument);
+        /// <summary>
+        /// SEARCH in imaplib2's callback style: returns <see cref="ImapResponse.Deferred"/> at once;
+        /// the callback gets the result. The callback comes after the criteria, as imaplib2's
+        /// keyword argument does, so a call like PowerShell's <c>$M.Search($null, 'SUBJECT', '"x"')</c>
+        /// can only mean the plain form.
+        /// </summary>
+        public ImapResponse Search(string? charset, string[] criteria, ImapCallback? callback, object? callbackArgument = null)
+            => Call(SearchAsync(Imaplib2Arguments.Charset(charset), criteria), callback, callbackArgument);
 
         /// <inheritdoc cref="Search(string?, string[])"/>
         public Task<ImapResponse> SearchAsync(string? charset, params string[] criteria) => Issue(SearchCommand.Search(false, charset, SearchCommand.Strings(criteria)));
@@ -123,7 +134,7 @@ namespace ImapPS.Client
         public ImapResponse Sort(string sortCriteria, string charset, params string[] searchCriteria) => Sync(SortAsync(sortCriteria, charset, searchCriteria));
 
         /// <summary>SORT in imaplib2's callback style.</summary>
-        public ImapResponse Sort(ImapCallback callback, object? callbackArgument, string sortCriteria, string charset, params string[] searchCriteria)
+        public ImapResponse Sort(string sortCriteria, string charset, string[] searchCriteria, ImapCallback? callback, object? callbackArgument = null)
             => Call(SortAsync(sortCriteria, charset, searchCriteria), callback, callbackArgument);
 
         /// <inheritdoc cref="Sort(string, string, string[])"/>
@@ -134,22 +145,34 @@ namespace ImapPS.Client
         public ImapResponse Thread(string threadingAlgorithm, string charset, params string[] searchCriteria) => Sync(ThreadAsync(threadingAlgorithm, charset, searchCriteria));
 
         /// <summary>THREAD in imaplib2's callback style.</summary>
-        public ImapResponse Thread(ImapCallback callback, object? callbackArgument, string threadingAlgorithm, string charset, params string[] searchCriteria)
+        public ImapResponse Thread(string threadingAlgorithm, string charset, string[] searchCriteria, ImapCallback? callback, object? callbackArgument = null)
             => Call(ThreadAsync(threadingAlgorithm, charset, searchCriteria), callback, callbackArgument);
 
         /// <inheritdoc cref="Thread(string, string, string[])"/>
         public Task<ImapResponse> ThreadAsync(string threadingAlgorithm, string charset, params string[] searchCriteria)
             => Issue(SearchCommand.Thread(false, threadingAlgorithm, charset, SearchCommand.Strings(searchCriteria)));
 
+        // UID COPY and UID MOVE name a mailbox, which follows imaplib2's quoting rules here.
+        private static string[] Imaplib2UidArguments(string command, string[] args)
+        {
+            var upper = command.Trim().ToUpperInvariant();
+            if ((upper == "COPY" || upper == "MOVE") && args.Length >= 2)
+            {
+                args = (string[])args.Clone();
+                args[1] = Imaplib2Arguments.Name(args[1]);
+            }
+            return args;
+        }
+
         /// <summary>
         /// UID variants: <c>Uid("FETCH", "1:*", "(FLAGS)")</c>, and SEARCH, SORT, THREAD, STORE, COPY, MOVE,
         /// and EXPUNGE (UIDPLUS: only the given UIDs).
         /// </summary>
-        public ImapResponse Uid(string command, params string[] args) => Sync(UidAsync(command, args));
+        public ImapResponse Uid(string command, params string[] args) => Sync(UidAsync(command, Imaplib2UidArguments(command, args)));
 
         /// <summary>UID commands in imaplib2's callback style.</summary>
-        public ImapResponse Uid(ImapCallback callback, object? callbackArgument, string command, params string[] args)
-            => Call(UidAsync(command, args), callback, callbackArgument);
+        public ImapResponse Uid(string command, string[] args, ImapCallback? callback, object? callbackArgument = null)
+            => Call(UidAsync(command, Imaplib2UidArguments(command, args)), callback, callbackArgument);
 
         /// <inheritdoc cref="Uid(string, string[])"/>
         public Task<ImapResponse> UidAsync(string command, params string[] args)
@@ -167,7 +190,10 @@ namespace ImapPS.Client
                 case "MOVE": return Issue(new CopyMoveCommand(move: true, uid: true, Arg(0), Arg(1)));
                 case "EXPUNGE": return Issue(ExpungeCommand.Uids(Arg(0)));
                 default:
-                    throw new ArgumentException("UID " + command + " is not a UID command (FETCH, STORE, SEARCH, SORT, THREAD, COPY, MOVE, EXPUNGE).", nameof(command));
+                    var all = new string[args.Length + 1];
+                    all[0] = command;
+                    Array.Copy(args, 0, all, 1, args.Length);
+                    return XatomAsync("UID", all);
             }
         }
     }

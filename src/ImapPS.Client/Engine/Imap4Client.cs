@@ -27,7 +27,7 @@ namespace ImapPS.Client
         private readonly List<PendingCommand> _waiting = new List<PendingCommand>();
         private readonly List<PendingCommand> _running = new List<PendingCommand>();
         private readonly Dictionary<string, PendingCommand> _byTag = new Dictionary<string, PendingCommand>(StringComparer.Ordinal);
-        private readonly Dictionary<string, List<ServerResponse>> _pool = new Dictionary<string, List<ServerResponse>>(StringComparer.Ordinal);
+        private readonly UntaggedPool _pool;
         private readonly SemaphoreSlim _writeLock = new SemaphoreSlim(1, 1);
         // Running FETCH/STORE commands on small UID sets, by UID: with hundreds of such commands in
         // flight, admission and attribution become lookups instead of scans over every command.
@@ -82,6 +82,7 @@ namespace ImapPS.Client
             _reader = new ResponseReader(Options.Limits) { LiteralSinkSelector = SelectLiteralSink };
             _events = new EventQueue(this);
             _route = new UntaggedRoute(this);
+            _pool = new UntaggedPool(() => Options.MaxPooledResponses);
             if (connect) Sync(ConnectCoreAsync());
         }
 
@@ -131,6 +132,15 @@ namespace ImapPS.Client
 
         /// <summary>True when the selected mailbox is read-only (EXAMINE, or the server said READ-ONLY).</summary>
         public bool IsReadOnly { get; private set; }
+
+        /// <summary>True while the server is idling for an IDLE command (its continuation arrived and DONE was not sent yet).</summary>
+        public bool IsIdling
+        {
+            get
+            {
+                lock (_lock) return _idle != null && _idle.Idling && !_idle.DoneSent;
+            }
+        }
 
         /// <summary>The selected mailbox's message count, kept current from EXISTS, EXPUNGE and VANISHED.</summary>
         public uint Exists { get; private set; }
@@ -330,6 +340,9 @@ namespace ImapPS.Client
                 // back to back): then the state is checked again at admission, not now.
                 ThrowIfUnusable(cmd, checkState: !ExclusivePendingLocked());
                 if (spec is LogoutCommand) _logoutOrder = cmd.Order;
+                // As imaplib2 does when it issues a command: status responses kept so far are
+                // dropped (SELECT drops everything, when it is sent).
+                _pool.Drop("OK", "NO", "BAD");
                 _waiting.Add(cmd);
                 TryAdmitLocked();
             }
@@ -380,7 +393,7 @@ namespace ImapPS.Client
             // Servers may answer OK and ignore the change ("Store ignored with read-only mailbox"):
             // refuse before sending, so the caller never mistakes that for success.
             if (command.Modifies && IsReadOnly && _state == ImapState.SELECTED)
-                throw new ImapException(command.Name + " cannot change the mailbox " + SelectedMailbox + ": it is open read-only (EXAMINE or READ-ONLY).");
+                throw new ImapReadOnlyException(command.Name + " cannot change the mailbox " + SelectedMailbox + ": it is open read-only (EXAMINE or READ-ONLY).");
         }
 
         /// <summary>Admits waiting commands in order, as far as exclusivity and result attribution allow. Caller holds the lock.</summary>
@@ -872,23 +885,33 @@ namespace ImapPS.Client
                 return;
             }
             var untagged = cmd.Untagged;
+            Func<ImapResponse, IReadOnlyList<ImapDataItem?>> data;
             string? dataName = command.DataName;
-            var response = new ImapResponse(type, tagged, untagged, dataName == null ? BuildDataAll : (r => BuildData(r, dataName)));
+            if (dataName != null) data = r => BuildData(r, new[] { dataName }, false);
+            else if (Imaplib2Data.TryGet(command.Name, out var shape)) data = r => BuildData(r, shape.Names, shape.NoneWhenEmpty);
+            else data = BuildDataAll;
+            var response = new ImapResponse(type, tagged, untagged, data);
             cmd.Completion.TrySetResult(response);
         }
 
-        private static readonly Func<ImapResponse, IReadOnlyList<ImapDataItem>> BuildDataAll = response => BuildData(response, null);
+        private static readonly Func<ImapResponse, IReadOnlyList<ImapDataItem?>> BuildDataAll = response => BuildData(response, null);
 
-        internal static IReadOnlyList<ImapDataItem> BuildData(ImapResponse response, string? name)
+        /// <summary>
+        /// imaplib2's data: the untagged responses named in <paramref name="names"/> (all, when null),
+        /// or when there are none, <c>[None]</c> for a command that names its data
+        /// (<paramref name="noneWhenEmpty"/>, imaplib2's <c>untagged_response</c>) and succeeded,
+        /// else the tagged text with its response code.
+        /// </summary>
+        internal static IReadOnlyList<ImapDataItem?> BuildData(ImapResponse response, string[]? names, bool noneWhenEmpty = false)
         {
             var untagged = response.Untagged;
-            var items = new List<ImapDataItem>(response.Type == "OK" ? untagged.Count : 1);
+            var items = new List<ImapDataItem?>(response.Type == "OK" ? untagged.Count : 1);
             if (response.Type == "OK")
             {
                 for (int index = 0; index < untagged.Count; index++)
                 {
                     var u = untagged[index];
-                    if (name != null && u.Name != name) continue;
+                    if (names != null && Array.IndexOf(names, u.Name) < 0) continue;
                     if (u.Status != ResponseStatus.None) continue; // response codes are read with Response(code)
                     // Most data (every FETCH of flags, dates, sizes and ASCII envelopes) is one line of
                     // ASCII: one string, without splitting or a second copy for the number prefix.
@@ -909,7 +932,8 @@ namespace ImapPS.Client
                     }
                 }
             }
-            if (items.Count == 0 && response.Tagged != null) items.Add(new ImapDataItem(response.Tagged.Text));
+            if (items.Count == 0 && response.Tagged != null)
+                items.Add(noneWhenEmpty && response.Type == "OK" ? null : new ImapDataItem(response.Tagged.TextWithCode));
             return items;
         }
 
@@ -927,11 +951,11 @@ namespace ImapPS.Client
             {
                 UpdateMailboxState(r);
                 claimant = FindClaimant(r);
-                if (claimant == null)
+                if (claimant == null || !TakesAsData(claimant.Spec, name))
                 {
-                    AddToPool(name, r);
+                    _pool.Add(name, r, UntaggedPool.Kind.Data);
                 }
-                else if (claimant.Spec.OnData == null)
+                if (claimant != null && claimant.Spec.OnData == null)
                 {
                     claimant.Untagged.Add(r);
                 }
@@ -992,19 +1016,25 @@ namespace ImapPS.Client
         /// <summary>The UID of a FETCH response, found by the decoders' allocation-free scan.</summary>
         internal static uint? FetchUid(ServerResponse r) => FetchData.TryGetUid(r, out var uid) ? uid : (uint?)null;
 
-        private void AddToPool(string name, ServerResponse r)
+        /// <summary>
+        /// Whether a command's claimed response is part of its data (and so is not kept for
+        /// <c>Response()</c>): every claimed response when the command names no data, else the
+        /// responses of that name. SELECT's FLAGS and RECENT and IDLE's EXISTS are kept, as
+        /// imaplib2 keeps them.
+        /// </summary>
+        private static bool TakesAsData(ImapCommand command, string name)
         {
-            if (!_pool.TryGetValue(name, out var list)) _pool[name] = list = new List<ServerResponse>();
-            if (list.Count >= Options.MaxPooledResponses) list.RemoveAt(0);
-            list.Add(r);
+            if (command.OnData != null) return true;
+            if (command.DataName != null) return command.DataName == name;
+            return !Imaplib2Data.TryGet(command.Name, out var shape) || shape.Includes(name);
         }
 
         private void DispatchUntaggedStatus(ServerResponse r)
         {
+            lock (_lock) _pool.Add(r.Name, r, UntaggedPool.Kind.Status);
             if (r.HasCode) HandleCode(r, null);
             lock (_lock)
             {
-                AddToPool(r.Name, r);
                 // A response code sent during a state-changing command belongs to it (see
                 // ImapCommand.ClaimsStatusCodes).
                 if (r.HasCode && r.Status != ResponseStatus.Bye)
@@ -1053,8 +1083,7 @@ namespace ImapPS.Client
                         IsReadOnly = false;
                         break;
                 }
-                if (code.Length > 0 && r.Kind == ResponseKind.Untagged) AddToPool(code, r);
-                if (code.Length > 0 && r.Kind == ResponseKind.Tagged && tagCommand != null) AddToPool(code, r);
+                if (code.Length > 0 && (r.Kind == ResponseKind.Untagged || tagCommand != null)) _pool.Add(code, r, UntaggedPool.Kind.Code);
             }
             if (code == "ALERT" || code == "READ-ONLY" && _readOnlyChanged) _events.Enqueue(new UntaggedResponseEventArgs(r));
         }

@@ -123,6 +123,13 @@ namespace ImapPS.Client
         public int MaxCommandLength { get; set; } = 8000;
 
         /// <summary>
+        /// How an <see cref="ImapReconnectingClient"/> re-establishes a lost connection (attempts,
+        /// backoff with jitter, give-up time); null (the default): it does not reconnect. A plain
+        /// <see cref="Imap4Client"/> never reconnects: one client is one connection.
+        /// </summary>
+        public ImapReconnectPolicy? Reconnect { get; set; }
+
+        /// <summary>
         /// A deep copy: the client keeps its own, so a caller that changes the options (or their
         /// <see cref="Tls"/>, <see cref="Limits"/> and <see cref="IgnoredCapabilities"/>) after
         /// connecting changes nothing on the connection. Certificates and delegates are shared.
@@ -133,6 +140,7 @@ namespace ImapPS.Client
             copy.Tls = Tls.Clone();
             copy.Limits = Limits.Clone();
             copy.IgnoredCapabilities = new HashSet<string>(IgnoredCapabilities, StringComparer.OrdinalIgnoreCase);
+            copy.Reconnect = Reconnect?.Clone();
             return copy;
         }
     }

@@ -24,6 +24,22 @@ namespace ImapPS.Client
             Literal = literal;
         }
 
+        /// <summary>A list of items, as imaplib2 returns for GETQUOTAROOT (<c>[[QUOTAROOT …], [QUOTA …]]</c>); its text is the items' texts.</summary>
+        public ImapDataItem(IReadOnlyList<ImapDataItem?> items)
+        {
+            Items = items ?? throw new ArgumentNullException(nameof(items));
+            var sb = new StringBuilder("[");
+            for (int i = 0; i < items.Count; i++)
+            {
+                if (i > 0) sb.Append(", ");
+                sb.Append(items[i] == null ? "None" : "'" + items[i] + "'");
+            }
+            Text = sb.Append(']').ToString();
+        }
+
+        /// <summary>The items of a list item; null for a line or a pair.</summary>
+        public IReadOnlyList<ImapDataItem?>? Items { get; }
+
         /// <summary>The text (the header of a pair).</summary>
         public string Text { get; }
 
@@ -44,11 +60,11 @@ namespace ImapPS.Client
     /// </summary>
     public sealed class ImapResponse
     {
-        private readonly Func<ImapResponse, IReadOnlyList<ImapDataItem>>? _dataFactory;
-        private IReadOnlyList<ImapDataItem>? _data;
+        private readonly Func<ImapResponse, IReadOnlyList<ImapDataItem?>>? _dataFactory;
+        private IReadOnlyList<ImapDataItem?>? _data;
 
         internal ImapResponse(string type, ServerResponse? tagged, IReadOnlyList<ServerResponse> untagged,
-            Func<ImapResponse, IReadOnlyList<ImapDataItem>>? dataFactory, IReadOnlyList<ImapDataItem>? data = null)
+            Func<ImapResponse, IReadOnlyList<ImapDataItem?>>? dataFactory, IReadOnlyList<ImapDataItem?>? data = null)
         {
             Type = type;
             Tagged = tagged;
@@ -61,7 +77,7 @@ namespace ImapPS.Client
         /// What a blocking command method returns when it was given a callback: the real result goes
         /// to the callback. Its <see cref="Type"/> is empty.
         /// </summary>
-        public static ImapResponse Deferred { get; } = new ImapResponse("", null, Array.Empty<ServerResponse>(), null, Array.Empty<ImapDataItem>());
+        public static ImapResponse Deferred { get; } = new ImapResponse("", null, Array.Empty<ServerResponse>(), null, Array.Empty<ImapDataItem?>());
 
         /// <summary>"OK", "NO" or "BAD" (from the tagged response).</summary>
         public string Type { get; }
@@ -69,8 +85,13 @@ namespace ImapPS.Client
         /// <summary>True when <see cref="Type"/> is OK.</summary>
         public bool IsOk => Type == "OK";
 
-        /// <summary>The command's data in imaplib2's form (built on first use).</summary>
-        public IReadOnlyList<ImapDataItem> Data => _data ??= _dataFactory?.Invoke(this) ?? Array.Empty<ImapDataItem>();
+        /// <summary>
+        /// The command's data in imaplib2's form (built on first use). An item is null where
+        /// imaplib2 returns <c>None</c>: a command that names its data (LIST, SEARCH, FETCH, STORE,
+        /// UID …) and received none returns <c>[null]</c>, as does <c>Response(code)</c> with
+        /// nothing kept; other commands return the tagged text, response code included.
+        /// </summary>
+        public IReadOnlyList<ImapDataItem?> Data => _data ??= _dataFactory?.Invoke(this) ?? Array.Empty<ImapDataItem?>();
 
         /// <summary>The tagged completion response.</summary>
         public ServerResponse? Tagged { get; }
@@ -82,14 +103,14 @@ namespace ImapPS.Client
         public string Text => Tagged?.Text ?? "";
 
         /// <summary>Deconstructs into imaplib2's pair: <c>var (type, data) = client.Noop();</c></summary>
-        public void Deconstruct(out string type, out IReadOnlyList<ImapDataItem> data)
+        public void Deconstruct(out string type, out IReadOnlyList<ImapDataItem?> data)
         {
             type = Type;
             data = Data;
         }
 
-        /// <summary>The first data item's text, or "".</summary>
-        public string FirstText => Data.Count > 0 ? Data[0].Text : "";
+        /// <summary>The first data item's text, or "" (also for imaplib2's <c>None</c>).</summary>
+        public string FirstText => Data.Count > 0 ? Data[0]?.Text ?? "" : "";
 
         /// <summary>imaplib2's rendering, e.g. <c>('OK', ['1 2 3'])</c>.</summary>
         public override string ToString()
@@ -99,7 +120,8 @@ namespace ImapPS.Client
             {
                 if (i > 0) sb.Append(", ");
                 if (i >= 20) { sb.Append("… ").Append(Data.Count - 20).Append(" more"); break; }
-                sb.Append('\'').Append(Data[i]).Append('\'');
+                if (Data[i] == null) sb.Append("None");
+                else sb.Append('\'').Append(Data[i]).Append('\'');
             }
             return sb.Append("])").ToString();
         }

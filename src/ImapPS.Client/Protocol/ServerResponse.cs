@@ -153,6 +153,20 @@ namespace ImapPS.Client.Protocol
             }
         }
 
+        /// <summary>
+        /// The text of a status response as the server sent it, response code included
+        /// (<c>[APPENDUID 38505 3955] APPEND completed</c>): what imaplib2 returns as a command's data.
+        /// </summary>
+        public string TextWithCode
+        {
+            get
+            {
+                if (_codeStart < 1 || Buffer[_codeStart - 1] != (byte)'[') return Text;
+                int start = _codeStart - 1;
+                return ImapText.Decode(Buffer, start, LineEnd(start) - start);
+            }
+        }
+
         /// <summary>The first value of a data response (after the name), or a None value.</summary>
         public ImapValue Data => _dataStart < 0 || IsUnstructured ? default : new ImapValue(this, _dataStart, false);
 

@@ -70,13 +70,29 @@ namespace ImapPS.Commands
                 var bytes = Message;
                 long size;
                 using (var measure = new MemoryStream(bytes, false)) size = bytes.Length + CrlfNormalisingStream.CountInsertions(measure);
-                Append(session, () => session.Client.AppendAsync(Mailbox, flags, InternalDate, bytes), size, "message of " + bytes.Length + " bytes", Mailbox, null);
+                if (session.Reconnector != null) SafeAppend(session, flags, bytes, size, "message of " + bytes.Length + " bytes", Mailbox, null);
+                else Append(session, () => session.Client.AppendAsync(Mailbox, flags, InternalDate, bytes), size, "message of " + bytes.Length + " bytes", Mailbox, null);
                 return;
             }
             var paths = ParameterSetName == PathSet ? ResolvePaths(Path, false) : ResolvePaths(LiteralPath, true);
             foreach (var path in paths)
             {
                 if (!ShouldProcess(path, "Append to '" + Mailbox + "'")) continue;
+                if (session.Reconnector != null)
+                {
+                    // A -Reconnect session appends from memory: after a cut, the same bytes are looked for (by Message-ID) or sent again.
+                    byte[] fileBytes;
+                    try { fileBytes = File.ReadAllBytes(path); }
+                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                    {
+                        WriteError(new ErrorRecord(ex, "FileReadFailed", ErrorCategory.ReadError, path));
+                        continue;
+                    }
+                    long fileSize;
+                    using (var measure = new MemoryStream(fileBytes, false)) fileSize = fileBytes.Length + CrlfNormalisingStream.CountInsertions(measure);
+                    SafeAppend(session, flags, fileBytes, fileSize, "'" + path + "'", path, path);
+                    continue;
+                }
                 FileStream? file = null;
                 Stream content;
                 long length;
@@ -142,6 +158,35 @@ namespace ImapPS.Commands
                     SourcePath = sourcePath,
                 };
                 WriteObject(message);
+            }
+            else WriteVerbose("Appended " + what + " to " + Mailbox + " (the server does not report the new UID).");
+            if (_count % 20 == 0) WriteProgress(new ProgressRecord(41, "Add-ImapMessage", _count + " messages appended to " + Mailbox));
+        }
+
+        /// <summary>
+        /// APPEND on a -Reconnect session: a cut before the answer reconnects and looks for the
+        /// message by Message-ID from the UIDNEXT noted before; found, it is not sent again; not
+        /// found, it is sent again; without a Message-ID the outcome is reported as unknown.
+        /// </summary>
+        private void SafeAppend(ImapSession session, string? flags, byte[] bytes, long size, string what, object target, string? sourcePath)
+        {
+            var reconnector = session.Reconnector!;
+            var stop = StopToken;
+            bool ok = TryRun(() => Await(reconnector.AppendAsync(Mailbox, flags, InternalDate, bytes, stop)), target, out var result);
+            WriteSessionNotices(session);
+            if (!ok) return;
+            _count++;
+            if (result.FoundAfterLoss)
+                WriteWarning("The connection was lost after " + what + " was sent to '" + Mailbox + "'; it was found there (UID " + result.Uid + ") and not sent again.");
+            if (result.Uid is uint uid && result.UidValidity is uint uidValidity)
+            {
+                WriteObject(new ImapMessage(session, Mailbox, uidValidity, uid)
+                {
+                    Size = size,
+                    Flags = Flag?.Select(FlagNames.ToImap).ToArray() ?? Array.Empty<string>(),
+                    InternalDate = InternalDate,
+                    SourcePath = sourcePath,
+                });
             }
             else WriteVerbose("Appended " + what + " to " + Mailbox + " (the server does not report the new UID).");
             if (_count % 20 == 0) WriteProgress(new ProgressRecord(41, "Add-ImapMessage", _count + " messages appended to " + Mailbox));

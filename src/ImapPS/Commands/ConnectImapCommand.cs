@@ -105,6 +105,31 @@ namespace ImapPS.Commands
         [ValidateNotNullOrEmpty]
         public string Command { get; set; } = "";
 
+        /// <summary>
+        /// Re-establish the connection when it is lost (same server, TLS rule and credentials), select
+        /// the mailbox again with a UIDVALIDITY check, and repeat reads and idempotent commands that
+        /// the loss interrupted. The policy: -ReconnectPolicy, or the -Reconnect* parameters.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter Reconnect { get; set; }
+
+        /// <summary>The reconnect policy as an object (ImapPS.Client.ImapReconnectPolicy); implies -Reconnect.</summary>
+        [Parameter]
+        public ImapReconnectPolicy? ReconnectPolicy { get; set; }
+
+        /// <summary>How many attempts one reconnect makes before it gives up (default 10); implies -Reconnect.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? ReconnectAttempts { get; set; }
+
+        /// <summary>The wait before the second attempt, doubled for each further one up to 60 s, with jitter (default 1 s); implies -Reconnect.</summary>
+        [Parameter]
+        public TimeSpan? ReconnectDelay { get; set; }
+
+        /// <summary>How long after a loss no further attempt starts (default 10 minutes); implies -Reconnect.</summary>
+        [Parameter]
+        public TimeSpan? ReconnectGiveUpAfter { get; set; }
+
         /// <summary>Capabilities to act as if the server did not offer (for testing fallbacks, e.g. MOVE).</summary>
         [Parameter]
         public string[]? IgnoreCapability { get; set; }
@@ -180,8 +205,14 @@ namespace ImapPS.Commands
             else if (CertificateValidation != null)
             {
                 var script = CertificateValidation;
-                options.Tls.Validator = (certificate, chain, host, errors) => OnPipelineThread(() => InvokeValidator(script, certificate, chain, host, errors));
+                options.Tls.Validator = (certificate, chain, host, errors) =>
+                {
+                    bool accepted = OnPipelineThread(() => InvokeValidator(script, certificate, chain, host, errors));
+                    if (accepted) lock (_acceptedCertificates) _acceptedCertificates.Add(certificate.Thumbprint);
+                    return accepted;
+                };
             }
+            var policy = ReconnectPolicyFromParameters();
 
             Imap4Client? client = null;
             string securityUsed;
@@ -233,10 +264,72 @@ namespace ImapPS.Commands
             }
 
             string? user = ParameterSetName == TokenSet ? UserName : Credential?.UserName;
-            var session = new ImapSession(client!, ParameterSetName == CommandSet ? Command : Server, client!.Port, user, securityUsed, Identifier);
+            var reconnector = policy == null ? null : new ImapReconnectingClient(Recipe(options, client!, securityUsed), client!, policy);
+            var session = new ImapSession(client!, ParameterSetName == CommandSet ? Command : Server, client!.Port, user, securityUsed, Identifier, reconnector);
+            if (reconnector != null) WriteVerbose("Session '" + session.Name + "' reconnects: " + reconnector.Policy + ".");
             SessionRegistry.Add(session);
             _registered = true;
             WriteObject(session);
+        }
+
+        // Thumbprints of the certificates -CertificateValidation accepted: a reconnect accepts these and
+        // no other, without running the script block again on a thread that has no runspace.
+        private readonly HashSet<string> _acceptedCertificates = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>The reconnect policy the parameters ask for, or null without -Reconnect.</summary>
+        private ImapReconnectPolicy? ReconnectPolicyFromParameters()
+        {
+            if (!Reconnect && ReconnectPolicy == null && ReconnectAttempts == null && ReconnectDelay == null && ReconnectGiveUpAfter == null) return null;
+            var policy = ReconnectPolicy?.Clone() ?? new ImapReconnectPolicy();
+            if (ReconnectAttempts is int attempts) policy.MaxAttempts = attempts;
+            if (ReconnectDelay is TimeSpan delay)
+            {
+                policy.InitialDelay = delay;
+                if (policy.MaxDelay < delay) policy.MaxDelay = delay;
+            }
+            if (ReconnectGiveUpAfter is TimeSpan giveUp) policy.GiveUpAfter = giveUp;
+            try
+            {
+                policy.Validate();
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, "InvalidReconnectPolicy", ErrorCategory.InvalidArgument, policy));
+            }
+            return policy;
+        }
+
+        /// <summary>
+        /// How to make this connection again: the same endpoint, the security actually used (a session
+        /// upgraded with STARTTLS never reconnects in clear), the same certificate rule and credentials.
+        /// </summary>
+        private ImapConnectionRecipe Recipe(ImapClientOptions options, Imap4Client client, string securityUsed)
+        {
+            ImapConnectionRecipe recipe;
+            if (ParameterSetName == CommandSet) recipe = ImapConnectionRecipe.ForCommand(Command, options);
+            else
+            {
+                ImapAuthentication authentication;
+                if (ParameterSetName == TokenSet)
+                {
+                    var token = AccessToken!.Copy();
+                    token.MakeReadOnly();
+                    authentication = ImapAuthentication.OAuth(UserName, _ => Task.FromResult(new NetworkCredential("", token).Password), AuthenticationMechanism);
+                }
+                else authentication = Credential != null ? ImapAuthentication.Password(Credential.UserName, Credential.Password, AuthenticationMechanism) : ImapAuthentication.None;
+                var security = securityUsed == "Ssl" ? ImapTransportSecurity.Implicit : securityUsed == "StartTls" ? ImapTransportSecurity.StartTls : ImapTransportSecurity.None;
+                recipe = new ImapConnectionRecipe(Server, client.Port, security, authentication, options) { Compress = Compress };
+            }
+            if (CertificateValidation != null && !SkipCertificateCheck)
+            {
+                var accepted = _acceptedCertificates;
+                // Only a certificate the script accepted: the script may pin one that the platform would also trust.
+                recipe.Options.Tls.Validator = (certificate, chain, host, errors) =>
+                {
+                    lock (accepted) return accepted.Contains(certificate.Thumbprint);
+                };
+            }
+            return recipe;
         }
 
         private void CloseExisting()

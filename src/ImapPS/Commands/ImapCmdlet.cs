@@ -105,6 +105,12 @@ namespace ImapPS.Commands
                         id = "MailboxNotFound"; category ??= ErrorCategory.ObjectNotFound; break;
                     case ImapMailboxException _:
                         id = "MailboxUnavailable"; category ??= ErrorCategory.ResourceUnavailable; break;
+                    case ImapReconnectFailedException _:
+                        id = "ReconnectFailed"; category ??= ErrorCategory.ConnectionError; break;
+                    case ImapUidValidityChangedException _:
+                        id = "UidValidityChanged"; category ??= ErrorCategory.InvalidData; break;
+                    case ImapOutcomeUnknownException _:
+                        id = "OutcomeUnknown"; category ??= ErrorCategory.OperationStopped; break;
                     case ImapSecurityException _:
                         id = "SecurityError"; category ??= ErrorCategory.SecurityError; break;
                     case ImapAbortException abort when abort.InnerException is ImapSecurityException:
@@ -144,7 +150,7 @@ namespace ImapPS.Commands
         }
 
         /// <summary>True for failures after which the connection cannot be used: the command must stop.</summary>
-        protected internal static bool IsFatal(Exception ex) => ex is ImapAbortException || ex is PipelineStoppedException || ex is OperationCanceledException;
+        protected internal static bool IsFatal(Exception ex) => ex is ImapAbortException || ex is ImapUidValidityChangedException || ex is PipelineStoppedException || ex is OperationCanceledException;
     }
 
     /// <summary>
@@ -248,12 +254,71 @@ namespace ImapPS.Commands
                 ThrowTerminatingError(new ErrorRecord(new InvalidOperationException((noDefault ?? "There is no IMAP session.") +
                         " Connect with Connect-Imap, or pass a session with -Session (or pipe it in)."),
                     "NoSession", ErrorCategory.ConnectionError, null));
+            if (session!.NeedsReconnect) ReconnectSession(session);
             if (!session!.IsConnected)
                 ThrowTerminatingError(new ErrorRecord(new InvalidOperationException((isDefault ? "The default IMAP session '" : "The IMAP session '") + session.Name + "' is closed. " +
                         session.CloseReason + (isDefault ? " Commands without -Session do not switch to another session: connect again with Connect-Imap, or pass -Session." : " Connect again with Connect-Imap.")),
                     "SessionClosed", ErrorCategory.ConnectionError, session));
             Trace(session);
+            _resolved = session;
             return session;
+        }
+
+        private ImapSession? _resolved;
+
+        /// <summary>
+        /// Re-establishes the lost connection of a -Reconnect session before the command uses it;
+        /// terminates when the policy is spent or the selected mailbox's UIDVALIDITY changed.
+        /// </summary>
+        internal void ReconnectSession(ImapSession session)
+        {
+            WriteVerbose("The connection of session '" + session.Name + "' is lost; reconnecting (" + session.ReconnectPolicy + ").");
+            try
+            {
+                session.Reconnect(StopToken);
+            }
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (ImapException ex)
+            {
+                WriteSessionNotices(session);
+                ThrowTerminatingError(ErrorFor(ex, session));
+            }
+            WriteSessionNotices(session);
+        }
+
+        /// <summary>Writes what happened to the session's connection (reconnects, failed attempts) as warnings. Call on the pipeline thread.</summary>
+        internal void WriteSessionNotices(ImapSession? session)
+        {
+            if (session == null) return;
+            foreach (var notice in session.TakeNotices()) WriteWarning(notice);
+        }
+
+        /// <summary>
+        /// Whether a command may be sent again after the connection was lost while it ran, by its
+        /// name (the first words of the "what" given to <see cref="TryCommand"/>): reads and
+        /// idempotent changes may; anything else (APPEND, COPY, MOVE, CREATE, RENAME, DELETE, EXPUNGE, …) may not.
+        /// </summary>
+        internal static ImapOperationSafety SafetyOf(string what)
+        {
+            string name = what.StartsWith("UID ", StringComparison.OrdinalIgnoreCase) ? what.Substring(4) : what;
+            int space = name.IndexOf(' ');
+            name = (space < 0 ? name : name.Substring(0, space)).ToUpperInvariant();
+            switch (name)
+            {
+                case "FETCH": case "SEARCH": case "SORT": case "THREAD": case "LIST": case "LSUB": case "STATUS": case "NOOP": case "CAPABILITY":
+                case "NAMESPACE": case "GETQUOTA": case "GETQUOTAROOT": case "GETACL": case "MYRIGHTS": case "LISTRIGHTS": case "GETMETADATA": case "ID":
+                    return ImapOperationSafety.Read;
+                case "STORE": case "SUBSCRIBE": case "UNSUBSCRIBE": case "SETQUOTA": case "SETACL": case "DELETEACL": case "SETMETADATA":
+                    return ImapOperationSafety.Idempotent;
+                case "EXPUNGE":
+                    // UID EXPUNGE of given UIDs removes the same messages however often it runs; plain EXPUNGE is not repeated.
+                    return what.StartsWith("UID ", StringComparison.OrdinalIgnoreCase) ? ImapOperationSafety.Idempotent : ImapOperationSafety.NotIdempotent;
+                default:
+                    return ImapOperationSafety.NotIdempotent;
+            }
         }
 
         /// <summary>
@@ -307,6 +372,8 @@ namespace ImapPS.Commands
             {
                 FlushTrace();
                 if (ex is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+                if (ex is ImapAbortException && !(ex is ImapReconnectFailedException) && _resolved?.Reconnects == true)
+                    ifCut = (ifCut != null ? ifCut + " " : "") + "The session reconnects at its next command; this one was not repeated (it is not safe to repeat blindly, or it was cut while its results were being written).";
                 if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ifCut != null && ex is ImapAbortException ? new ImapAbortException(ex.Message.TrimEnd('.') + ". " + ifCut, ex) : ex, target));
                 WriteError(ErrorFor(ex, target));
                 result = default!;
@@ -315,8 +382,30 @@ namespace ImapPS.Commands
         }
 
         /// <summary>Runs a command and checks that the server answered OK (see <see cref="TryRun{T}"/>).</summary>
+        /// <remarks>
+        /// On a -Reconnect session a read or idempotent command (<see cref="SafetyOf"/>) whose
+        /// connection is lost is sent again on the re-established connection; any other fails as
+        /// before, and the next command reconnects.
+        /// </remarks>
         protected bool TryCommand(Func<System.Threading.Tasks.Task<ImapResponse>> command, string what, object? target, out ImapResponse response, string? ifCut = null)
-            => TryRun(() => Check(Await(command()), what), target, out response, ifCut);
+        {
+            var session = _resolved;
+            var run = command;
+            if (session?.Reconnector is ImapReconnectingClient reconnector && SafetyOf(what) != ImapOperationSafety.NotIdempotent)
+            {
+                var safety = SafetyOf(what);
+                var stop = StopToken;
+                run = () => reconnector.RunAsync(safety, what, _ => command(), stop);
+            }
+            try
+            {
+                return TryRun(() => Check(Await(run()), what), target, out response, ifCut);
+            }
+            finally
+            {
+                WriteSessionNotices(session);
+            }
+        }
 
         /// <summary>
         /// Writes an InvalidArgument error and returns false when <paramref name="name"/> holds CR, LF or NUL

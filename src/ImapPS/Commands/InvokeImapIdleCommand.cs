@@ -70,8 +70,12 @@ namespace ImapPS.Commands
             var kinds = new HashSet<ImapIdleEventKind>(Kind != null && Kind.Length > 0 ? Kind
                 : new[] { ImapIdleEventKind.NewMessage, ImapIdleEventKind.Expunged, ImapIdleEventKind.FlagsChanged });
 
+            // With a -Reconnect session: the highest UID reported or known at the start, so the catch-up
+            // after a reconnect reports exactly the messages above it.
+            uint lastUid = 0;
             bool Emit(ImapIdleEvent e)
             {
+                if (e.EventKind == ImapIdleEventKind.NewMessage && e.Uid is uint uid && uid > lastUid) lastUid = uid;
                 if (!kinds.Contains(e.EventKind)) return false;
                 WriteObject(e);
                 emitted++;
@@ -92,13 +96,34 @@ namespace ImapPS.Commands
                 if (remaining <= TimeSpan.Zero) return;
                 if (remaining > renewal) remaining = renewal;
 
+                if (session.NeedsReconnect && uidValidity != null)
+                {
+                    // Terminates with ReconnectFailed, or UidValidityChanged when the mailbox was re-created meanwhile.
+                    ReconnectSession(session);
+                    client = session.Client;
+                    sync = false;
+                    unread.Clear();
+                    foreach (var e in CatchUp(session, mailbox, uidValidity.Value, lastUid, out known))
+                        if (Emit(e)) return;
+                    continue;
+                }
+
                 Task<ImapResponse>? idle;
                 uint newFrom = 0, newTo = 0;
                 string what = sync ? "NOOP" : "IDLE";
-                using (var lease = TryUseMailbox(session, mailbox, true))
+                using (var lease = UseMailboxOrLost(session, mailbox))
                 {
-                    if (lease == null) return;
-                    if (uidValidity == null) { uidValidity = lease.UidValidity; known = client.Exists; }
+                    if (lease == null) { if (session.NeedsReconnect && uidValidity != null) continue; return; }
+                    if (uidValidity == null)
+                    {
+                        uidValidity = lease.UidValidity;
+                        known = client.Exists;
+                        if (session.Reconnects)
+                        {
+                            uint next = Await(client.EnsureUidNextAsync());
+                            lastUid = next > 0 ? next - 1 : 0;
+                        }
+                    }
                     else if (lease.UidValidity != uidValidity)
                     {
                         WriteError(ImapMessageCmdlet.UidValidityError(mailbox, uidValidity.Value, lease.UidValidity, mailbox));
@@ -119,6 +144,13 @@ namespace ImapPS.Commands
                 catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
                 {
                     throw new PipelineStoppedException();
+                }
+                catch (ImapAbortException ex) when (session.NeedsReconnect && !(ex is ImapReconnectFailedException))
+                {
+                    // The next round reconnects and catches up by UID.
+                    FlushTrace();
+                    WriteVerbose("The connection was lost while watching '" + mailbox + "' (" + ex.Message.TrimEnd('.') + "); reconnecting.");
+                    continue;
                 }
                 catch (ImapAbortException ex)
                 {
@@ -196,8 +228,59 @@ namespace ImapPS.Commands
                     foreach (var e in NewMessages(session, mailbox, uidValidity.Value, newFrom, newTo, ref known, unread))
                         if (Emit(e)) return;
                 }
+                WriteSessionNotices(session);
                 FlushTrace();
             }
+        }
+
+        /// <summary>A lease on the watched mailbox, or null: after writing the error, or (on a -Reconnect session) because the connection was just lost.</summary>
+        private MailboxLease? UseMailboxOrLost(ImapSession session, string mailbox)
+        {
+            try
+            {
+                return session.UseMailbox(mailbox, true, StopToken);
+            }
+            catch (ImapAbortException) when (session.NeedsReconnect)
+            {
+                return null;
+            }
+            catch (Exception ex) when (!(ex is PipelineStoppedException))
+            {
+                FlushTrace();
+                if (ex is OperationCanceledException && StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+                if (IsFatal(ex)) ThrowTerminatingError(ErrorFor(ex, mailbox));
+                WriteError(ErrorFor(ex, mailbox));
+                return null;
+            }
+        }
+
+        /// <summary>
+        /// After a reconnect: every message above <paramref name="lastUid"/> (they arrived while the
+        /// connection was down, or since the last report), in UID order, as NewMessage events marked
+        /// <see cref="ImapIdleEvent.IsCatchUp"/>. <paramref name="known"/> becomes the message count.
+        /// </summary>
+        private IEnumerable<ImapIdleEvent> CatchUp(ImapSession session, string mailbox, uint uidValidity, uint lastUid, out uint known)
+        {
+            var collected = new ConcurrentQueue<ServerResponse>();
+            Task<ImapResponse> fetch;
+            using (var lease = TryUseMailbox(session, mailbox, true))
+            {
+                known = session.Client.Exists;
+                if (lease == null) return Array.Empty<ImapIdleEvent>();
+                if (lease.UidValidity != uidValidity) ThrowTerminatingError(ErrorFor(new ImapUidValidityChangedException(mailbox, uidValidity, lease.UidValidity), mailbox));
+                fetch = session.Client.FetchEachAsync((lastUid + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + ":*", "(UID FLAGS)", true, r => collected.Enqueue(r));
+            }
+            if (!TryRun(() => Check(Await(fetch), "UID FETCH"), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
+            uint count = session.Client.Exists;
+            var found = collected.Select(FetchData.Parse)
+                // UID n:* also names the last message when no UID reaches n.
+                .Where(d => d.Uid is uint u && u > lastUid)
+                .GroupBy(d => d.Uid!.Value).Select(g => g.First()).OrderBy(d => d.Uid!.Value)
+                .Select(d => new ImapIdleEvent(session, mailbox, uidValidity, ImapIdleEventKind.NewMessage)
+                { SequenceNumber = d.SequenceNumber, Uid = d.Uid, Flags = d.Flags, MessageCount = count, IsCatchUp = true })
+                .ToList();
+            WriteVerbose("Caught up after the reconnect: " + found.Count + " new message(s) in '" + mailbox + "' above UID " + lastUid + ".");
+            return found;
         }
 
         /// <summary>
@@ -207,15 +290,46 @@ namespace ImapPS.Commands
         /// </summary>
         private IEnumerable<ImapIdleEvent> NewMessages(ImapSession session, string mailbox, uint uidValidity, uint from, uint to, ref uint known, List<uint> unread)
         {
-            var fetch = new StreamingFetch(this, mailbox);
-            uint knownNow = known;
-            var collected = fetch.Run(() => TryUseMailbox(session, mailbox, true), (lease, onData) =>
+            List<FetchData> collected;
+            if (session.Reconnects)
             {
-                if (session.Client.Exists > knownNow) knownNow = session.Client.Exists;
-                return session.Client.FetchRangeEachAsync(from, to, FetchItems.UidAndFlags, onData);
-            }).ToList();
-            known = knownNow;
-            if (!fetch.LastSucceeded) return Array.Empty<ImapIdleEvent>();
+                // Not through StreamingFetch, which ends the command on a lost connection: here a loss
+                // leaves these messages to the catch-up after the reconnect (every UID above the last reported).
+                var responses = new ConcurrentQueue<ServerResponse>();
+                Task<ImapResponse> task;
+                using (var lease = UseMailboxOrLost(session, mailbox))
+                {
+                    if (lease == null) return Array.Empty<ImapIdleEvent>();
+                    if (session.Client.Exists > known) known = session.Client.Exists;
+                    task = session.Client.FetchRangeEachAsync(from, to, FetchItems.UidAndFlags, responses.Enqueue);
+                }
+                try
+                {
+                    Check(Await(task), "FETCH");
+                }
+                catch (ImapAbortException) when (session.NeedsReconnect)
+                {
+                    return Array.Empty<ImapIdleEvent>();
+                }
+                catch (Exception ex) when (!IsFatal(ex))
+                {
+                    WriteError(ErrorFor(ex, mailbox));
+                    return Array.Empty<ImapIdleEvent>();
+                }
+                collected = responses.Select(FetchData.Parse).ToList();
+            }
+            else
+            {
+                var fetch = new StreamingFetch(this, mailbox);
+                uint knownNow = known;
+                collected = fetch.Run(() => TryUseMailbox(session, mailbox, true), (lease, onData) =>
+                {
+                    if (session.Client.Exists > knownNow) knownNow = session.Client.Exists;
+                    return session.Client.FetchRangeEachAsync(from, to, FetchItems.UidAndFlags, onData);
+                }).ToList();
+                known = knownNow;
+                if (!fetch.LastSucceeded) return Array.Empty<ImapIdleEvent>();
+            }
             var found = collected.Where(d => d.SequenceNumber >= from && d.SequenceNumber <= to)
                 .GroupBy(d => d.SequenceNumber).Select(g => g.First()).OrderBy(d => d.SequenceNumber).ToList();
             // A set, not a scan of found per number: after a long gap from..to can be thousands of messages.

@@ -62,6 +62,12 @@ namespace ImapPS
         /// </summary>
         public bool Vanished { get; internal set; }
 
+        /// <summary>
+        /// True for a NewMessage found by the catch-up after the session reconnected (Connect-Imap
+        /// -Reconnect): it arrived while the connection was down. Each message is reported once.
+        /// </summary>
+        public bool IsCatchUp { get; internal set; }
+
         /// <summary>The session (the hidden property Session in PowerShell).</summary>
         internal ImapSession Session { get; }
 

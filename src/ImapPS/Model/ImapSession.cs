@@ -42,9 +42,18 @@ namespace ImapPS
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> _keywords = new System.Collections.Concurrent.ConcurrentDictionary<string, string[]>(StringComparer.Ordinal);
         private string? _closeReason;
 
-        internal ImapSession(Imap4Client client, string server, int port, string? user, string security, string? name)
+        internal ImapSession(Imap4Client client, string server, int port, string? user, string security, string? name, ImapReconnectingClient? reconnector = null)
         {
-            Client = client;
+            _client = client;
+            Reconnector = reconnector;
+            if (reconnector != null)
+            {
+                reconnector.Reconnected += (sender, e) => _notices.Enqueue("The connection to " + server + " was lost (" + e.Cause.Message.TrimEnd('.') + ") and re-established after " +
+                    e.Attempts + (e.Attempts == 1 ? " attempt" : " attempts") + " in " + e.Outage.TotalSeconds.ToString("0.0#", System.Globalization.CultureInfo.InvariantCulture) + " s" +
+                    (e.Mailbox != null ? "; '" + e.Mailbox + "' selected again with the same UIDVALIDITY" : "") + " (reconnect " + e.ReconnectCount + " of this session).");
+                reconnector.ReconnectAttemptFailed += (sender, e) => _notices.Enqueue("Reconnect attempt " + e.Attempt + " to " + server + " failed: " + e.Error.Message.TrimEnd('.') +
+                    (e.NextDelay is TimeSpan next ? "; next attempt in " + next.TotalSeconds.ToString("0.0#", System.Globalization.CultureInfo.InvariantCulture) + " s." : "."));
+            }
             Id = Interlocked.Increment(ref s_nextId);
             Server = server;
             Port = port;
@@ -83,18 +92,91 @@ namespace ImapPS
 
         internal ImapState ProtocolState => Client.AbortError != null ? ImapState.LOGOUT : Client.State;
 
-        /// <summary>True while the session can be used.</summary>
-        public bool IsConnected => ProtocolState != ImapState.LOGOUT;
+        /// <summary>
+        /// True while the session can be used: its connection is open, or (with -Reconnect) it was
+        /// lost and the next command will re-establish it.
+        /// </summary>
+        public bool IsConnected => ProtocolState != ImapState.LOGOUT || CanReconnectNow;
+
+        /// <summary>True when the session re-establishes a lost connection (Connect-Imap -Reconnect).</summary>
+        public bool Reconnects => Reconnector != null;
+
+        /// <summary>How many times the connection was lost and re-established.</summary>
+        public int ReconnectCount => Reconnector?.ReconnectCount ?? 0;
+
+        /// <summary>When the connection was last re-established, or null.</summary>
+        public DateTimeOffset? LastReconnectAt => Reconnector?.LastReconnectAt;
+
+        /// <summary>The reconnect policy (a copy), or null when the session does not reconnect.</summary>
+        public ImapReconnectPolicy? ReconnectPolicy => Reconnector?.Policy.Clone();
+
+        /// <summary>The engine's reconnecting wrapper for -Reconnect sessions, else null.</summary>
+        internal ImapReconnectingClient? Reconnector { get; }
+
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _notices = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        private volatile bool _closedOnPurpose;
+        private volatile Exception? _reconnectFailure;
+
+        /// <summary>A reconnecting session whose connection is lost, not closed on purpose, and whose last reconnect did not give up.</summary>
+        private bool CanReconnectNow => Reconnector != null && !_closedOnPurpose && _reconnectFailure == null;
+
+        /// <summary>True when the connection is lost and a reconnect would re-establish it.</summary>
+        internal bool NeedsReconnect => CanReconnectNow && (Client.AbortError != null || Client.State == ImapState.LOGOUT);
+
+        /// <summary>What happened to the connection since last asked (reconnects, failed attempts), for the cmdlets to write as warnings.</summary>
+        internal IEnumerable<string> TakeNotices()
+        {
+            while (_notices.TryDequeue(out var notice)) yield return notice;
+        }
+
+        /// <summary>
+        /// Re-establishes a lost connection by the session's recipe and policy (the selected mailbox is
+        /// selected again and its UIDVALIDITY checked). Giving up ends the session.
+        /// </summary>
+        /// <exception cref="ImapReconnectFailedException">The policy is spent; the session is closed.</exception>
+        /// <exception cref="ImapUidValidityChangedException">Connected again, but the selected mailbox's UIDVALIDITY changed; nothing is selected now.</exception>
+        internal void Reconnect(CancellationToken cancellationToken)
+        {
+            var reconnector = Reconnector ?? throw new InvalidOperationException("The session does not reconnect.");
+            try
+            {
+                Wait(reconnector.EnsureConnectedAsync(cancellationToken), cancellationToken);
+            }
+            catch (ImapReconnectFailedException ex)
+            {
+                _reconnectFailure = ex;
+                throw;
+            }
+            catch (ImapUidValidityChangedException)
+            {
+                lock (_gate)
+                {
+                    _leased = null;
+                    Monitor.PulseAll(_gate);
+                }
+                throw;
+            }
+            finally
+            {
+                // The new connection selected the leased mailbox again (or nothing): the lease table follows it.
+                lock (_gate)
+                {
+                    if (Client.State != ImapState.SELECTED) _leased = null;
+                    Monitor.PulseAll(_gate);
+                }
+            }
+        }
 
         /// <summary>
         /// Why the session is closed, as a sentence ("It was closed with Disconnect-Imap.", "The
         /// server said BYE: …", "The server closed the connection."), or null while it is open.
         /// </summary>
-        public string? CloseReason => IsConnected ? null : Volatile.Read(ref _closeReason) ?? Client.AbortError?.Message ?? "It was logged out.";
+        public string? CloseReason => IsConnected ? null : Volatile.Read(ref _closeReason) ?? _reconnectFailure?.Message ?? Client.AbortError?.Message ?? "It was logged out.";
 
         /// <summary>Records why the session is being closed, before closing it, so the engine's "disposed" does not hide it.</summary>
         internal void MarkClosed(string reason)
         {
+            _closedOnPurpose = true;
             if (Client.AbortError == null) Interlocked.CompareExchange(ref _closeReason, reason, null);
         }
 
@@ -112,7 +194,9 @@ namespace ImapPS
         /// the hidden property Client in PowerShell, so that serialising a session never writes
         /// the engine (its trace, its pool of other commands' responses).
         /// </summary>
-        internal Imap4Client Client { get; }
+        internal Imap4Client Client => Reconnector?.Client ?? _client;
+
+        private readonly Imap4Client _client;
 
         /// <summary>
         /// The longest UID set one command carries: half of <see cref="ImapClientOptions.MaxCommandLength"/>,
@@ -158,7 +242,12 @@ namespace ImapPS
         public bool HasCapability(string capability) => Client.HasCapability(capability);
 
         /// <summary>Closes the connection (LOGOUT).</summary>
-        public void Dispose() => Client.Dispose();
+        public void Dispose()
+        {
+            _closedOnPurpose = true;
+            if (Reconnector != null) Reconnector.Dispose();
+            else Client.Dispose();
+        }
 
         /// <inheritdoc />
         public override string ToString() => Name;

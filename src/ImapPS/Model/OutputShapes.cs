@@ -16,7 +16,12 @@ namespace ImapPS
     public sealed class ImapFlagList : ReadOnlyCollection<string>
     {
         /// <summary>An empty list.</summary>
+#if NET8_0_OR_GREATER
+        // .NET 8 added ReadOnlyCollection<T>.Empty; this one is typed as the list itself.
+        public static new ImapFlagList Empty { get; } = new ImapFlagList(Array.Empty<string>());
+#else
         public static ImapFlagList Empty { get; } = new ImapFlagList(Array.Empty<string>());
+#endif
 
         /// <summary>Creates a list of <paramref name="flags"/>.</summary>
         public ImapFlagList(IEnumerable<string> flags) : base(flags.ToArray()) { }
@@ -65,7 +70,12 @@ namespace ImapPS
     public sealed class ImapAddressList : ReadOnlyCollection<ImapAddress>
     {
         /// <summary>An empty list.</summary>
+#if NET8_0_OR_GREATER
+        // .NET 8 added ReadOnlyCollection<T>.Empty; this one is typed as the list itself.
+        public static new ImapAddressList Empty { get; } = new ImapAddressList(Array.Empty<ImapAddress>());
+#else
         public static ImapAddressList Empty { get; } = new ImapAddressList(Array.Empty<ImapAddress>());
+#endif
 
         /// <summary>Creates a list of <paramref name="addresses"/>.</summary>
         public ImapAddressList(IEnumerable<ImapAddress> addresses) : base(addresses.ToArray()) { }

@@ -189,7 +189,7 @@ namespace ImapPS
         public string Text => Response.Text;
 
         /// <summary>The command's data in imaplib2's form: lines, and (text, literal) pairs.</summary>
-        public IReadOnlyList<ImapPS.Client.ImapDataItem> Data => Response.Data;
+        public IReadOnlyList<ImapPS.Client.ImapDataItem?> Data => Response.Data;
 
         /// <summary>imaplib2's rendering, e.g. <c>('OK', ['1 2 3'])</c>.</summary>
         public override string ToString() => Response.ToString();

@@ -255,7 +255,7 @@ namespace ImapPS.Client.Tests.CrossServer
                         {
                             case 0:
                                 var fetch = client.Uid("FETCH", uid.ToString(), "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
-                                var pair = fetch.Data.Where(x => x.IsPair).ToList();
+                                var pair = fetch.Data.OfType<ImapDataItem>().Where(x => x!.IsPair).ToList();
                                 if (pair.Count > 1) errors.Enqueue("FETCH " + uid + " got " + pair.Count + " bodies");
                                 else if (pair.Count == 1 && !Encoding.ASCII.GetString(pair[0].Literal!).Contains(subjectOf[uid])
                                          && !(Kind == "courier" && doomed.Contains(uid) && Encoding.ASCII.GetString(pair[0].Literal!).Contains("message unavailable")))
@@ -351,7 +351,7 @@ namespace ImapPS.Client.Tests.CrossServer
                 client.Select(folder);
                 foreach (var (m, expected, uid) in appended)
                 {
-                    var fetched = client.Uid("FETCH", uid.ToString(), "(BODY.PEEK[])").Data.Where(x => x.IsPair).Select(x => x.Literal!).ToList();
+                    var fetched = client.Uid("FETCH", uid.ToString(), "(BODY.PEEK[])").Data.Where(x => x!.IsPair).Select(x => x!.Literal!).ToList();
                     if (fetched.Count != 1) failures.Add(m.RelativePath + ": " + fetched.Count + " bodies");
                     else if (fetched[0].AsSpan().SequenceEqual(expected)) identical++;
                     else if (Kind == "cyrus" && IsMunged8Bit(expected, fetched[0]))

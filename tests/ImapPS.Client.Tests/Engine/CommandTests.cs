@@ -141,15 +141,15 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal("OK", client.Create("Ärger & Co").Type);
             Assert.Equal("NO", client.Create("Projects").Type);
             Assert.Equal("OK", client.Rename("Projects", "Archive").Type);
-            var names = client.List().Data.Select(d => d.Text).ToArray();
+            var names = client.List().Data.Select(d => d!.Text).ToArray();
             Assert.Contains(names, n => n.EndsWith(" Archive", StringComparison.Ordinal));
             Assert.Contains(names, n => n.EndsWith(" \"&AMQ-rger &- Co\"", StringComparison.Ordinal));
             Assert.DoesNotContain(names, n => n.EndsWith(" Projects", StringComparison.Ordinal));
 
             Assert.Equal("OK", client.Subscribe("Archive").Type);
-            Assert.Contains(client.Lsub().Data, d => d.Text.EndsWith(" Archive", StringComparison.Ordinal));
+            Assert.Contains(client.Lsub().Data, d => d!.Text.EndsWith(" Archive", StringComparison.Ordinal));
             Assert.Equal("OK", client.Unsubscribe("Archive").Type);
-            Assert.DoesNotContain(client.Lsub().Data, d => d.Text.EndsWith(" Archive", StringComparison.Ordinal));
+            Assert.DoesNotContain(client.Lsub().Data, d => d!.Text.EndsWith(" Archive", StringComparison.Ordinal));
 
             client.Append("Archive", @"(\Seen)", null, Message("one"));
             var status = client.Status("Archive", "(MESSAGES UNSEEN UIDNEXT)");
@@ -162,7 +162,7 @@ namespace ImapPS.Client.Tests.Engine
 
             var extended = await client.ListExtendedAsync(null, "", "*", "(STATUS (MESSAGES))").WaitAsync(Patience);
             // The data are the LIST lines; the STATUS answers come along in Untagged.
-            Assert.All(extended.Data, d => Assert.StartsWith("(", d.Text));
+            Assert.All(extended.Data, d => Assert.StartsWith("(", d!.Text));
             Assert.Contains(extended.Untagged, u => u.Name == "STATUS");
         }
 
@@ -214,7 +214,7 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal("OK", many.Type);
             Assert.Equal("APPENDUID", many.Tagged!.CodeName);
             Assert.Equal("3", client.Select().FirstText);
-            var body = client.Fetch("1", "(BODY.PEEK[])").Data.Single(d => d.IsPair);
+            var body = client.Fetch("1", "(BODY.PEEK[])").Data.Single(d => d!.IsPair)!;
             Assert.Equal(big, body.Literal);
             Assert.Contains("\\Seen", client.Fetch("2", "(FLAGS)").FirstText);
         }
@@ -247,9 +247,12 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal(ImapState.AUTH, client.State);
             Assert.Equal("1", client.Select().FirstText);
 
-            // Recent: nothing kept, so it asks the server with a NOOP and returns what came.
+            // Recent: the SELECT's RECENT count is kept (imaplib2 keeps it too) and returned first;
+            // then nothing is kept, so it asks the server with a NOOP, which brings none: [None].
             var recent = client.Recent();
-            Assert.Equal("RECENT", recent.Type);
+            Assert.Equal("OK", recent.Type);
+            Assert.Matches(@"^\d+$", recent.FirstText);
+            Assert.Equal(new ImapDataItem?[] { null }, client.Recent().Data);
         }
 
         [Fact]
@@ -265,13 +268,13 @@ namespace ImapPS.Client.Tests.Engine
             client.Noop();
             var exists = client.Response("EXISTS");
             Assert.Equal("EXISTS", exists.Type);
-            Assert.Equal(new[] { "1" }, exists.Data.Select(d => d.Text).ToArray());
-            Assert.Empty(client.Response("EXISTS").Data);
+            Assert.Equal(new[] { "1" }, exists.Data.Select(d => d!.Text).ToArray());
+            Assert.Equal(new ImapDataItem?[] { null }, client.Response("EXISTS").Data);
 
             other.Append("INBOX", null, null, Message("second"));
             client.Noop();
             var popped = client.PopUntaggedResponses();
-            Assert.Contains(popped, kv => kv.Key == "EXISTS" && kv.Value.Single().Text == "2");
+            Assert.Contains(popped, kv => kv.Key == "EXISTS" && kv.Value.Single()!.Text == "2");
             Assert.Empty(client.PopUntaggedResponses());
         }
 
@@ -281,10 +284,10 @@ namespace ImapPS.Client.Tests.Engine
             using var client = WithMessages(LoggedIn(out _), "charlie", "alpha", "bravo");
             var fetch = client.Fetch("1:3", "(UID RFC822.SIZE ENVELOPE)");
             Assert.Equal(3, fetch.Data.Count);
-            Assert.StartsWith("1 (UID 1 RFC822.SIZE ", fetch.Data[0].Text);
+            Assert.StartsWith("1 (UID 1 RFC822.SIZE ", fetch.Data[0]!.Text);
 
             var partial = client.Partial(2, "BODY[HEADER]", 0, 10);
-            var pair = partial.Data.Single(d => d.IsPair);
+            var pair = partial.Data.Single(d => d!.IsPair)!;
             Assert.Equal("From: a@ex", Encoding.ASCII.GetString(pair.Literal!));
             Assert.Contains("BODY[HEADER]<0>", pair.Text);
 
@@ -305,7 +308,7 @@ namespace ImapPS.Client.Tests.Engine
 
             client.Store("1", "+FLAGS", @"(\Deleted)");
             var expunged = client.Expunge();
-            Assert.Equal(new[] { "1" }, expunged.Data.Select(d => d.Text).ToArray());
+            Assert.Equal(new[] { "1" }, expunged.Data.Select(d => d!.Text).ToArray());
             Assert.Equal(2u, client.Exists);
         }
 
@@ -334,13 +337,13 @@ namespace ImapPS.Client.Tests.Engine
             var moved = client.Move("1", "Target");
             Assert.Equal("OK", moved.Type);
             // MOVE's EXPUNGE is the MOVE's own result, not unsolicited data left for Response().
-            Assert.Equal(new[] { "1" }, moved.Data.Select(d => d.Text).ToArray());
-            Assert.Empty(client.Response("EXPUNGE").Data);
+            Assert.Equal(new[] { "1" }, moved.Data.Select(d => d!.Text).ToArray());
+            Assert.Equal(new ImapDataItem?[] { null }, client.Response("EXPUNGE").Data);
             Assert.Equal(5u, client.Exists);
             Assert.NotEmpty(client.Response("COPYUID").Data);
 
             var uidMove = client.Uid("MOVE", "2", "Target");
-            Assert.Equal(new[] { "1" }, uidMove.Data.Select(d => d.Text).ToArray());
+            Assert.Equal(new[] { "1" }, uidMove.Data.Select(d => d!.Text).ToArray());
             // The untagged OK [COPYUID …] of the MOVE is part of the MOVE's own response.
             var copyUid = uidMove.Untagged.Single(u => u.CodeName == "COPYUID");
             Assert.True(ImapPS.Client.Protocol.ResponseCodes.TryGetCopyUid(copyUid, out _, out var source, out var destination));
@@ -358,9 +361,14 @@ namespace ImapPS.Client.Tests.Engine
 
             // UID EXPUNGE removes only the given UIDs of the \Deleted ones.
             var uidExpunge = client.Uid("EXPUNGE", "4");
-            Assert.Equal(new[] { "2" }, uidExpunge.Data.Select(d => d.Text).ToArray());
+            Assert.Equal(new[] { "2" }, uidExpunge.Data.Select(d => d!.Text).ToArray());
             Assert.Equal("3 5 6", client.Uid("SEARCH", "ALL").FirstText);
-            Assert.Throws<ArgumentException>(() => client.Uid("NOOP"));
+            // imaplib2's uid() sends any subcommand; the server judges it (Dovecot: BAD), the
+            // session goes on. A subcommand that would change the session's state is still refused.
+            var unknown = Assert.Throws<ImapCommandException>(() => client.Uid("NOOP"));
+            Assert.Equal("BAD", unknown.ResponseType);
+            Assert.Throws<ArgumentException>(() => client.Uid("SELECT", "INBOX"));
+            Assert.Equal("OK", client.Noop().Type);
         }
 
         [Fact]
@@ -384,8 +392,10 @@ namespace ImapPS.Client.Tests.Engine
             client.Append("INBOX", null, null, Message("q"));
             var root = client.GetQuotaRoot("INBOX");
             Assert.Equal("OK", root.Type);
-            Assert.Contains(root.Data, d => d.Text.StartsWith("INBOX \"User quota\"", StringComparison.Ordinal));
-            Assert.Contains(root.Data, d => d.Text.StartsWith("\"User quota\" (STORAGE ", StringComparison.Ordinal));
+            // imaplib2's shape: [[QUOTAROOT …], [QUOTA …]].
+            Assert.Equal(2, root.Data.Count);
+            Assert.StartsWith("INBOX \"User quota\"", Assert.Single(root.Data[0]!.Items!)!.Text, StringComparison.Ordinal);
+            Assert.StartsWith("\"User quota\" (STORAGE ", Assert.Single(root.Data[1]!.Items!)!.Text, StringComparison.Ordinal);
             var quota = client.GetQuota("User quota");
             Assert.Matches(@"^""User quota"" \(STORAGE \d+ 102400 MESSAGE 1 \d+\)|^""User quota"" \(STORAGE \d+ 102400\)", quota.FirstText);
             // Dovecot lets only an admin set quotas: a user's SETQUOTA is refused.
@@ -420,12 +430,12 @@ namespace ImapPS.Client.Tests.Engine
             var set = client.SetMetadata("INBOX", new Dictionary<string, string?> { ["/private/comment"] = "line one\r\nline two" });
             Assert.Equal("OK", set.Type);
             var get = client.GetMetadata("INBOX", new[] { "/private/comment" });
-            var pair = get.Data.Single(d => d.IsPair);
+            var pair = get.Data.Single(d => d!.IsPair)!;
             Assert.Equal("line one\r\nline two", Encoding.UTF8.GetString(pair.Literal!));
             Assert.Equal("OK", client.SetMetadata("INBOX", new Dictionary<string, string?> { ["/private/comment"] = null }).Type);
             var gone = client.GetMetadata("INBOX", new[] { "/private/comment" }, "(DEPTH 0)");
             Assert.Equal("OK", gone.Type);
-            Assert.DoesNotContain(gone.Data, d => d.IsPair);
+            Assert.DoesNotContain(gone.Data, d => d!.IsPair);
             Assert.Equal("OK", client.GetMetadata("", new[] { "/private/vendor" }).Type);
         }
 
@@ -477,14 +487,14 @@ namespace ImapPS.Client.Tests.Engine
             var (response, argument, error) = await tcs.Task.WaitAsync(Patience);
             Assert.Null(error);
             Assert.Equal("arg", argument);
-            Assert.Equal(viaAsync.Data.Select(d => d.Text), response!.Data.Select(d => d.Text));
+            Assert.Equal(viaAsync.Data.Select(d => d!.Text), response!.Data.Select(d => d!.Text));
 
             var failed = new TaskCompletionSource<Exception?>();
             client.Copy("1", "NoSuchMailbox", (r, a, e) => failed.SetResult(e ?? new Exception(r!.Type)));
             Assert.Equal("NO", (await failed.Task.WaitAsync(Patience))!.Message);
 
             var bad = new TaskCompletionSource<Exception?>();
-            client.Xatom((r, a, e) => bad.SetResult(e), null, "XNOSUCH");
+            client.Xatom("XNOSUCH", Array.Empty<string>(), (r, a, e) => bad.SetResult(e));
             Assert.IsType<ImapCommandException>(await bad.Task.WaitAsync(Patience));
         }
 

@@ -78,7 +78,7 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal("1", client.Search(null, "SUBJECT", "invoice").FirstText);
             var fetch = client.Fetch("1", "(UID FLAGS BODY.PEEK[])");
             Assert.Equal("OK", fetch.Type);
-            var pair = fetch.Data.First(d => d.IsPair);
+            var pair = fetch.Data.First(d => d!.IsPair)!;
             Assert.StartsWith("1 (UID 1 FLAGS (\\Seen", pair.Text);
             Assert.EndsWith("BODY[] {" + pair.Literal!.Length + "}", pair.Text);
             Assert.Equal(Imap4Client.NormaliseLineEnds(msg), pair.Literal);
@@ -95,7 +95,7 @@ namespace ImapPS.Client.Tests.Engine
             Assert.True(client.IsCompressed);
             client.Create("Compressed");
             var list = client.List();
-            Assert.Contains(list.Data, d => d.Text.EndsWith("Compressed"));
+            Assert.Contains(list.Data, d => d!.Text.EndsWith("Compressed"));
             client.Logout();
         }
     }

@@ -201,7 +201,7 @@ namespace ImapPS.Client.Tests.Engine
             // And a second session sees no trace of the smuggled commands.
             using var other = Plain();
             other.Login(user.Name, user.Password);
-            var names = other.List().Data.Select(d => d.Text).ToArray();
+            var names = other.List().Data.Select(d => d!.Text).ToArray();
             Assert.DoesNotContain(names, n => n.Contains("pwned"));
             Assert.Equal("INBOX (MESSAGES 1)", other.Status("INBOX", "(MESSAGES)").FirstText);
         }

@@ -121,6 +121,6 @@ namespace ImapPS.Client.Tests.Engine
 
         /// <summary>A response as compared: its type and its untagged data (tagged texts carry Dovecot's timings).</summary>
         private static string Render(ImapResponse r)
-            => r.Type + "|" + string.Join("|", r.Untagged.Count == 0 ? Array.Empty<string>() : r.Data.Select(d => d.Text + (d.Literal == null ? "" : "<" + Encoding.ASCII.GetString(d.Literal) + ">")));
+            => r.Type + "|" + string.Join("|", r.Untagged.Count == 0 ? Array.Empty<string>() : r.Data.Select(d => d!.Text + (d.Literal == null ? "" : "<" + Encoding.ASCII.GetString(d.Literal) + ">")));
     }
 }

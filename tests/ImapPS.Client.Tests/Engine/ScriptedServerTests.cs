@@ -192,7 +192,7 @@ namespace ImapPS.Client.Tests.Engine
             var plain = client.FetchAsync("2", "(BODY[])");
             await Task.WhenAll(streaming, plain).WaitAsync(Patience);
             Assert.Equal(body1, Encoding.ASCII.GetString(sink.ToArray()));
-            Assert.Equal(body2, Encoding.ASCII.GetString((await plain).Data.Single(d => d.IsPair).Literal!));
+            Assert.Equal(body2, Encoding.ASCII.GetString((await plain).Data.Single(d => d!.IsPair)!.Literal!));
             Assert.Equal(1, streamed);
             client.Logout();
             await server.WaitForCompletionAsync(Patience);
@@ -217,7 +217,9 @@ namespace ImapPS.Client.Tests.Engine
                     await Task.Delay(100);
                 }
             });
-            var error = await Assert.ThrowsAsync<ImapAbortException>(() => first.WaitAsync(TimeSpan.FromSeconds(8)));
+            // The silence timeout is an abort, told apart by its kind (ImapTimeoutException).
+            var error = await Assert.ThrowsAsync<ImapTimeoutException>(() => first.WaitAsync(TimeSpan.FromSeconds(8)));
+            Assert.Equal(ImapTimeoutKind.Response, error.Kind);
             Assert.Contains("did not answer within 1 s", error.Message);
             Assert.Same(error, client.AbortError);
             Assert.Throws<ImapAbortException>(() => client.Noop());

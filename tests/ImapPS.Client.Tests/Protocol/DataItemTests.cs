@@ -30,7 +30,7 @@ namespace ImapPS.Client.Tests.Protocol
         public void Ascii_lines_give_imaplib2s_text(string line, string expected)
         {
             var data = Imap4Client.BuildData(Response(Ascii(line)), null);
-            var item = Assert.Single(data);
+            var item = Assert.Single(data)!;
             Assert.Equal(expected, item.Text);
             Assert.Null(item.Literal);
         }
@@ -41,7 +41,7 @@ namespace ImapPS.Client.Tests.Protocol
             var utf8 = Encoding.UTF8.GetBytes("* 3 FETCH (ENVELOPE (NIL \"Grüße\"))\r\n");
             var latin1 = Encoding.GetEncoding(28591).GetBytes("* 4 FETCH (ENVELOPE (NIL \"Grüße\"))\r\n");
             var data = Imap4Client.BuildData(Response(utf8, latin1), null);
-            Assert.Equal(new[] { "3 (ENVELOPE (NIL \"Grüße\"))", "4 (ENVELOPE (NIL \"Grüße\"))" }, data.Select(d => d.Text));
+            Assert.Equal(new[] { "3 (ENVELOPE (NIL \"Grüße\"))", "4 (ENVELOPE (NIL \"Grüße\"))" }, data.Select(d => d!.Text));
         }
 
         [Fact]
@@ -49,11 +49,11 @@ namespace ImapPS.Client.Tests.Protocol
         {
             var data = Imap4Client.BuildData(Response(Ascii("* 1 FETCH (RFC822 {3}\r\nabc FLAGS (\\Seen))\r\n"), Ascii("* 2 FETCH (UID 9)\r\n")), null);
             Assert.Equal(3, data.Count);
-            Assert.Equal("1 (RFC822 {3}", data[0].Text);
-            Assert.Equal("abc", Encoding.ASCII.GetString(data[0].Literal!));
-            Assert.Equal(" FLAGS (\\Seen))", data[1].Text);
-            Assert.Null(data[1].Literal);
-            Assert.Equal("2 (UID 9)", data[2].Text);
+            Assert.Equal("1 (RFC822 {3}", data[0]!.Text);
+            Assert.Equal("abc", Encoding.ASCII.GetString(data[0]!.Literal!));
+            Assert.Equal(" FLAGS (\\Seen))", data[1]!.Text);
+            Assert.Null(data[1]!.Literal);
+            Assert.Equal("2 (UID 9)", data[2]!.Text);
         }
 
         [Fact]
@@ -61,8 +61,8 @@ namespace ImapPS.Client.Tests.Protocol
         {
             string flags = string.Join(" ", Enumerable.Range(0, 20_000).Select(i => "k" + i));
             var data = Imap4Client.BuildData(Response(Ascii("* 5 FETCH (FLAGS (" + flags + "))\r\n"), Ascii("* 6 FETCH (UID 2)\r\n")), null);
-            Assert.Equal("5 (FLAGS (" + flags + "))", data[0].Text);
-            Assert.Equal("6 (UID 2)", data[1].Text);
+            Assert.Equal("5 (FLAGS (" + flags + "))", data[0]!.Text);
+            Assert.Equal("6 (UID 2)", data[1]!.Text);
         }
     }
 }

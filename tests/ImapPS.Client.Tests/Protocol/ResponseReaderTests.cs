@@ -139,7 +139,7 @@ namespace ImapPS.Client.Tests.Protocol
         {
             var r = Parse("* 1 FETCH ( UID  5   FLAGS ( \\Seen ) )\r\n");
             Assert.Equal(4, r.Data.Count);
-            Assert.Equal(5u, r.Data[1].AsUInt32());
+            Assert.Equal(5u, r.Data[1]!.AsUInt32());
         }
 
         [Fact]
@@ -179,7 +179,7 @@ namespace ImapPS.Client.Tests.Protocol
                     while (reader.TryReadResponse(out var r)) got.Add(r!);
                 }
                 Assert.Equal(new[] { "EXISTS", "FETCH", "OK" }, got.Select(r => r.Name));
-                Assert.Equal("ab\r\nc", Encoding.ASCII.GetString(got[1].Data[1].AsBytes()!));
+                Assert.Equal("ab\r\nc", Encoding.ASCII.GetString(got[1].Data[1]!.AsBytes()!));
                 Assert.Equal(0, reader.BufferedCount);
             }
         }
@@ -199,10 +199,10 @@ namespace ImapPS.Client.Tests.Protocol
                 while (reader.TryReadResponse(out var r)) got.Add(r!);
             }
             Assert.Equal(2, got.Count);
-            Assert.Equal(payload, got[0].Data[1].AsString());
-            Assert.Equal(9u, got[0].Data[3].AsUInt32());
-            Assert.True(got[1].Data[1].IsStreamed);
-            Assert.Equal(100, got[1].Data[1].LiteralLength);
+            Assert.Equal(payload, got[0].Data[1]!.AsString());
+            Assert.Equal(9u, got[0].Data[3]!.AsUInt32());
+            Assert.True(got[1].Data[1]!.IsStreamed);
+            Assert.Equal(100, got[1].Data[1]!.LiteralLength);
             Assert.Equal(payload, Encoding.ASCII.GetString(sink.ToArray()));
             Assert.Contains("<100 bytes>", got[1].ToString());
         }
@@ -224,7 +224,7 @@ namespace ImapPS.Client.Tests.Protocol
             for (int i = 0; i < size; i += 65536) reader.Append(payload, i, Math.Min(65536, size - i));
             reader.Append(tail, 0, tail.Length);
             Assert.True(reader.TryReadResponse(out var r));
-            var bytes = r!.Data[1].AsBytes()!;
+            var bytes = r!.Data[1]!.AsBytes()!;
             Assert.Equal(size, bytes.Length);
             Assert.Equal(payload, bytes);
         }

@@ -94,12 +94,12 @@ namespace ImapPS.Client.Tests.Reliability
             Assert.Equal("OK", fetch.Type);
             var seen = new HashSet<uint>();
             var responses = fetch.Untagged.Where(u => u.Name == "FETCH").ToList();
-            var bodies = fetch.Data.Where(d => d.IsPair).ToList();
+            var bodies = fetch.Data.Where(d => d!.IsPair).ToList();
             Assert.Equal(responses.Count, bodies.Count);
             foreach (var (r, item) in responses.Zip(bodies))
             {
                 var uid = Imap4Client.FetchUid(r)!.Value;
-                Assert.StartsWith(r.Number + " (UID " + uid + " ", item.Text);
+                Assert.StartsWith(r.Number + " (UID " + uid + " ", item!.Text);
                 var (path, hash, length) = expected[uid];
                 Assert.True(hash == ReliabilityKit.Sha256(item.Literal!), $"{path} (UID {uid}): {item.Literal!.Length} bytes back for {length} appended, hashes differ");
                 seen.Add(uid);
@@ -136,7 +136,7 @@ namespace ImapPS.Client.Tests.Reliability
             Assert.Contains("\\Deleted", left[uids[1]]);
             client.Select("Dest");
             var moved = client.Uid("FETCH", "1:*", "(BODY.PEEK[])");
-            Assert.Equal(Message(4), Assert.Single(moved.Data, d => d.IsPair).Literal);
+            Assert.Equal(Message(4), Assert.Single(moved.Data, d => d!.IsPair)!.Literal);
             client.Logout();
         }
 
@@ -199,7 +199,7 @@ namespace ImapPS.Client.Tests.Reliability
             try
             {
                 var fetch = await ReliabilityKit.Within(client.FetchAsync("1:*", "(BODY.PEEK[])"), TimeSpan.FromSeconds(10), "FETCH after delete");
-                Assert.DoesNotContain(fetch.Data, d => d.IsPair);
+                Assert.DoesNotContain(fetch.Data, d => d!.IsPair);
             }
             catch (ImapException e)
             {

@@ -122,7 +122,7 @@ namespace ImapPS.Client.Tests.Reliability
             client.Select("INBOX");
             Assert.Equal(1u, client.Exists);
             var list = client.List("", "*");
-            Assert.DoesNotContain(list.Data, d => d.Text.EndsWith(" X1") || d.Text.EndsWith(" X2") || d.Text.EndsWith(" X6"));
+            Assert.DoesNotContain(list.Data, d => d!.Text.EndsWith(" X1") || d.Text.EndsWith(" X2") || d.Text.EndsWith(" X6"));
 
             Assert.Equal("OK", client.Status("victim", "(MESSAGES)").Type);
             client.Logout();

@@ -57,7 +57,7 @@ namespace ImapPS.Client.Tests.Reliability
             Assert.Equal("OK", client.Noop().Type);
             Assert.Equal("OK", client.Status("keep", "(MESSAGES)").Type);
             Assert.Equal("OK", client.Rename("keep", "kept").Type);
-            Assert.Contains(client.List("", "*").Data, d => d.Text.EndsWith(" kept", StringComparison.Ordinal));
+            Assert.Contains(client.List("", "*").Data, d => d!.Text.EndsWith(" kept", StringComparison.Ordinal));
             client.Logout();
         }
 

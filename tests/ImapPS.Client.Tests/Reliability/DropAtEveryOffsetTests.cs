@@ -143,7 +143,7 @@ namespace ImapPS.Client.Tests.Reliability
                 var noop = Track(run, "NOOP", client.NoopAsync());
                 var fetch = await fetched.Task;
                 await noop;
-                var literals = fetch.Data.Where(d => d.IsPair).Select(d => d.Literal!).ToList();
+                var literals = fetch.Data.Where(d => d!.IsPair).Select(d => d!.Literal!).ToList();
                 Assert.Equal(2, literals.Count);
                 Assert.Equal(Message1, literals[0]);
                 Assert.Equal(Message2, literals[1]);

@@ -55,7 +55,7 @@ namespace ImapPS.Client.Tests.Reliability
             var options = ReliabilityKit.FastOptions();
             options.Limits.MaxLiteralSize = max;
             var ok = await FetchReply("* 1 FETCH (BODY[] {" + max + "}\r\n" + body + ")\r\n{tag} OK done\r\n", options,
-                r => Assert.Equal(max, r.Data.Single(d => d.IsPair).Literal!.Length));
+                r => Assert.Equal(max, r.Data.Single(d => d!.IsPair)!.Literal!.Length));
             Assert.Null(ok.Error);
 
             options = ReliabilityKit.FastOptions();
@@ -121,7 +121,7 @@ namespace ImapPS.Client.Tests.Reliability
                     await client.NoopAsync();
                     var kept = client.Response("OK");
                     Assert.Equal(100, kept.Data.Count);
-                    Assert.EndsWith("flood 4999", kept.Data[99].Text);
+                    Assert.EndsWith("flood 4999", kept.Data[99]!.Text);
                     Assert.True(client.Response("ALERT").Data.Count <= 100);
                 }, Limit, options);
             Assert.Null(outcome.Error);

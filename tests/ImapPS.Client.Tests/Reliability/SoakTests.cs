@@ -50,7 +50,7 @@ namespace ImapPS.Client.Tests.Reliability
             foreach (var r in fetch.Untagged.Where(u => u.Name == "FETCH"))
             {
                 uint uid = Imap4Client.FetchUid(r) ?? 0;
-                var literal = fetch.Data.FirstOrDefault(d => d.IsPair && d.Text.Contains("UID " + uid + " "))?.Literal;
+                var literal = fetch.Data.FirstOrDefault(d => d!.IsPair && d.Text.Contains("UID " + uid + " "))?.Literal;
                 string subject = literal == null ? "" : Encoding.ASCII.GetString(literal).Trim().Replace("Subject: ", "");
                 list.Add((uid, subject));
             }
@@ -144,7 +144,7 @@ namespace ImapPS.Client.Tests.Reliability
                             default:
                             {
                                 var list = client.List("", "Soak*");
-                                Check(list.Type == "OK" && list.Data.Count == 2, "LIST Soak*: " + string.Join(" | ", list.Data.Select(d => d.Text)));
+                                Check(list.Type == "OK" && list.Data.Count == 2, "LIST Soak*: " + string.Join(" | ", list.Data.Select(d => d!.Text)));
                                 break;
                             }
                         }

@@ -70,7 +70,7 @@ namespace ImapPS.Client.Tests.Reliability
                 async client =>
                 {
                     var fetch = await client.FetchAsync("1", "(BODY.PEEK[])");
-                    Assert.Equal(body.Length, Assert.Single(fetch.Data, d => d.IsPair).Literal!.Length);
+                    Assert.Equal(body.Length, Assert.Single(fetch.Data, d => d!.IsPair)!.Literal!.Length);
                 },
                 TimeSpan.FromSeconds(30), options);
             Assert.Null(outcome.Error);

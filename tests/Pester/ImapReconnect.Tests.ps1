@@ -1,0 +1,220 @@
+#Requires -Modules Pester
+# Issue 15, reconnect: Connect-Imap -Reconnect sessions against a private Dovecot that is killed and
+# started again (same ports, same mail), a mailbox re-created behind its back, and a proxy that cuts
+# one command. Synchronised on output and on the server's state, never on time.
+
+BeforeAll {
+    . $PSScriptRoot/TestHelpers.ps1
+    . $PSScriptRoot/ModuleTestHelpers.ps1
+    # Its own server: these tests stop it.
+    $script:Server = Start-ImapTestServer
+    $script:ModulePath = (Get-Module ImapPS).Path
+    # Quick retries, so an outage ends within each test's bound; many of them, so the outage never spends the policy.
+    $script:Fast = @{ Reconnect = $true; ReconnectAttempts = 10000; ReconnectDelay = [timespan]::FromMilliseconds(20); ReconnectGiveUpAfter = [timespan]::FromSeconds(60) }
+
+    function Start-Idle([object]$Session, [string]$Arguments) {
+        # A second runspace runs the watcher, so this one can stop the server meanwhile.
+        # Events go through a blocking queue that this runspace takes from with a timeout (waiting on
+        # the output collection's DataAdded event can deadlock with the writer).
+        $queue = [System.Collections.Concurrent.BlockingCollection[object]]::new()
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("param(`$m, `$s, `$q) Import-Module `$m; Invoke-ImapIdle -Session `$s $Arguments | ForEach-Object { `$q.Add(`$_) }").
+            AddArgument($ModulePath).AddArgument($Session).AddArgument($queue)
+        $handle = $ps.BeginInvoke()
+        [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Queue = $queue; Output = [System.Collections.Generic.List[object]]::new() }
+    }
+
+    function Wait-IdleOutput([object]$Idle, [int]$Count, [int]$TimeoutSeconds = 20) {
+        # Waits on the output collection's DataAdded events until $Count events were written.
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        while ($Idle.Output.Count -lt $Count) {
+            $left = $deadline - [DateTime]::UtcNow
+            if ($left -le [TimeSpan]::Zero) { break }
+            $item = $null
+            if ($Idle.Queue.TryTake([ref]$item, $left)) { $Idle.Output.Add($item) }
+        }
+        # The watcher's streams are read only once it has ended.
+        $why = if ($Idle.Handle.IsCompleted) { "it ended; errors: $($Idle.PowerShell.Streams.Error)" } else { 'it is still running' }
+        $Idle.Output.Count | Should -BeGreaterOrEqual $Count -Because "the watcher wrote $($Idle.Output.Count) events ($why)"
+    }
+
+    function Watch-IdleStart([object]$Session) {
+        # The engine's trace event tells when IDLE has been sent; PowerShell queues it for Wait-Event.
+        Get-EventSubscriber -SourceIdentifier IdleSent -ErrorAction SilentlyContinue | Unregister-Event
+        Get-Event -SourceIdentifier IdleSent -ErrorAction SilentlyContinue | Remove-Event
+        $null = Register-ObjectEvent -InputObject $Session.Client -EventName DebugLine -SourceIdentifier IdleSent
+    }
+
+    function Wait-IdleStarted([int]$TimeoutSeconds = 20) {
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        try {
+            while ($true) {
+                $left = [int][Math]::Ceiling(($deadline - [DateTime]::UtcNow).TotalSeconds)
+                if ($left -le 0) { throw 'IDLE was not sent in time' }
+                $e = Wait-Event -SourceIdentifier IdleSent -Timeout $left
+                if (-not $e) { throw 'IDLE was not sent in time' }
+                $e | Remove-Event
+                if ($e.SourceArgs[1] -match '^> \S+ IDLE$') { return }
+            }
+        }
+        finally { Unregister-Event -SourceIdentifier IdleSent -ErrorAction SilentlyContinue }
+    }
+
+    function Stop-Idle([object]$Idle, [switch]$Keep) {
+        if ($Idle) {
+            $null = $Idle.PowerShell.BeginStop($null, $null)
+            $Idle.Handle.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(20)) | Should -BeTrue -Because 'the watcher stops like Ctrl+C'
+            $item = $null
+            while ($Idle.Queue.TryTake([ref]$item)) { $Idle.Output.Add($item) }
+            if (-not $Keep) { $Idle.PowerShell.Dispose() }
+        }
+    }
+
+    function Get-Error([scriptblock]$Script) {
+        try { & $Script; return $null } catch { return $_ }
+    }
+
+    function New-MaildirMessage([string]$Subject) {
+        [ImapPS.Testing.SeedMessage]::new((New-ImapTestMessage -Subject $Subject), $null, $null)
+    }
+}
+
+AfterAll {
+    Get-ImapSession -IncludeClosed | Disconnect-Imap -ErrorAction SilentlyContinue
+    $script:Server | Stop-ImapTestServer
+}
+
+Describe 'Connect-Imap -Reconnect' {
+    It 'makes a session that says it reconnects, with the policy asked for' {
+        $cred = New-ImapTestUser -Server $Server
+        $s = Connect-ImapTest -Server $Server -Credential $cred -Extra @{ ReconnectAttempts = 7; ReconnectGiveUpAfter = [timespan]'00:02:00' }
+        $s.Reconnects | Should -BeTrue
+        $s.ReconnectCount | Should -Be 0
+        $s.ReconnectPolicy.MaxAttempts | Should -Be 7
+        $s.ReconnectPolicy.GiveUpAfter | Should -Be ([timespan]'00:02:00')
+        ($s | Out-String) | Should -Match 'Reconnects'
+        $plain = Connect-ImapTest -Server $Server -Credential $cred
+        $plain.Reconnects | Should -BeFalse
+        $plain.ReconnectPolicy | Should -BeNullOrEmpty
+        Disconnect-Imap -Session $s, $plain
+    }
+
+    It 'refuses an impossible policy' {
+        $cred = New-ImapTestUser -Server $Server
+        $policy = [ImapPS.Client.ImapReconnectPolicy]@{ Jitter = 3 }
+        $err = Get-Error { Connect-ImapTest -Server $Server -Credential $cred -Extra @{ ReconnectPolicy = $policy } }
+        $err.FullyQualifiedErrorId | Should -Be 'InvalidReconnectPolicy,ImapPS.Commands.ConnectImapCommand'
+    }
+
+    It 'repeats a read cut by the connection and says it reconnected' {
+        $cred = New-ImapTestUser -Server $Server
+        $proxy = [ImapPS.Testing.CuttingProxy]::Start($Server.Host, $Server.ImapPort, ' GETACL ', 1, 'BeforeReply')
+        try {
+            $s = Connect-Imap -Server $proxy.Host -Port $proxy.Port -Credential $cred -Security None @Fast -WarningAction SilentlyContinue
+            $acl = Get-ImapAcl -Session $s -Mailbox INBOX -WarningVariable warned -WarningAction SilentlyContinue
+            $proxy.HasCut | Should -BeTrue
+            @($acl).Identifier | Should -Contain $cred.UserName
+            $s.ReconnectCount | Should -Be 1
+            $s.IsConnected | Should -BeTrue
+            "$warned" | Should -Match 're-established after 1 attempt'
+            Disconnect-Imap -Session $s
+        }
+        finally { $proxy.Dispose() }
+    }
+
+    It 'an APPEND cut at the moment of sending leaves exactly one message (<Cut>)' -ForEach @(
+        @{ Cut = 'BeforeCommand'; FoundAfterLoss = $false }
+        @{ Cut = 'BeforeReply'; FoundAfterLoss = $true }
+    ) {
+        $cred = New-ImapTestUser -Server $Server
+        $proxy = [ImapPS.Testing.CuttingProxy]::Start($Server.Host, $Server.ImapPort, ' APPEND ', 1, $Cut)
+        try {
+            $s = Connect-Imap -Server $proxy.Host -Port $proxy.Port -Credential $cred -Security None @Fast -WarningAction SilentlyContinue
+            $added = Add-ImapMessage -Session $s -Mailbox INBOX -Message (New-ImapTestMessage -Subject "cut $Cut") -WarningVariable warned -WarningAction SilentlyContinue
+            $proxy.HasCut | Should -BeTrue
+            $added.Uid | Should -Not -BeNullOrEmpty
+            if ($FoundAfterLoss) { "$warned" | Should -Match 'found there .* not sent again' }
+            else { "$warned" | Should -Not -Match 'found there' }
+            $check = Connect-ImapTest -Server $Server -Credential $cred
+            $inbox = @(Search-ImapMessage -Session $check -Mailbox INBOX -Subject "cut $Cut")
+            $inbox.Count | Should -Be 1
+            $inbox[0].Uid | Should -Be $added.Uid
+            Disconnect-Imap -Session $s, $check
+        }
+        finally { $proxy.Dispose() }
+    }
+}
+
+Describe 'A -Reconnect session across a server restart' {
+    It 'Invoke-ImapIdle reports every message delivered while Dovecot was down exactly once, marked IsCatchUp' {
+        $cred = New-ImapTestUser -Server $Server
+        $watch = Connect-ImapTest -Server $Server -Credential $cred -Extra $Fast
+        $writer = Connect-ImapTest -Server $Server -Credential $cred
+        Watch-IdleStart $watch
+        $idle = Start-Idle $watch '-Mailbox INBOX -Kind NewMessage'
+        try {
+            # Live first: proves the watcher is idling before the server goes away.
+            Wait-IdleStarted
+            $first = Add-ImapMessage -Session $writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'live')
+            Wait-IdleOutput $idle 1
+            $idle.Output[0].Uid | Should -Be $first.Uid
+            $idle.Output[0].IsCatchUp | Should -BeFalse
+
+            $Server.StopKeepingMail()
+            try { $Server.DeliverToMaildir($cred.UserName, 'INBOX', [ImapPS.Testing.SeedMessage[]](1..10 | ForEach-Object { New-MaildirMessage "gap $_" })) | Should -Be 10 }
+            finally { $Server.StartAgain() }
+
+            Wait-IdleOutput $idle 11
+            $caught = @($idle.Output | Select-Object -Skip 1)
+            $caught.Count | Should -Be 10
+            $caught | ForEach-Object { $_.Kind | Should -Be 'NewMessage'; $_.IsCatchUp | Should -BeTrue }
+
+            # A sentinel after the catch-up: the next event must be it, so nothing from the gap came twice.
+            $check = Connect-ImapTest -Server $Server -Credential $cred
+            $last = Add-ImapMessage -Session $check -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'after')
+            Wait-IdleOutput $idle 12
+            $idle.Output[11].Uid | Should -Be $last.Uid
+            $idle.Output[11].IsCatchUp | Should -BeFalse
+            $uids = @($idle.Output.Uid)
+            @($uids | Select-Object -Unique).Count | Should -Be 12
+            $onServer = @(Search-ImapMessage -Session $check -Mailbox INBOX | ForEach-Object Uid | Sort-Object)
+            $onServer | Should -Be @($uids | Sort-Object)
+            $watch.ReconnectCount | Should -Be 1
+        }
+        finally {
+            if (-not $Server.IsRunning) { $Server.StartAgain() }
+            Stop-Idle $idle -Keep
+        }
+        $idle.Output.Count | Should -Be 12
+        @($idle.PowerShell.Streams.Warning.Message) -join "`n" | Should -Match 're-established'
+        $idle.PowerShell.Streams.Error | Should -BeNullOrEmpty
+        $idle.PowerShell.Dispose()
+    }
+
+    It 'stops with UidValidityChanged, touching nothing, when the selected mailbox was re-created meanwhile' {
+        $cred = New-ImapTestUser -Server $Server
+        $s = Connect-ImapTest -Server $Server -Credential $cred -Extra $Fast
+        $null = New-ImapMailbox -Session $s -Name Watched
+        $old = Add-ImapMessage -Session $s -Mailbox Watched -Message (New-ImapTestMessage -Subject 'old')
+        $null = Select-ImapMailbox -Session $s -Name Watched
+        $Server.StopKeepingMail()
+        try {
+            $Server.RecreateMaildirFolder($cred.UserName, 'Watched')
+            $null = $Server.DeliverToMaildir($cred.UserName, 'Watched', [ImapPS.Testing.SeedMessage[]]@(New-MaildirMessage 'new'))
+        }
+        finally { $Server.StartAgain() }
+
+        # What the job would do next with the UID it holds.
+        $err = Get-Error { Set-ImapFlag -Session $s -Mailbox Watched -Uid $old.Uid -Add Deleted -WarningAction SilentlyContinue }
+        $err.FullyQualifiedErrorId | Should -BeLike 'UidValidityChanged,*'
+        $err.Exception | Should -BeOfType ([ImapPS.Client.ImapUidValidityChangedException])
+        $err.Exception.Expected | Should -Be $old.UidValidity
+        $check = Connect-ImapTest -Server $Server -Credential $cred
+        $now = @(Get-ImapMessage -Session $check -Mailbox Watched -All)
+        $now.Count | Should -Be 1
+        $now[0].Subject | Should -Be 'new'
+        $now[0].Flags | Should -Not -Contain '\Deleted'
+        $now[0].UidValidity | Should -Not -Be $old.UidValidity
+        Disconnect-Imap -Session $s, $check
+    }
+}
