@@ -161,7 +161,7 @@ namespace ImapPS.Commands
                 case IDictionary map:
                     foreach (DictionaryEntry entry in map)
                         if (string.Equals(entry.Key?.ToString(), path, StringComparison.OrdinalIgnoreCase))
-                            return entry.Value == null || entry.Value.ToString().Length == 0 ? null : entry.Value.ToString();
+                            return entry.Value?.ToString() is string target && target.Length > 0 ? target : null;
                     return path;
                 case ScriptBlock block:
                     var output = block.InvokeWithContext(null, new List<PSVariable> { new PSVariable("_", path) }, path);
