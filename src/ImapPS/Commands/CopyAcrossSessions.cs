@@ -78,7 +78,7 @@ namespace ImapPS.Commands
                     Task<ImapResponse> append = batch.Count > 1
                         ? target.Client.AppendMessagesAsync(destination, batch.Select(u => ((IReadOnlyList<string>?)fetched[u].Flags, fetched[u].Date, fetched[u].Body)).ToList())
                         : target.Client.AppendMessageAsync(destination, fetched[batch[0]].Flags, fetched[batch[0]].Date, fetched[batch[0]].Body);
-                    if (!TryRun(() => Await(append), destination, out var response, ifCut)) return;
+                    if (!TryCommand(() => append, "APPEND", destination, out var response, ifCut)) return;
                     copied += batch.Count;
                     Progress.Add(batch.Count, "to " + destination + " on " + target.Name);
                     if (PassThru && response.Tagged != null && ResponseCodes.TryGetAppendUid(response.Tagged, out var uidValidity, out var newUids))

@@ -170,8 +170,9 @@ namespace ImapPS.Commands
 
             var result = new ImapExportResult { SessionName = session.Name, Mailbox = mailbox.Name, Format = Format.ToString(), Destination = folder.Path };
             // HIGHESTMODSEQ is asked only of a server that offers CONDSTORE (the typed STATUS leaves it out otherwise).
-            if (!TryRun(() => Await(session.Client.StatusAsync(mailbox.Name, StatusItems.Messages | StatusItems.UidNext | StatusItems.UidValidity | StatusItems.HighestModSeq)),
-                    mailbox.Name, out var statusResponse)) return null;
+            // TryCommand: on a -Reconnect session a STATUS cut by a lost connection is sent again.
+            if (!TryCommand(() => session.Client.StatusAsync(mailbox.Name, StatusItems.Messages | StatusItems.UidNext | StatusItems.UidValidity | StatusItems.HighestModSeq),
+                    "STATUS", mailbox.Name, out var statusResponse)) return null;
             StatusData? status = null;
             foreach (var u in statusResponse.Untagged) if (u.Name == "STATUS") status = StatusData.Parse(u);
             var state = folder.State;
@@ -592,7 +593,7 @@ namespace ImapPS.Commands
             if (multi && batch.Count > 1)
             {
                 var items = batch.Select(p => ((IReadOnlyList<string>?)ExportImapMailboxCommand.CleanFlags(p.Message.Flags), p.Message.InternalDate, p.Bytes)).ToList();
-                if (TryRun(() => Await(session.Client.AppendMessagesAsync(mailbox, items)), mailbox, out _, ifCut))
+                if (TryCommand(() => session.Client.AppendMessagesAsync(mailbox, items), "APPEND", mailbox, out _, ifCut))
                 {
                     result.Added += batch.Count;
                     result.Bytes += batch.Sum(p => (long)p.Bytes.Length);
@@ -603,7 +604,7 @@ namespace ImapPS.Commands
             }
             foreach (var (message, bytes) in batch)
             {
-                if (TryRun(() => Await(session.Client.AppendMessageAsync(mailbox, ExportImapMailboxCommand.CleanFlags(message.Flags), message.InternalDate, bytes)), message.Name, out _, ifCut))
+                if (TryCommand(() => session.Client.AppendMessageAsync(mailbox, ExportImapMailboxCommand.CleanFlags(message.Flags), message.InternalDate, bytes), "APPEND", message.Name, out _, ifCut))
                 {
                     result.Added++;
                     result.Bytes += bytes.Length;
