@@ -268,9 +268,9 @@ namespace ImapPS.Commands
                 known = session.Client.Exists;
                 if (lease == null) return Array.Empty<ImapIdleEvent>();
                 if (lease.UidValidity != uidValidity) ThrowTerminatingError(ErrorFor(new ImapUidValidityChangedException(mailbox, uidValidity, lease.UidValidity), mailbox));
-                fetch = session.Client.UidFetchEachAsync((lastUid + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + ":*", FetchItems.UidAndFlags, r => collected.Enqueue(r));
+                fetch = session.Client.FetchEachAsync((lastUid + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + ":*", "(UID FLAGS)", true, r => collected.Enqueue(r));
             }
-            if (!TryRun(() => Await(fetch), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
+            if (!TryRun(() => Check(Await(fetch), "UID FETCH"), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
             uint count = session.Client.Exists;
             var found = collected.Select(FetchData.Parse)
                 // UID n:* also names the last message when no UID reaches n.
@@ -305,7 +305,7 @@ namespace ImapPS.Commands
                 }
                 try
                 {
-                    Await(task);
+                    Check(Await(task), "FETCH");
                 }
                 catch (ImapAbortException) when (session.NeedsReconnect)
                 {

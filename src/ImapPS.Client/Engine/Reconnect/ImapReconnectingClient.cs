@@ -21,35 +21,6 @@ namespace ImapPS.Client
         NotIdempotent,
     }
 
-    /// <summary>Which commands may be sent again after the connection was lost while they ran.</summary>
-    public static class ImapCommandSafety
-    {
-        /// <summary>
-        /// The safety of a command by its name (<paramref name="what"/>: its first words, e.g.
-        /// <c>UID STORE</c>, as a caller labels it): reads and idempotent changes may be repeated;
-        /// anything else (APPEND, COPY, MOVE, CREATE, RENAME, DELETE, EXPUNGE, …) may not.
-        /// </summary>
-        public static ImapOperationSafety Of(string what)
-            {
-                string name = what.StartsWith("UID ", StringComparison.OrdinalIgnoreCase) ? what.Substring(4) : what;
-                int space = name.IndexOf(' ');
-                name = (space < 0 ? name : name.Substring(0, space)).ToUpperInvariant();
-                switch (name)
-                {
-                    case "FETCH": case "SEARCH": case "SORT": case "THREAD": case "LIST": case "LSUB": case "STATUS": case "NOOP": case "CAPABILITY":
-                    case "NAMESPACE": case "GETQUOTA": case "GETQUOTAROOT": case "GETACL": case "MYRIGHTS": case "LISTRIGHTS": case "GETMETADATA": case "ID":
-                        return ImapOperationSafety.Read;
-                    case "STORE": case "SUBSCRIBE": case "UNSUBSCRIBE": case "SETQUOTA": case "SETACL": case "DELETEACL": case "SETMETADATA":
-                        return ImapOperationSafety.Idempotent;
-                    case "EXPUNGE":
-                        // UID EXPUNGE of given UIDs removes the same messages however often it runs; plain EXPUNGE is not repeated.
-                        return what.StartsWith("UID ", StringComparison.OrdinalIgnoreCase) ? ImapOperationSafety.Idempotent : ImapOperationSafety.NotIdempotent;
-                    default:
-                        return ImapOperationSafety.NotIdempotent;
-                }
-            }
-    }
-
     /// <summary>The connection was lost; a reconnect starts.</summary>
     public sealed class ImapConnectionLostEventArgs : EventArgs
     {
