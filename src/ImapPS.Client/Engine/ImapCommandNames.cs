@@ -53,6 +53,29 @@ namespace ImapPS.Client
         /// </summary>
         public static bool ChangesSessionState(string commandLine) => StateChanging.Contains(NameOf(commandLine));
 
+        /// <summary>
+        /// Whether a command may be sent again after the connection was lost while it ran, by its
+        /// name (see <see cref="NameOf"/>): reads and idempotent changes may; anything else (APPEND,
+        /// COPY, MOVE, CREATE, RENAME, DELETE, a plain EXPUNGE, …) may not. UID EXPUNGE of given UIDs
+        /// removes the same messages however often it runs.
+        /// </summary>
+        public static ImapOperationSafety SafetyOf(string commandLine)
+        {
+            switch (NameOf(commandLine))
+            {
+                case "FETCH": case "SEARCH": case "SORT": case "THREAD": case "LIST": case "LSUB": case "STATUS": case "NOOP": case "CAPABILITY":
+                case "NAMESPACE": case "GETQUOTA": case "GETQUOTAROOT": case "GETACL": case "MYRIGHTS": case "LISTRIGHTS": case "GETMETADATA": case "ID":
+                    return ImapOperationSafety.Read;
+                case "STORE": case "SUBSCRIBE": case "UNSUBSCRIBE": case "SETQUOTA": case "SETACL": case "DELETEACL": case "SETMETADATA":
+                    return ImapOperationSafety.Idempotent;
+                case "EXPUNGE":
+                    int i = 0;
+                    return NextWord(commandLine, ref i).Equals("UID", StringComparison.OrdinalIgnoreCase) ? ImapOperationSafety.Idempotent : ImapOperationSafety.NotIdempotent;
+                default:
+                    return ImapOperationSafety.NotIdempotent;
+            }
+        }
+
         /// <summary>The state-changing command names, in upper case.</summary>
         public static IReadOnlyCollection<string> StateChangingCommands => StateChanging;
 

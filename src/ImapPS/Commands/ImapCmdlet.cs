@@ -297,29 +297,11 @@ namespace ImapPS.Commands
         }
 
         /// <summary>
-        /// Whether a command may be sent again after the connection was lost while it ran, by its
-        /// name (the first words of the "what" given to <see cref="TryCommand"/>): reads and
-        /// idempotent changes may; anything else (APPEND, COPY, MOVE, CREATE, RENAME, DELETE, EXPUNGE, …) may not.
+        /// Whether a command may be sent again after the connection was lost while it ran, by the
+        /// command name that starts the "what" given to <see cref="TryCommand"/> (the engine's rule:
+        /// <see cref="ImapCommandNames.SafetyOf"/>).
         /// </summary>
-        internal static ImapOperationSafety SafetyOf(string what)
-        {
-            string name = what.StartsWith("UID ", StringComparison.OrdinalIgnoreCase) ? what.Substring(4) : what;
-            int space = name.IndexOf(' ');
-            name = (space < 0 ? name : name.Substring(0, space)).ToUpperInvariant();
-            switch (name)
-            {
-                case "FETCH": case "SEARCH": case "SORT": case "THREAD": case "LIST": case "LSUB": case "STATUS": case "NOOP": case "CAPABILITY":
-                case "NAMESPACE": case "GETQUOTA": case "GETQUOTAROOT": case "GETACL": case "MYRIGHTS": case "LISTRIGHTS": case "GETMETADATA": case "ID":
-                    return ImapOperationSafety.Read;
-                case "STORE": case "SUBSCRIBE": case "UNSUBSCRIBE": case "SETQUOTA": case "SETACL": case "DELETEACL": case "SETMETADATA":
-                    return ImapOperationSafety.Idempotent;
-                case "EXPUNGE":
-                    // UID EXPUNGE of given UIDs removes the same messages however often it runs; plain EXPUNGE is not repeated.
-                    return what.StartsWith("UID ", StringComparison.OrdinalIgnoreCase) ? ImapOperationSafety.Idempotent : ImapOperationSafety.NotIdempotent;
-                default:
-                    return ImapOperationSafety.NotIdempotent;
-            }
-        }
+        internal static ImapOperationSafety SafetyOf(string what) => ImapCommandNames.SafetyOf(what);
 
         /// <summary>
         /// A session object was piped in: it is the session, and nothing else. PowerShell also

@@ -268,9 +268,10 @@ namespace ImapPS.Commands
                 known = session.Client.Exists;
                 if (lease == null) return Array.Empty<ImapIdleEvent>();
                 if (lease.UidValidity != uidValidity) ThrowTerminatingError(ErrorFor(new ImapUidValidityChangedException(mailbox, uidValidity, lease.UidValidity), mailbox));
-                fetch = session.Client.FetchEachAsync((lastUid + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + ":*", "(UID FLAGS)", true, r => collected.Enqueue(r));
+                fetch = session.Client.UidFetchEachAsync(SequenceSet.Build(new[] { lastUid + 1 }, throughLast: true), FetchItems.UidAndFlags, r => collected.Enqueue(r));
             }
-            if (!TryRun(() => Check(Await(fetch), "UID FETCH"), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
+            // The typed fetch throws for NO and BAD itself.
+            if (!TryRun(() => Await(fetch), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
             uint count = session.Client.Exists;
             var found = collected.Select(FetchData.Parse)
                 // UID n:* also names the last message when no UID reaches n.
@@ -305,7 +306,7 @@ namespace ImapPS.Commands
                 }
                 try
                 {
-                    Check(Await(task), "FETCH");
+                    Await(task); // the typed fetch throws for NO and BAD itself
                 }
                 catch (ImapAbortException) when (session.NeedsReconnect)
                 {
