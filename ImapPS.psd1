@@ -24,7 +24,8 @@
         'Get-ImapNamespace', 'Get-ImapMetadata', 'Set-ImapMetadata',
         'Search-ImapMessage', 'Get-ImapMessage', 'Save-ImapMessage', 'Save-ImapAttachment', 'Add-ImapMessage', 'New-ImapMessage',
         'Set-ImapFlag', 'Copy-ImapMessage', 'Move-ImapMessage', 'Remove-ImapMessage', 'Get-ImapThread',
-        'Invoke-ImapIdle', 'Invoke-ImapCommand'
+        'Invoke-ImapIdle', 'Invoke-ImapCommand',
+        'Export-ImapMailbox', 'Import-ImapMailbox', 'Sync-ImapMailbox'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

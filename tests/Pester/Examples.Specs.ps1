@@ -550,3 +550,123 @@ $ExampleSpecs['New-ImapMessage 2'] = @{
 }
 $ExampleSpecs['New-ImapMessage 3'] = @{ Check = { "$Output" | Should -Match 'Subject: Hi' } }
 #endregion
+
+#region Export-ImapMailbox and Import-ImapMailbox
+$ExampleSpecs['Export-ImapMailbox 1'] = @{
+    Setup = { Seed INBOX @((Mail -Subject 'One' -Flag Seen), (Mail -Subject 'Two' -Flag Flagged), (Mail -Subject 'Three')) }
+    Check = {
+        $Output.Added | Should -Be 3
+        @(Get-ChildItem (Join-Path $ctx.Directory 'backup/cur') -File).Name | Where-Object { $_ -like '*:2,S' } | Should -HaveCount 1
+        @(Get-ChildItem (Join-Path $ctx.Directory 'backup/cur') -File).Count | Should -Be 3
+    }
+}
+$ExampleSpecs['Export-ImapMailbox 2'] = @{
+    Setup = {
+        Seed INBOX @(Mail -Subject 'Inbox mail')
+        Seed 'Archive/2024' @(Mail -Subject 'Kept')
+        Seed 'Archive/Old' @(Mail -Subject 'Left out')
+    }
+    Check = {
+        @($Output.Mailbox | Sort-Object) | Should -Be @('Archive/2024', 'INBOX')
+        @(Get-ChildItem (Join-Path $ctx.Directory 'nightly/.Archive.2024/cur') -File).Count | Should -Be 1
+        Test-Path (Join-Path $ctx.Directory 'nightly/.Archive.Old') | Should -BeFalse
+    }
+}
+$ExampleSpecs['Export-ImapMailbox 3'] = @{
+    Setup = { Seed 'Archive/2024' @((Mail -Subject 'First'), (Mail -Subject 'Second')) }
+    Check = {
+        $lines = Get-Content (Join-Path $ctx.Directory 'archive-2024.mbox')
+        @($lines | Where-Object { $_ -like 'From MAILER-DAEMON *' }).Count | Should -Be 2
+        @($lines | Where-Object { $_ -like 'Subject: *' }) | Should -Be @('Subject: First', 'Subject: Second')
+    }
+}
+$ExampleSpecs['Export-ImapMailbox 4'] = @{
+    Setup = { Seed Projects @(Mail -Subject 'Plan'); Seed 'Projects/Apollo' @((Mail -Subject 'Launch'), (Mail -Subject 'Orbit')) }
+    Check = {
+        "$($Output | Out-String)" | Should -Match 'Projects/Apollo'
+        @(Get-ChildItem (Join-Path $ctx.Directory 'projects/Projects') -File -Filter *.eml).Count | Should -Be 1
+        @(Get-ChildItem (Join-Path $ctx.Directory 'projects/Projects/Apollo') -File -Filter *.eml).Count | Should -Be 2
+    }
+}
+$ExampleSpecs['Import-ImapMailbox 1'] = @{
+    Setup = {
+        $null = File 'backup/cur/1.restore.host:2,S' (EmlBytes 'Restored inbox mail')
+        $null = File 'backup/.Archive.2024/cur/1.restore.host:2,FS' (EmlBytes 'Restored archive mail')
+        $null = New-Item -ItemType Directory -Path (Join-Path $ctx.Directory 'backup/new'), (Join-Path $ctx.Directory 'backup/tmp')
+    }
+    Check = {
+        ($Output | Measure-Object Added -Sum).Sum | Should -Be 2
+        $inbox = Messages INBOX
+        $inbox.Subject | Should -Be 'Restored inbox mail'
+        $inbox.Flags | Should -Contain '\Seen'
+        $archived = Messages 'Archive/2024'
+        $archived.Subject | Should -Be 'Restored archive mail'
+        $archived.Flags | Should -Contain '\Flagged'
+    }
+}
+$ExampleSpecs['Import-ImapMailbox 2'] = @{
+    Setup = {
+        $one = [Text.Encoding]::UTF8.GetString((EmlBytes 'Mbox one')) -replace "`r`n", "`n"
+        $two = [Text.Encoding]::UTF8.GetString((EmlBytes 'Mbox two')) -replace "`r`n", "`n"
+        $null = File 'archive-2024.mbox' ([Text.Encoding]::UTF8.GetBytes("From someone@example.com Mon Jan  6 10:00:00 2025`n$one`nFrom someone@example.com Tue Jan  7 11:30:00 2025`n$two`n"))
+    }
+    Check = {
+        $messages = @(Messages 'Archive/2024' | Sort-Object Subject)
+        $messages.Subject | Should -Be @('Mbox one', 'Mbox two')
+        $messages[0].InternalDate.UtcDateTime | Should -Be ([datetime]'2025-01-06T10:00:00')
+        $messages[1].InternalDate.UtcDateTime | Should -Be ([datetime]'2025-01-07T11:30:00')
+    }
+}
+$ExampleSpecs['Import-ImapMailbox 3'] = @{
+    Setup = { $null = File 'mails/a.eml' (EmlBytes 'Dry run') }
+    Check = { MailboxNames | Should -Not -Contain 'Restored' }
+}
+#endregion
+
+#region Sync-ImapMailbox
+$ExampleSpecs['Sync-ImapMailbox 1'] = @{
+    Setup = {
+        Seed INBOX @((Mail -Subject 'Inbox one' -Flag Seen), (Mail -Subject 'Inbox two'))
+        Seed 'Archive/2024' @(Mail -Subject 'Archived' -Flag Flagged)
+    }
+    Check = {
+        @($Output.DestinationMailbox | Sort-Object) | Should -Be @('Migrated', 'Migrated/2024')
+        @((Messages Migrated).Subject | Sort-Object) | Should -Be @('Inbox one', 'Inbox two')
+        ((Messages Migrated) | Where-Object Subject -EQ 'Inbox one').Flags | Should -Contain '\Seen'
+        (Messages 'Migrated/2024').Flags | Should -Contain '\Flagged'
+    }
+}
+$ExampleSpecs['Sync-ImapMailbox 2'] = @{
+    Setup = { Seed Projects @((Mail -Subject 'Plan'), (Mail -Subject 'Budget')) }
+    Check = {
+        $Output.WhatIf | Should -BeTrue
+        $Output.Copied | Should -Be 2
+        $Output.DestinationMailbox | Should -Be 'Mirror/Projects'
+        MailboxNames | Should -Not -Contain 'Mirror/Projects'
+    }
+}
+$ExampleSpecs['Sync-ImapMailbox 3'] = @{
+    Setup = { Seed INBOX @((Mail -Subject 'Fresh' -Date ([datetimeoffset]::UtcNow.AddDays(-3))), (Mail -Subject 'Stale' -Date ([datetimeoffset]::UtcNow.AddDays(-90)))) }
+    Check = { (Messages Recent).Subject | Should -Be 'Fresh' }
+}
+#endregion
+
+$ExampleSpecs['Copy-ImapMessage 4'] = @{
+    Setup = { Mailboxes Legal; Seed INBOX @((Mail -From 'legal@example.com' -Subject 'NDA' -Flag Seen), (Mail -From 'legal@example.com' -Subject 'Contract'), (Mail -Subject 'Other')) }
+    Check = {
+        @($Output.Mailbox | Select-Object -Unique) | Should -Be @('Legal')
+        @((Messages Legal).Subject | Sort-Object) | Should -Be @('Contract', 'NDA')
+        ((Messages Legal) | Where-Object Subject -EQ 'NDA').Flags | Should -Contain '\Seen'
+    }
+}
+
+$ExampleSpecs['Sync-ImapMailbox 4'] = @{
+    Setup = {
+        Seed INBOX @((Mail -Subject 'Account mail one'), (Mail -Subject 'Account mail two' -Flag Seen))
+        $null = File 'accounts.csv' ([Text.Encoding]::UTF8.GetBytes("SourceServer,SourceUser,DestinationServer,DestinationUser`r`nimap.old.example,alice,imap.new.example,alice`r`n"))
+    }
+    Check = {
+        $Output | Should -Not -BeNullOrEmpty
+        @((Messages Migrated).Subject | Sort-Object) | Should -Be @('Account mail one', 'Account mail two')
+    }
+}

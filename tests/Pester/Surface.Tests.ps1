@@ -56,6 +56,12 @@ BeforeAll {
             }
             'ImapPS.ImapThread' { Get-ImapThread -Session $S -Mailbox INBOX }
             'ImapPS.ImapCommandResult' { Invoke-ImapCommand -Session $S -Command NOOP }
+            'ImapPS.ImapExportResult' { Export-ImapMailbox -Session $S -Mailbox INBOX -Format Eml -Destination (Join-Path ([IO.Path]::GetTempPath()) ('imapps-surface-' + [guid]::NewGuid().ToString('N'))) }
+            'ImapPS.ImapImportResult' {
+                $export = Export-ImapMailbox -Session $S -Mailbox INBOX -Format Eml -Destination (Join-Path ([IO.Path]::GetTempPath()) ('imapps-surface-' + [guid]::NewGuid().ToString('N')))
+                Import-ImapMailbox -Session $S -Path $export.Destination -Mailbox SurfaceImport
+            }
+            'ImapPS.ImapSyncResult' { Sync-ImapMailbox -Source $S -Destination $S -Mailbox INBOX -MapFolder @{ INBOX = 'SurfaceSync' } }
             default { throw "No sample for ${TypeName}: add one to Get-Sample." }
         }
     }

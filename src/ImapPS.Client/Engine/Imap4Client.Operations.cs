@@ -125,14 +125,59 @@ namespace ImapPS.Client
         /// response to <paramref name="onResponse"/> as it arrives (on the reader: keep it short).
         /// Large literals may go to the stream <paramref name="literalSink"/> returns.
         /// </summary>
+        /// <param name="uidSet">A UID set (see <see cref="SequenceSet"/>).</param>
+        /// <param name="items">What to fetch.</param>
+        /// <param name="onResponse">Gets each FETCH response.</param>
+        /// <param name="literalSink">Where large literals may go; null keeps them in memory.</param>
+        /// <param name="changedSince">
+        /// CONDSTORE's CHANGEDSINCE (RFC 7162 3.1.4.1): only the messages whose MODSEQ is above it
+        /// answer, each with its MODSEQ. Refused (an <see cref="ImapCapabilityException"/> through
+        /// the task, nothing sent) unless the server offers CONDSTORE.
+        /// </param>
+        /// <exception cref="ImapCapabilityException">CHANGEDSINCE without CONDSTORE.</exception>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
-        public async Task<ImapResponse> UidFetchEachAsync(string uidSet, FetchItems items, Action<ServerResponse> onResponse, Func<LiteralRequest, Stream?>? literalSink = null)
+        public async Task<ImapResponse> UidFetchEachAsync(string uidSet, FetchItems items, Action<ServerResponse> onResponse, Func<LiteralRequest, Stream?>? literalSink = null,
+            ulong? changedSince = null)
         {
             if (items is null) throw new ArgumentNullException(nameof(items));
+            if (onResponse is null) throw new ArgumentNullException(nameof(onResponse));
             // UID FETCH answers with the UID whether asked or not; asking makes the item list say so.
             var withUid = items.With(FetchAttributes.Uid);
-            return ThrowIfFailed(await FetchEachAsync(UidSet(uidSet), withUid.ToString(), true, onResponse, literalSink).ConfigureAwait(false), "UID FETCH");
+            var command = new FetchCommand(true, UidSet(uidSet), withUid.ToString(), changedSince) { Each = onResponse, LiteralSink = literalSink };
+            return ThrowIfFailed(await Issue(command).ConfigureAwait(false), "UID FETCH");
         }
+
+        /// <summary>
+        /// APPEND of <paramref name="message"/> to <paramref name="mailbox"/> with typed
+        /// <paramref name="flags"/> (system flags as <c>\Seen</c>, keywords as atoms; none for null or
+        /// empty) and <paramref name="internalDate"/> (the server's choice for null). Bare CR or LF
+        /// line ends become CRLF. The tagged OK carries APPENDUID when the server offers UIDPLUS.
+        /// </summary>
+        /// <exception cref="ArgumentException">A flag is invalid (nothing is sent; through the task).</exception>
+        /// <exception cref="ImapCommandException">The server answered NO or BAD (TRYCREATE when the mailbox does not exist).</exception>
+        public async Task<ImapResponse> AppendMessageAsync(string mailbox, IReadOnlyList<string>? flags, DateTimeOffset? internalDate, byte[] message)
+        {
+            if (message is null) throw new ArgumentNullException(nameof(message));
+            string? list = FlagListOrNull(flags);
+            return ThrowIfFailed(await AppendAsync(mailbox, list, internalDate, message).ConfigureAwait(false), "APPEND");
+        }
+
+        /// <summary>
+        /// MULTIAPPEND (RFC 3502) of several messages in one command, each with typed flags and
+        /// date as in <see cref="AppendMessageAsync"/>: all or none are added. Refused (through the
+        /// task, nothing sent) unless the server offers MULTIAPPEND.
+        /// </summary>
+        /// <exception cref="ArgumentException">A flag is invalid (nothing is sent).</exception>
+        /// <exception cref="ImapCapabilityException">The server does not offer MULTIAPPEND.</exception>
+        /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
+        public async Task<ImapResponse> AppendMessagesAsync(string mailbox, IEnumerable<(IReadOnlyList<string>? Flags, DateTimeOffset? InternalDate, byte[] Message)> messages)
+        {
+            if (messages is null) throw new ArgumentNullException(nameof(messages));
+            var items = messages.Select(m => (FlagListOrNull(m.Flags), m.InternalDate, m.Message ?? throw new ArgumentException("A message is null.", nameof(messages)))).ToList();
+            return ThrowIfFailed(await AppendManyAsync(mailbox, items).ConfigureAwait(false), "APPEND");
+        }
+
+        private static string? FlagListOrNull(IReadOnlyList<string>? flags) => flags == null || flags.Count == 0 ? null : ImapFlags.FormatFlagList(flags);
 
         /// <summary>FETCH by sequence numbers (<paramref name="first"/>..<paramref name="last"/>), streamed like <see cref="UidFetchEachAsync"/>.</summary>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>

@@ -35,17 +35,24 @@ namespace ImapPS.Client.Protocol
     public sealed class FetchItems
     {
         private readonly string[] _sections;
+        private readonly string[] _headerFields;
 
         /// <summary>The items <paramref name="attributes"/> plus BODY.PEEK of each of <paramref name="sections"/>.</summary>
         /// <param name="attributes">The attributes.</param>
         /// <param name="sections">Body sections: <c>""</c> for the whole message, <c>HEADER</c>, <c>TEXT</c>, <c>1.2</c>, <c>2.MIME</c>, …</param>
         /// <exception cref="ArgumentException">A section is not a valid section specifier, or nothing is asked for.</exception>
         public FetchItems(FetchAttributes attributes, params string[] sections)
+            : this(attributes, sections, Array.Empty<string>())
+        {
+        }
+
+        private FetchItems(FetchAttributes attributes, string[]? sections, string[] headerFields)
         {
             _sections = sections ?? Array.Empty<string>();
+            _headerFields = headerFields;
             foreach (var s in _sections)
                 if (!IsValidSection(s)) throw new ArgumentException("'" + s + "' is not a body section (\"\", HEADER, TEXT, or part numbers such as 1.2, optionally followed by .HEADER, .TEXT or .MIME).", nameof(sections));
-            if (attributes == FetchAttributes.None && _sections.Length == 0) throw new ArgumentException("A FETCH needs at least one item.", nameof(attributes));
+            if (attributes == FetchAttributes.None && _sections.Length == 0 && _headerFields.Length == 0) throw new ArgumentException("A FETCH needs at least one item.", nameof(attributes));
             Attributes = attributes;
         }
 
@@ -54,6 +61,15 @@ namespace ImapPS.Client.Protocol
 
         /// <summary>The body sections asked for (fetched with BODY.PEEK).</summary>
         public IReadOnlyList<string> Sections => _sections;
+
+        /// <summary>The header fields asked for with <see cref="WithHeaderFields"/>, in upper case (empty when none).</summary>
+        public IReadOnlyList<string> HeaderFields => _headerFields;
+
+        /// <summary>
+        /// The section name of the header fields asked for, as <see cref="FetchData.FindSection"/>
+        /// finds it (<c>HEADER.FIELDS (MESSAGE-ID DATE)</c>); null when none are asked for.
+        /// </summary>
+        public string? HeaderFieldsSection => _headerFields.Length == 0 ? null : "HEADER.FIELDS (" + string.Join(" ", _headerFields) + ")";
 
         /// <summary>The section of the whole message (BODY[]).</summary>
         public const string WholeMessage = "";
@@ -71,7 +87,7 @@ namespace ImapPS.Client.Protocol
         public static FetchItems Summary { get; } = new FetchItems(FetchAttributes.Summary);
 
         /// <summary>The same items with <paramref name="attributes"/> added.</summary>
-        public FetchItems With(FetchAttributes attributes) => new FetchItems(Attributes | attributes, _sections);
+        public FetchItems With(FetchAttributes attributes) => new FetchItems(Attributes | attributes, _sections, _headerFields);
 
         /// <summary>The same items with BODY.PEEK of <paramref name="sections"/> added.</summary>
         public FetchItems WithSections(params string[] sections)
@@ -79,7 +95,39 @@ namespace ImapPS.Client.Protocol
             var all = new string[_sections.Length + sections.Length];
             _sections.CopyTo(all, 0);
             sections.CopyTo(all, _sections.Length);
-            return new FetchItems(Attributes, all);
+            return new FetchItems(Attributes, all, _headerFields);
+        }
+
+        /// <summary>
+        /// The same items with BODY.PEEK[HEADER.FIELDS (…)] of <paramref name="fieldNames"/> added
+        /// (RFC 3501 6.4.5): only those header fields of each message, e.g. <c>Message-ID</c>.
+        /// A name is a header field name (RFC 5322: printable ASCII but the colon) that is also an
+        /// IMAP atom, so it is sent as written; names already asked for are not repeated.
+        /// </summary>
+        /// <exception cref="ArgumentException">No name is given, or a name is not a field name.</exception>
+        public FetchItems WithHeaderFields(params string[] fieldNames)
+        {
+            if (fieldNames is null || fieldNames.Length == 0) throw new ArgumentException("HEADER.FIELDS needs at least one field name.", nameof(fieldNames));
+            var all = new List<string>(_headerFields);
+            foreach (var name in fieldNames)
+            {
+                if (!IsValidFieldName(name)) throw new ArgumentException("'" + name + "' is not a header field name (printable ASCII without spaces, the colon, or ( ) { } [ ] % * \\ \").", nameof(fieldNames));
+                string upper = name.ToUpperInvariant();
+                if (!all.Contains(upper)) all.Add(upper);
+            }
+            return new FetchItems(Attributes, _sections, all.ToArray());
+        }
+
+        /// <summary>True when <paramref name="name"/> is a header field name (RFC 5322 <c>ftext</c>) that is also an IMAP atom.</summary>
+        public static bool IsValidFieldName(string? name)
+        {
+            if (string.IsNullOrEmpty(name)) return false;
+            foreach (char c in name!)
+            {
+                if (c <= ' ' || c >= 127 || c == ':') return false;
+                if (c == '(' || c == ')' || c == '{' || c == '}' || c == '[' || c == ']' || c == '%' || c == '*' || c == '"' || c == '\\') return false;
+            }
+            return true;
         }
 
         /// <summary>The parenthesised item list as sent, e.g. <c>(UID FLAGS BODY.PEEK[HEADER])</c>.</summary>
@@ -98,6 +146,7 @@ namespace ImapPS.Client.Protocol
             if ((Attributes & FetchAttributes.Envelope) != 0) Add("ENVELOPE");
             if ((Attributes & FetchAttributes.BodyStructure) != 0) Add("BODYSTRUCTURE");
             foreach (var s in _sections) Add("BODY.PEEK[" + s.ToUpperInvariant() + "]");
+            if (_headerFields.Length > 0) Add("BODY.PEEK[" + HeaderFieldsSection + "]");
             return sb.Append(')').ToString();
         }
 

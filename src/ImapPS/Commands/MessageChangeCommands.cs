@@ -214,7 +214,7 @@ namespace ImapPS.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Copy, "ImapMessage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(ImapMessage))]
-    public sealed class CopyImapMessageCommand : ImapMessageTransferCmdlet
+    public sealed partial class CopyImapMessageCommand : ImapMessageTransferCmdlet
     {
         private readonly List<ImapMessage> _copies = new List<ImapMessage>();
 

@@ -190,6 +190,89 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
+        public async Task UidFetchEach_fetches_only_the_header_fields_asked_for()
+        {
+            var sent = new List<string>();
+            using var client = WithMessages(sent, "fields");
+            var items = new FetchItems(FetchAttributes.Size).WithHeaderFields("Subject", "Message-ID", "subject");
+            var got = new ConcurrentBag<FetchData>();
+            await client.UidFetchEachAsync("1", items, r => got.Add(FetchData.Parse(r))).WaitAsync(Wait);
+            Assert.True(Sent(sent, "UID FETCH 1 (UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT MESSAGE-ID)])"), string.Join("\n", sent));
+            var data = Assert.Single(got);
+            var header = Encoding.UTF8.GetString(data.FindSection(items.HeaderFieldsSection!)!.GetBytes()!);
+            Assert.Contains("Subject: fields\r\n", header);
+            Assert.Contains("Message-ID: <", header);
+            Assert.DoesNotContain("From:", header);
+            Assert.DoesNotContain("\\Seen", (await FlagsOf(client, "1"))[1]);
+            client.Logout();
+        }
+
+        [Fact]
+        public async Task UidFetchEach_with_changedSince_fetches_only_the_messages_changed_since()
+        {
+            var sent = new List<string>();
+            using var client = WithMessages(sent, "a", "b", "c");
+            var status = await client.StatusAsync("INBOX", StatusItems.HighestModSeq).WaitAsync(Wait);
+            ulong highest = StatusData.Parse(status.Untagged.Single(u => u.Name == "STATUS")).HighestModSeq!.Value;
+            await client.UidStoreFlagsAsync("2", StoreFlagsMode.Add, new[] { "\\Flagged" }).WaitAsync(Wait);
+
+            var got = new ConcurrentBag<FetchData>();
+            await client.UidFetchEachAsync("1:*", FetchItems.UidAndFlags, r => got.Add(FetchData.Parse(r)), changedSince: highest).WaitAsync(Wait);
+            Assert.True(Sent(sent, "UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE " + highest + ")"), string.Join("\n", sent));
+            var only = Assert.Single(got);
+            Assert.Equal(2u, only.Uid);
+            Assert.Contains("\\Flagged", only.Flags!);
+            Assert.True(only.ModSeq > highest, "MODSEQ " + only.ModSeq + " should be above " + highest);
+            client.Logout();
+        }
+
+        [Fact]
+        public async Task UidFetchEach_with_changedSince_is_refused_before_sending_without_CONDSTORE()
+        {
+            var options = Options();
+            options.IgnoredCapabilities.Add("CONDSTORE");
+            using var client = LoggedIn(out _, options: options);
+            Assert.Equal("OK", client.Append("INBOX", null, null, Message("a")).Type);
+            Assert.Equal("OK", client.Select("INBOX").Type);
+            var sent = new List<string>();
+            client.DebugLine += (_, line) => { if (line.StartsWith("> ", StringComparison.Ordinal)) lock (sent) sent.Add(line); };
+            var error = await Assert.ThrowsAsync<ImapCapabilityException>(() => client.UidFetchEachAsync("1:*", FetchItems.UidAndFlags, _ => { }, changedSince: 1).WaitAsync(Wait));
+            Assert.Contains("CONDSTORE", error.Message);
+            Assert.False(Sent(sent, "FETCH"), string.Join("\n", sent));
+            client.Logout();
+        }
+
+        [Fact]
+        public async Task AppendMessage_and_AppendMessages_keep_typed_flags_and_dates_and_throw_on_NO()
+        {
+            var sent = new List<string>();
+            using var client = WithMessages(sent);
+            var date = new DateTimeOffset(2024, 3, 4, 5, 6, 7, TimeSpan.FromHours(2));
+            await client.AppendMessageAsync("INBOX", new[] { ImapFlags.Seen, "$Label1" }, date, Message("one")).WaitAsync(Wait);
+            Assert.True(client.HasCapability("MULTIAPPEND"));
+            await client.AppendMessagesAsync("INBOX", new (IReadOnlyList<string>?, DateTimeOffset?, byte[])[]
+            {
+                (new[] { "\\Flagged" }, date.AddDays(1), Message("two")),
+                (null, null, Message("three")),
+            }).WaitAsync(Wait);
+            var got = new ConcurrentBag<FetchData>();
+            await client.UidFetchEachAsync("1:*", new FetchItems(FetchAttributes.Flags | FetchAttributes.InternalDate | FetchAttributes.Envelope), r => got.Add(FetchData.Parse(r))).WaitAsync(Wait);
+            var bySubject = got.ToDictionary(d => d.Envelope!.Subject!);
+            Assert.Equal(3, bySubject.Count);
+            Assert.Equal(new[] { "$Label1", ImapFlags.Seen }, bySubject["one"].Flags!.Where(f => f != "\\Recent").OrderBy(f => f, StringComparer.Ordinal));
+            Assert.Equal(date, bySubject["one"].InternalDate);
+            Assert.Equal(new[] { "\\Flagged" }, bySubject["two"].Flags!.Where(f => f != "\\Recent"));
+            Assert.Equal(date.AddDays(1), bySubject["two"].InternalDate);
+            Assert.True(bySubject["three"].Flags!.All(f => f == "\\Recent"), string.Join(" ", bySubject["three"].Flags!));
+
+            await Assert.ThrowsAsync<ArgumentException>(() => client.AppendMessageAsync("INBOX", new[] { "bad flag" }, null, Message("refused")).WaitAsync(Wait));
+            Assert.False(Sent(sent, "APPEND INBOX (bad"), string.Join("\n", sent));
+            var missing = await Assert.ThrowsAsync<ImapCommandException>(() => client.AppendMessageAsync("NoSuchMailbox", null, null, Message("x")).WaitAsync(Wait));
+            Assert.True(missing.IsNonExistent, missing.Message);
+            client.Logout();
+        }
+
+        [Fact]
         public async Task FetchRangeEach_fetches_by_sequence_number()
         {
             var sent = new List<string>();
@@ -281,6 +364,21 @@ namespace ImapPS.Client.Tests.Engine
             Assert.Equal("(UID BODY.PEEK[1.2] BODY.PEEK[TEXT])", new FetchItems(FetchAttributes.Uid, "1.2", "text").ToString());
             Assert.Equal("(UID FLAGS BODYSTRUCTURE BODY.PEEK[])", FetchItems.UidAndFlags.With(FetchAttributes.BodyStructure).WithSections("").ToString());
             Assert.Throws<ArgumentException>(() => new FetchItems(FetchAttributes.None));
+        }
+
+        [Fact]
+        public void Header_fields_are_validated_and_written_once()
+        {
+            var items = new FetchItems(FetchAttributes.Uid).WithHeaderFields("Message-ID", "Date").WithHeaderFields("date", "X-Spam_Flag.1");
+            Assert.Equal("(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE X-SPAM_FLAG.1)])", items.ToString());
+            Assert.Equal("HEADER.FIELDS (MESSAGE-ID DATE X-SPAM_FLAG.1)", items.HeaderFieldsSection);
+            Assert.Equal("(UID FLAGS BODY.PEEK[] BODY.PEEK[HEADER.FIELDS (FROM)])", FetchItems.UidAndFlags.WithSections("").WithHeaderFields("From").ToString());
+            Assert.Null(FetchItems.Summary.HeaderFieldsSection);
+            // Kept when attributes are added (UidFetchEach adds UID).
+            Assert.Equal(items.HeaderFieldsSection, new FetchItems(FetchAttributes.Flags).WithHeaderFields("Message-ID", "Date", "X-Spam_Flag.1").With(FetchAttributes.Uid).HeaderFieldsSection);
+            foreach (var bad in new[] { "", "a b", "Subject:", "X)", "X(", "a]", "a[", "{5}", "a*", "a%", "\"q\"", "a\\b", "K\u00e9y", "a\r\nb", "a\tb" })
+                Assert.Throws<ArgumentException>(() => FetchItems.Summary.WithHeaderFields(bad));
+            Assert.Throws<ArgumentException>(() => FetchItems.Summary.WithHeaderFields());
         }
 
         [Fact]
