@@ -28,6 +28,7 @@ namespace ImapPS.Client
         private readonly List<PendingCommand> _running = new List<PendingCommand>();
         private readonly Dictionary<string, PendingCommand> _byTag = new Dictionary<string, PendingCommand>(StringComparer.Ordinal);
         private readonly UntaggedPool _pool;
+        private static readonly string[] StatusNames = { "OK", "NO", "BAD" };
         private readonly SemaphoreSlim _writeLock = new SemaphoreSlim(1, 1);
         // Running FETCH/STORE commands on small UID sets, by UID: with hundreds of such commands in
         // flight, admission and attribution become lookups instead of scans over every command.
@@ -342,7 +343,7 @@ namespace ImapPS.Client
                 if (spec is LogoutCommand) _logoutOrder = cmd.Order;
                 // As imaplib2 does when it issues a command: status responses kept so far are
                 // dropped (SELECT drops everything, when it is sent).
-                _pool.Drop("OK", "NO", "BAD");
+                _pool.Drop(StatusNames);
                 _waiting.Add(cmd);
                 TryAdmitLocked();
             }
@@ -885,12 +886,9 @@ namespace ImapPS.Client
                 return;
             }
             var untagged = cmd.Untagged;
-            Func<ImapResponse, IReadOnlyList<ImapDataItem?>> data;
-            string? dataName = command.DataName;
-            if (dataName != null) data = r => BuildData(r, new[] { dataName }, false);
-            else if (Imaplib2Data.TryGet(command.Name, out var shape)) data = r => BuildData(r, shape.Names, shape.NoneWhenEmpty);
-            else data = BuildDataAll;
-            var response = new ImapResponse(type, tagged, untagged, data);
+            var shape = command.DataShape;
+            var response = new ImapResponse(type, tagged, untagged,
+                shape is Imaplib2Data.Shape s ? (r => BuildData(r, s.Names, s.NoneWhenEmpty)) : BuildDataAll);
             cmd.Completion.TrySetResult(response);
         }
 
@@ -1023,11 +1021,7 @@ namespace ImapPS.Client
         /// imaplib2 keeps them.
         /// </summary>
         private static bool TakesAsData(ImapCommand command, string name)
-        {
-            if (command.OnData != null) return true;
-            if (command.DataName != null) return command.DataName == name;
-            return !Imaplib2Data.TryGet(command.Name, out var shape) || shape.Includes(name);
-        }
+            => command.OnData != null || !(command.DataShape is Imaplib2Data.Shape shape) || shape.Includes(name);
 
         private void DispatchUntaggedStatus(ServerResponse r)
         {

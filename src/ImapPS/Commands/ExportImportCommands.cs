@@ -108,16 +108,7 @@ namespace ImapPS.Commands
             }
         }
 
-        private bool Wanted(ImapMailbox mailbox)
-        {
-            bool Matches(string[] patterns) => patterns.Any(p =>
-            {
-                var w = new WildcardPattern(p, WildcardOptions.IgnoreCase);
-                return w.IsMatch(mailbox.Path) || w.IsMatch(mailbox.Name);
-            });
-            if (Include != null && Include.Length > 0 && !Matches(Include)) return false;
-            return Exclude == null || !Matches(Exclude);
-        }
+        private bool Wanted(ImapMailbox mailbox) => SelectedByPatterns(Include, Exclude, mailbox.Path, mailbox.Name);
 
         /// <inheritdoc />
         protected override void EndProcessing()

@@ -151,6 +151,22 @@ namespace ImapPS.Commands
 
         /// <summary>True for failures after which the connection cannot be used: the command must stop.</summary>
         protected internal static bool IsFatal(Exception ex) => ex is ImapAbortException || ex is ImapUidValidityChangedException || ex is PipelineStoppedException || ex is OperationCanceledException;
+
+        /// <summary>
+        /// The -Include/-Exclude rule of the archive cmdlets: true when some pattern of
+        /// <paramref name="include"/> matches one of <paramref name="names"/> (or there is none) and
+        /// no pattern of <paramref name="exclude"/> does (wildcards, case-insensitive).
+        /// </summary>
+        internal static bool SelectedByPatterns(string[]? include, string[]? exclude, params string[] names)
+        {
+            bool Matches(string[] patterns) => patterns.Any(p =>
+            {
+                var wildcard = new WildcardPattern(p, WildcardOptions.IgnoreCase);
+                return names.Any(wildcard.IsMatch);
+            });
+            if (include != null && include.Length > 0 && !Matches(include)) return false;
+            return exclude == null || !Matches(exclude);
+        }
     }
 
     /// <summary>
@@ -302,6 +318,7 @@ namespace ImapPS.Commands
         /// <see cref="ImapCommandNames.SafetyOf"/>).
         /// </summary>
         internal static ImapOperationSafety SafetyOf(string what) => ImapCommandNames.SafetyOf(what);
+
 
         /// <summary>
         /// A session object was piped in: it is the session, and nothing else. PowerShell also

@@ -137,12 +137,7 @@ namespace ImapPS.Commands
                 if (m.IsSelectable && Wanted(m.Path) && _seen.Add(m.Name)) _work.Add(m);
         }
 
-        private bool Wanted(string path)
-        {
-            bool Matches(string[] patterns) => patterns.Any(p => new WildcardPattern(p, WildcardOptions.IgnoreCase).IsMatch(path));
-            if (Include != null && Include.Length > 0 && !Matches(Include)) return false;
-            return Exclude == null || !Matches(Exclude);
-        }
+        private bool Wanted(string path) => SelectedByPatterns(Include, Exclude, path);
 
         private string ServerName(ImapSession session, string path)
         {

@@ -61,6 +61,30 @@ namespace ImapPS.Client
         /// <summary>Which collected name provides imaplib2's data (null: every collected response, in arrival order).</summary>
         public virtual string? DataName => null;
 
+        private Imaplib2Data.Shape? _dataShape;
+        private bool _dataShapeKnown;
+
+        /// <summary>
+        /// Which claimed responses make up imaplib2's data and whether a success without any is
+        /// <c>[None]</c>: <see cref="DataName"/> when the command names one, else imaplib2's rule for
+        /// its name (<see cref="Imaplib2Data"/>); null when every claimed response is data. Worked
+        /// out once per command; read on the reader only (routing and completion).
+        /// </summary>
+        public Imaplib2Data.Shape? DataShape
+        {
+            get
+            {
+                if (!_dataShapeKnown)
+                {
+                    string? name = DataName;
+                    if (name != null) _dataShape = new Imaplib2Data.Shape(new[] { name }, noneWhenEmpty: false);
+                    else if (Imaplib2Data.TryGet(Name, out var shape)) _dataShape = shape;
+                    _dataShapeKnown = true;
+                }
+                return _dataShape;
+            }
+        }
+
         /// <summary>Makes the command refuse, before anything is sent, a server that offers none of <paramref name="anyOf"/>.</summary>
         protected void Require(string label, params string[] anyOf)
         {
