@@ -18,28 +18,6 @@ BeforeAll {
         $handle = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output)
         [pscustomobject]@{ PowerShell = $ps; Handle = $handle; Output = $output }
     }
-
-    function Watch-IdleStart {
-        # The engine's trace event tells when IDLE has been sent; PowerShell queues it for Wait-Event.
-        Get-EventSubscriber -SourceIdentifier IdleSent -ErrorAction SilentlyContinue | Unregister-Event
-        Get-Event -SourceIdentifier IdleSent -ErrorAction SilentlyContinue | Remove-Event
-        $null = Register-ObjectEvent -InputObject $Watcher.Client -EventName DebugLine -SourceIdentifier IdleSent
-    }
-
-    function Wait-IdleStarted([int]$TimeoutSeconds = 10) {
-        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
-        try {
-            while ($true) {
-                $left = [int][Math]::Ceiling(($deadline - [DateTime]::UtcNow).TotalSeconds)
-                if ($left -le 0) { throw 'IDLE was not sent in time' }
-                $e = Wait-Event -SourceIdentifier IdleSent -Timeout $left
-                if (-not $e) { throw 'IDLE was not sent in time' }
-                $e | Remove-Event
-                if ($e.SourceArgs[1] -match '^> \S+ IDLE$') { return }
-            }
-        }
-        finally { Unregister-Event -SourceIdentifier IdleSent -ErrorAction SilentlyContinue }
-    }
 }
 
 AfterAll {
@@ -50,7 +28,7 @@ AfterAll {
 Describe 'Invoke-ImapIdle' {
     It 'streams a NewMessage event with the UID soon after another session appends' {
         $null = Add-ImapMessage -Session $Writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'before')
-        Watch-IdleStart
+        Watch-IdleStart $Watcher
         $idle = Start-Idle '-Mailbox INBOX -Count 1 -Timeout 00:00:30'
         try {
             Wait-IdleStarted
@@ -76,7 +54,7 @@ Describe 'Invoke-ImapIdle' {
     }
 
     It 'stops cleanly like Ctrl+C and leaves the session usable' {
-        Watch-IdleStart
+        Watch-IdleStart $Watcher
         $idle = Start-Idle '-Mailbox INBOX'
         try {
             Wait-IdleStarted
@@ -90,7 +68,7 @@ Describe 'Invoke-ImapIdle' {
     }
 
     It 'feeds new messages into Get-ImapMessage' {
-        Watch-IdleStart
+        Watch-IdleStart $Watcher
         $idle = Start-Idle '-Mailbox INBOX -Count 1 -Timeout 00:00:30 | Get-ImapMessage'
         try {
             Wait-IdleStarted

@@ -38,27 +38,6 @@ BeforeAll {
         $Idle.Output.Count | Should -BeGreaterOrEqual $Count -Because "the watcher wrote $($Idle.Output.Count) events ($why)"
     }
 
-    function Watch-IdleStart([object]$Session) {
-        # The engine's trace event tells when IDLE has been sent; PowerShell queues it for Wait-Event.
-        Get-EventSubscriber -SourceIdentifier IdleSent -ErrorAction SilentlyContinue | Unregister-Event
-        Get-Event -SourceIdentifier IdleSent -ErrorAction SilentlyContinue | Remove-Event
-        $null = Register-ObjectEvent -InputObject $Session.Client -EventName DebugLine -SourceIdentifier IdleSent
-    }
-
-    function Wait-IdleStarted([int]$TimeoutSeconds = 20) {
-        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
-        try {
-            while ($true) {
-                $left = [int][Math]::Ceiling(($deadline - [DateTime]::UtcNow).TotalSeconds)
-                if ($left -le 0) { throw 'IDLE was not sent in time' }
-                $e = Wait-Event -SourceIdentifier IdleSent -Timeout $left
-                if (-not $e) { throw 'IDLE was not sent in time' }
-                $e | Remove-Event
-                if ($e.SourceArgs[1] -match '^> \S+ IDLE$') { return }
-            }
-        }
-        finally { Unregister-Event -SourceIdentifier IdleSent -ErrorAction SilentlyContinue }
-    }
 
     function Stop-Idle([object]$Idle, [switch]$Keep) {
         if ($Idle) {
@@ -154,7 +133,7 @@ Describe 'A -Reconnect session across a server restart' {
         $idle = Start-Idle $watch '-Mailbox INBOX -Kind NewMessage'
         try {
             # Live first: proves the watcher is idling before the server goes away.
-            Wait-IdleStarted
+            Wait-IdleStarted -TimeoutSeconds 20
             $first = Add-ImapMessage -Session $writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'live')
             Wait-IdleOutput $idle 1
             $idle.Output[0].Uid | Should -Be $first.Uid

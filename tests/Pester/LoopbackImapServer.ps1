@@ -1,6 +1,6 @@
 <#
     A tiny hostile IMAP server for the cmdlet tests: one connection on 127.0.0.1 (ephemeral port) on a
-    thread job, scripted by a responder. The same listener as in Trust.Tests.ps1. Dot-source it:
+    thread job, scripted by a responder (Trust.Tests.ps1, DeadPeer.Tests.ps1). Dot-source it:
 
         BeforeAll { . $PSScriptRoot/TestHelpers.ps1; . $PSScriptRoot/LoopbackImapServer.ps1 }
 

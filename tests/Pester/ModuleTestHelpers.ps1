@@ -36,3 +36,28 @@ function Get-CmdletParameterName {
     (Get-Command $Name).Parameters.Values | Where-Object { $_.Name -notin $common -and -not ($_.Attributes | Where-Object { $_ -is [Parameter] -and $_.DontShow }) } |
         ForEach-Object Name | Sort-Object
 }
+
+function Watch-IdleStart {
+    <# Queues the engine's trace lines of $Session for Wait-IdleStarted (PowerShell keeps them for Wait-Event). #>
+    param([Parameter(Mandatory)] [object]$Session)
+    Get-EventSubscriber -SourceIdentifier IdleSent -ErrorAction SilentlyContinue | Unregister-Event
+    Get-Event -SourceIdentifier IdleSent -ErrorAction SilentlyContinue | Remove-Event
+    $null = Register-ObjectEvent -InputObject $Session.Client -EventName DebugLine -SourceIdentifier IdleSent
+}
+
+function Wait-IdleStarted {
+    <# Waits until the session watched by Watch-IdleStart has sent IDLE; throws after $TimeoutSeconds. #>
+    param([int]$TimeoutSeconds = 10)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    try {
+        while ($true) {
+            $left = [int][Math]::Ceiling(($deadline - [DateTime]::UtcNow).TotalSeconds)
+            if ($left -le 0) { throw 'IDLE was not sent in time' }
+            $e = Wait-Event -SourceIdentifier IdleSent -Timeout $left
+            if (-not $e) { throw 'IDLE was not sent in time' }
+            $e | Remove-Event
+            if ($e.SourceArgs[1] -match '^> \S+ IDLE$') { return }
+        }
+    }
+    finally { Unregister-Event -SourceIdentifier IdleSent -ErrorAction SilentlyContinue }
+}

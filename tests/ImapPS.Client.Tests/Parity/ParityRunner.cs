@@ -124,7 +124,8 @@ namespace ImapPS.Client.Tests.Parity
             }
         }
 
-        private static JsonObject With(string id, JsonObject result)
+        /// <summary>The result with the step's id first, as both sides record it (the properties are moved, not copied).</summary>
+        internal static JsonObject With(string id, JsonObject result)
         {
             var o = new JsonObject { ["step"] = id };
             foreach (var kv in result.ToList())

@@ -92,7 +92,7 @@ namespace ImapPS.Client.Tests.Parity
                 var exception = documented?[id] ?? deliberate?[id];
                 if (exception != null)
                 {
-                    var expect = Compared(Normalise(WithStep(id, exception["expect"]!.DeepClone().AsObject()), csUser.Name));
+                    var expect = Compared(Normalise(ParityRunner.With(id, exception["expect"]!.DeepClone().AsObject()), csUser.Name));
                     if (!JsonNode.DeepEquals(expect, oursById[id]))
                         problems.Add($"{id}: ImapPS {oursById[id].ToJsonString()} but the documented result is {expect.ToJsonString()}");
                     if (documented?[id] != null && JsonNode.DeepEquals(expect, theirsById[id]))
@@ -140,13 +140,6 @@ namespace ImapPS.Client.Tests.Parity
             }
             output.WriteLine($"parity items: {items}; same as imaplib2: {items - documented - deliberate}; imaplib2 breaks its documentation, ImapPS follows it: {documented}; deliberate differences: {deliberate}");
             Assert.True(items > 100, "the suite covers every documented method");
-        }
-
-        private static JsonObject WithStep(string id, JsonObject result)
-        {
-            var o = new JsonObject { ["step"] = id };
-            foreach (var kv in result.ToList()) { result.Remove(kv.Key); o[kv.Key] = kv.Value; }
-            return o;
         }
 
         private void Deliver(string user, string password, JsonObject step)
