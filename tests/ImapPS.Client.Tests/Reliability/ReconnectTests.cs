@@ -187,6 +187,97 @@ namespace ImapPS.Client.Tests.Reliability
         }
 
         [Fact]
+        public async Task With_qresync_a_watcher_also_reports_the_flag_changes_and_expunges_made_while_the_server_was_down_exactly_once()
+        {
+            var user = _fixture.CreateUser("resync");
+            List<uint> before;
+            using (var direct = Direct(user))
+            {
+                for (int i = 1; i <= 6; i++) Assert.True(direct.Append("INBOX", null, null, Message("before", i)).IsOk);
+                before = AllUids(direct, "INBOX");
+                direct.Logout();
+            }
+            Assert.Equal(6, before.Count);
+
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user), FastPolicy());
+            Assert.Contains("QRESYNC", reconnecting.Client.Capabilities);
+            var changes = new BlockingCollection<ImapMailboxChange>();
+            using var failedAttempts = new SemaphoreSlim(0);
+            using var lost = new ManualResetEventSlim();
+            reconnecting.ConnectionLost += (s, e) => lost.Set();
+            reconnecting.ReconnectAttemptFailed += (s, e) => failedAttempts.Release();
+            var watcher = new ImapMailboxWatcher(reconnecting, "INBOX") { StartAfterUid = before.Max() };
+            using var stop = new CancellationTokenSource();
+            var watching = Task.Run(() => watcher.WatchChangesAsync(c => changes.Add(c), stop.Token));
+            try
+            {
+                // Live first (the watch is running, and this message's arrival must not come back as a flag change).
+                uint liveUid;
+                using (var other = Direct(user))
+                {
+                    Assert.True(other.Append("INBOX", null, null, Message("live", 1)).IsOk);
+                    other.Logout();
+                }
+                Assert.True(changes.TryTake(out var live, Bound), "the live message was not reported");
+                Assert.Equal(ImapMailboxChangeKind.NewMessage, live.Kind);
+                Assert.False(live.IsCatchUp);
+                liveUid = live.Uid;
+                Assert.NotEqual(0UL, watcher.State!.ModSeq);
+
+                // Down: ten deliveries, two flag changes and two expunges of messages that were there before, all in the maildir.
+                Server.StopKeepingMail();
+                Assert.True(lost.Wait(Bound), "the watcher did not notice the loss");
+                Assert.True(failedAttempts.Wait(Bound), "no reconnect attempt failed while the server was down");
+                Assert.Equal(10, Server.DeliverToMaildir(user.Name, "INBOX", Enumerable.Range(1, 10).Select(i => new SeedMessage(Message("gap", i)))));
+                Server.SetMaildirFlags(user.Name, "INBOX", before[1], "F");
+                Server.SetMaildirFlags(user.Name, "INBOX", before[2], "FS");
+                Server.RemoveFromMaildir(user.Name, "INBOX", before[3]);
+                Server.RemoveFromMaildir(user.Name, "INBOX", before[4]);
+                Server.StartAgain();
+
+                var caughtUp = new List<ImapMailboxChange>();
+                for (int i = 0; i < 14; i++)
+                {
+                    Assert.True(changes.TryTake(out var c, Bound), "only " + i + " of the 14 changes made during the outage were reported: " + string.Join(", ", caughtUp));
+                    caughtUp.Add(c);
+                }
+                Assert.All(caughtUp, c => Assert.True(c.IsCatchUp, c + " is not marked as caught up"));
+                Assert.Equal(new[] { before[3], before[4] }, caughtUp.Where(c => c.Kind == ImapMailboxChangeKind.Expunged).Select(c => c.Uid));
+                var flagged = caughtUp.Where(c => c.Kind == ImapMailboxChangeKind.FlagsChanged).ToList();
+                Assert.Equal(new[] { before[1], before[2] }, flagged.Select(c => c.Uid));
+                // \Recent is the session's, not a change: the first session after the restart sees these messages as recent.
+                Assert.Equal(new[] { @"\Flagged" }, flagged[0].Flags!.Where(f => f != @"\Recent"));
+                Assert.Equal(new[] { @"\Flagged", @"\Seen" }, flagged[1].Flags!.Where(f => f != @"\Recent").OrderBy(f => f, StringComparer.Ordinal));
+                var arrived = caughtUp.Where(c => c.Kind == ImapMailboxChangeKind.NewMessage).Select(c => c.Uid).ToList();
+                Assert.Equal(10, arrived.Count);
+                Assert.Equal(arrived.OrderBy(u => u), arrived);
+                Assert.All(arrived, u => Assert.True(u > liveUid));
+                Assert.Equal(ImapResyncMethod.QResync, watcher.State.LastMethod);
+
+                // A sentinel: the next report must be it, so nothing of the gap came twice.
+                using (var other = Direct(user))
+                {
+                    Assert.True(other.Append("INBOX", null, null, Message("after", 2)).IsOk);
+                    Assert.True(changes.TryTake(out var after, Bound), "the message after the restart was not reported");
+                    Assert.Equal(ImapMailboxChangeKind.NewMessage, after.Kind);
+                    Assert.False(after.IsCatchUp);
+                    var onServer = AllUids(other, "INBOX");
+                    Assert.Equal(before.Where((u, i) => i != 3 && i != 4).Append(liveUid).Concat(arrived).Append(after.Uid), onServer);
+                    other.Logout();
+                }
+                Assert.Equal(1, reconnecting.ReconnectCount);
+            }
+            finally
+            {
+                if (!Server.IsRunning) Server.StartAgain();
+                stop.Cancel();
+                Assert.True(ReferenceEquals(watching, await Task.WhenAny(watching, Task.Delay(Bound))), "the watcher did not stop");
+                await watching;
+            }
+            Assert.False(changes.TryTake(out var extra), "reported after the sentinel: " + extra);
+        }
+
+        [Fact]
         public async Task A_changed_UIDVALIDITY_across_a_reconnect_stops_the_work_and_touches_nothing()
         {
             var user = _fixture.CreateUser("uidv");

@@ -467,7 +467,8 @@ namespace ImapPS.Client
                     {
                         existsBefore = c.Exists;
                         var collected = new List<ServerResponse>();
-                        var r = await c.FetchEachAsync((LastSeenUid + 1).ToString(CultureInfo.InvariantCulture) + ":*", "(UID FLAGS)", true,
+                        // With MODSEQ once CONDSTORE is on: the catch-up must not report a new message's arrival again as a flag change.
+                        var r = await c.FetchEachAsync((LastSeenUid + 1).ToString(CultureInfo.InvariantCulture) + ":*", c.IsEnabled("CONDSTORE") ? "(UID FLAGS MODSEQ)" : "(UID FLAGS)", true,
                             resp => { lock (collected) collected.Add(resp); }).ConfigureAwait(false);
                         if (!r.IsOk) throw new ImapCommandException("UID FETCH", r);
                         lock (collected) return (Client: c, Data: collected.Select(FetchData.Parse).ToList());
