@@ -303,8 +303,12 @@ namespace ImapPS.Client
             return false;
         }
 
-        /// <summary>The ranges cut to 1..<paramref name="max"/>, sorted and merged (a server may send them in any order, overlapping).</summary>
-        internal static List<UidRange> Clip(IReadOnlyList<UidRange> ranges, uint max)
+        /// <summary>
+        /// UID ranges (a VANISHED set) cut to 1..<paramref name="max"/>, sorted and merged: a server may
+        /// send them in any order and overlapping, and a hostile <c>1:4294967295</c> must cost no more
+        /// than the UIDs a client can have known. Never expands a range.
+        /// </summary>
+        public static List<UidRange> Clip(IReadOnlyList<UidRange> ranges, uint max)
         {
             var cut = new List<UidRange>();
             foreach (var r in ranges)
