@@ -211,7 +211,7 @@ namespace ImapPS.Commands
         /// <summary>
         /// COPY or MOVE of one chunk on a -Reconnect session, through the engine's checked transfer:
         /// a cut before the answer reconnects and looks in the destination for what arrived, so the
-        /// messages are neither lost nor copied twice (see <see cref="ImapReconnectingClient.CopyAsync"/>).
+        /// messages are neither lost nor copied twice (see <see cref="ImapReconnectingClient.CopyMessagesAsync"/>).
         /// What cannot be told is written as an OutcomeUnknown error. The copies go to <paramref name="into"/>.
         /// </summary>
         internal bool CheckedTransfer(ImapSession session, string mailbox, string destination, string chunk, bool move, ICollection<uint> wanted, List<ImapMessage> into)
@@ -223,7 +223,7 @@ namespace ImapPS.Commands
             ImapTransferResult result;
             try
             {
-                done = TryRun(() => Await(move ? reconnector.MoveAsync(uids, destination, stop) : reconnector.CopyAsync(uids, destination, stop)), mailbox, out result);
+                done = TryRun(() => Await(move ? reconnector.MoveMessagesAsync(uids, destination, stop) : reconnector.CopyMessagesAsync(uids, destination, stop)), mailbox, out result);
             }
             finally
             {
@@ -231,7 +231,7 @@ namespace ImapPS.Commands
             }
             if (!done) return false;
             if (result.FoundAfterLoss)
-                WriteVerbose("The connection was lost before the answer to " + (move ? "MOVE" : "COPY") + " of UIDs " + chunk + "; all " + result.Uids.Count +
+                WriteVerbose("The connection was lost before the answer to the " + (move ? "move" : "copy") + " of UIDs " + chunk + "; all " + result.Uids.Count +
                     " messages were found in '" + destination + "' afterwards, so it was not sent again.");
             if (result.UidValidity is uint validity)
                 foreach (var pair in result.Uids.OrderBy(p => p.Key))
@@ -367,10 +367,10 @@ namespace ImapPS.Commands
                     string ifStoreCut = copied + "marking the originals \\Deleted was sent, outcome unknown; they were not expunged. The messages are now in both mailboxes: " +
                         "remove the originals from '" + mailbox + "' (Remove-ImapMessage -Expunge) instead of moving them again.";
                     // Through TryCommand: on a -Reconnect session both steps are idempotent and repeated after a cut, on the connection of the moment.
-                    if (!TryCommand(() => session.Client.UidStoreFlagsAsync(chunk, StoreFlagsMode.Add, new[] { ImapFlags.Deleted }), "UID STORE", mailbox, out _, ifStoreCut)) return false;
+                    if (!TryCommand(() => session.Client.UidStoreFlagsAsync(chunk, StoreFlagsMode.Add, new[] { ImapFlags.Deleted }), ImapOperationSafety.Idempotent, "marking the originals deleted", mailbox, out _, ifStoreCut)) return false;
                     string ifExpungeCut = copied + "the originals were marked \\Deleted; UID EXPUNGE of them was sent, outcome unknown: they may still be in '" + mailbox +
                         "', marked \\Deleted. Remove them with Remove-ImapMessage -Expunge instead of moving them again.";
-                    if (!TryCommand(() => session.Client.UidExpungeAsync(chunk), "UID EXPUNGE", mailbox, out _, ifExpungeCut)) return false;
+                    if (!TryCommand(() => session.Client.UidExpungeAsync(chunk), ImapOperationSafety.Idempotent, "expunging the originals", mailbox, out _, ifExpungeCut)) return false;
                 }
                 int chunkCount = NumberSet.Expand(chunk).Count;
                 done += chunkCount;

@@ -351,7 +351,7 @@ namespace ImapPS.Client.Tests.Reliability
             using var proxy = CuttingProxy.Start(Server.Host, Server.ImapPort, " UID COPY ", 1, cutPoint);
             using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy());
             Assert.True((await Within(reconnecting.SelectAsync("INBOX"), "SELECT")).IsOk);
-            var result = await Within(reconnecting.CopyAsync(new uint[] { 1, 2, 3 }, "Target"), "COPY");
+            var result = await Within(reconnecting.CopyMessagesAsync(new uint[] { 1, 2, 3 }, "Target"), "COPY");
             Assert.True(proxy.HasCut);
             Assert.Equal(1, result.ConnectionsLost);
             Assert.Equal(serverCopied, result.FoundAfterLoss);
@@ -376,7 +376,7 @@ namespace ImapPS.Client.Tests.Reliability
             using var proxy = CuttingProxy.Start(Server.Host, Server.ImapPort, " UID MOVE ", 1, cutPoint);
             using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy());
             Assert.True((await Within(reconnecting.SelectAsync("INBOX"), "SELECT")).IsOk);
-            var result = await Within(reconnecting.MoveAsync(new uint[] { 1, 2, 3 }, "Target"), "MOVE");
+            var result = await Within(reconnecting.MoveMessagesAsync(new uint[] { 1, 2, 3 }, "Target"), "MOVE");
             Assert.True(proxy.HasCut);
             Assert.Equal(1, result.ConnectionsLost);
             Assert.Equal(serverMoved, result.FoundAfterLoss);
@@ -404,7 +404,7 @@ namespace ImapPS.Client.Tests.Reliability
                 Assert.True(other.Append("Target", null, new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero), Message("lookalike", 2, withMessageId: false)).IsOk);
                 other.Logout();
             };
-            var error = await Failure(reconnecting.CopyAsync(new uint[] { 1, 2, 3 }, "Target"), "COPY");
+            var error = await Failure(reconnecting.CopyMessagesAsync(new uint[] { 1, 2, 3 }, "Target"), "COPY");
             var unknown = Assert.IsType<ImapOutcomeUnknownException>(error);
             Assert.True(unknown.Reconnected);
             Assert.Contains("cannot be told apart", unknown.Message);

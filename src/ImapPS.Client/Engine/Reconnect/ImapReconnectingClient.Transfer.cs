@@ -9,7 +9,7 @@ using ImapPS.Client.Protocol;
 
 namespace ImapPS.Client
 {
-    /// <summary>What <see cref="ImapReconnectingClient.CopyAsync"/> or <see cref="ImapReconnectingClient.MoveAsync"/> did.</summary>
+    /// <summary>What <see cref="ImapReconnectingClient.CopyMessagesAsync"/> or <see cref="ImapReconnectingClient.MoveMessagesAsync"/> did.</summary>
     public sealed class ImapTransferResult
     {
         internal ImapTransferResult(ImapResponse? response, uint? uidValidity, IReadOnlyDictionary<uint, uint> uids, bool foundAfterLoss, int connectionsLost)
@@ -85,12 +85,12 @@ namespace ImapPS.Client
         /// <exception cref="ImapCommandException">The server refused the COPY (TRYCREATE when the destination does not exist).</exception>
         /// <exception cref="ImapOutcomeUnknownException">The connection was lost and whether the messages were copied cannot be told.</exception>
         /// <exception cref="ImapUidValidityChangedException">The reconnect found the source's UIDVALIDITY changed.</exception>
-        public Task<ImapTransferResult> CopyAsync(IEnumerable<uint> uids, string destination, CancellationToken cancellationToken = default)
+        public Task<ImapTransferResult> CopyMessagesAsync(IEnumerable<uint> uids, string destination, CancellationToken cancellationToken = default)
             => TransferAsync(uids, destination, move: false, cancellationToken);
 
         /// <summary>
         /// UID MOVE (RFC 6851) of <paramref name="uids"/> to <paramref name="destination"/> that survives
-        /// a loss the way <see cref="CopyAsync"/> does. After a loss, the messages found in the destination
+        /// a loss the way <see cref="CopyMessagesAsync"/> does. After a loss, the messages found in the destination
         /// are done; messages found there whose originals are still in the source (a server that copies and
         /// then expunges, cut in between) have their originals removed (\Deleted and UID EXPUNGE of exactly
         /// those, UIDPLUS); when none arrived, the originals still in the source are moved again.
@@ -99,7 +99,7 @@ namespace ImapPS.Client
         /// <exception cref="ImapCommandException">The server refused the MOVE.</exception>
         /// <exception cref="ImapOutcomeUnknownException">The connection was lost and where the messages are cannot be told.</exception>
         /// <exception cref="ImapUidValidityChangedException">The reconnect found the source's UIDVALIDITY changed.</exception>
-        public Task<ImapTransferResult> MoveAsync(IEnumerable<uint> uids, string destination, CancellationToken cancellationToken = default)
+        public Task<ImapTransferResult> MoveMessagesAsync(IEnumerable<uint> uids, string destination, CancellationToken cancellationToken = default)
         {
             if (!Client.HasCapability("MOVE")) throw new ImapCapabilityException("MOVE");
             return TransferAsync(uids, destination, move: true, cancellationToken);
