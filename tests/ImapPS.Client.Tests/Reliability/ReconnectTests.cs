@@ -77,8 +77,8 @@ namespace ImapPS.Client.Tests.Reliability
             return s;
         }
 
-        private ImapConnectionRecipe Recipe(TestUser user, int? port = null)
-            => new ImapConnectionRecipe(Server.Host, port ?? Server.ImapPort, ImapTransportSecurity.None, ImapAuthentication.Password(user.Name, Secure(user.Password)), Options());
+        private ImapConnectionRecipe Recipe(TestUser user, int? port = null, ImapClientOptions? options = null)
+            => new ImapConnectionRecipe(Server.Host, port ?? Server.ImapPort, ImapTransportSecurity.None, ImapAuthentication.Password(user.Name, Secure(user.Password)), options ?? Options());
 
         private Imap4Client Direct(TestUser user)
         {
@@ -186,10 +186,22 @@ namespace ImapPS.Client.Tests.Reliability
             Assert.False(arrivals.TryTake(out var extra), "reported after the sentinel: " + extra);
         }
 
-        [Fact]
-        public async Task With_qresync_a_watcher_also_reports_the_flag_changes_and_expunges_made_while_the_server_was_down_exactly_once()
+        /// <summary>
+        /// The catch-up by each method the server can offer (Dovecot offers QRESYNC; the client is told to
+        /// ignore it, or CONDSTORE too): QRESYNC reports the expunges and flag changes made during the
+        /// outage, CONDSTORE the flag changes, UIDNEXT neither; every method reports the 10 new messages,
+        /// each once, and nothing of the gap comes again after it.
+        /// </summary>
+        [Theory]
+        [InlineData(ImapResyncMethod.QResync)]
+        [InlineData(ImapResyncMethod.CondStore)]
+        [InlineData(ImapResyncMethod.UidNext)]
+        public async Task A_watcher_catches_up_what_changed_while_the_server_was_down_by_the_best_method_offered_exactly_once(ImapResyncMethod method)
         {
             var user = _fixture.CreateUser("resync");
+            var options = Options();
+            if (method != ImapResyncMethod.QResync) options.IgnoredCapabilities.Add("QRESYNC");
+            if (method == ImapResyncMethod.UidNext) options.IgnoredCapabilities.Add("CONDSTORE");
             List<uint> before;
             using (var direct = Direct(user))
             {
@@ -199,8 +211,8 @@ namespace ImapPS.Client.Tests.Reliability
             }
             Assert.Equal(6, before.Count);
 
-            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user), FastPolicy());
-            Assert.Contains("QRESYNC", reconnecting.Client.Capabilities);
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, options: options), FastPolicy());
+            Assert.Equal(method, ImapMailboxSyncState.MethodFor(reconnecting.Client));
             var changes = new BlockingCollection<ImapMailboxChange>();
             using var failedAttempts = new SemaphoreSlim(0);
             using var lost = new ManualResetEventSlim();
@@ -222,7 +234,7 @@ namespace ImapPS.Client.Tests.Reliability
                 Assert.Equal(ImapMailboxChangeKind.NewMessage, live.Kind);
                 Assert.False(live.IsCatchUp);
                 liveUid = live.Uid;
-                Assert.NotEqual(0UL, watcher.State!.ModSeq);
+                if (method != ImapResyncMethod.UidNext) Assert.NotEqual(0UL, watcher.State!.ModSeq);
 
                 // Down: ten deliveries, two flag changes and two expunges of messages that were there before, all in the maildir.
                 Server.StopKeepingMail();
@@ -235,24 +247,33 @@ namespace ImapPS.Client.Tests.Reliability
                 Server.RemoveFromMaildir(user.Name, "INBOX", before[4]);
                 Server.StartAgain();
 
+                // QRESYNC: 2 expunges, 2 flag changes, 10 new messages; CONDSTORE: no expunges; UIDNEXT: new messages only.
+                int expected = method == ImapResyncMethod.QResync ? 14 : method == ImapResyncMethod.CondStore ? 12 : 10;
+                var clock = Stopwatch.StartNew();
                 var caughtUp = new List<ImapMailboxChange>();
-                for (int i = 0; i < 14; i++)
+                for (int i = 0; i < expected; i++)
                 {
-                    Assert.True(changes.TryTake(out var c, Bound), "only " + i + " of the 14 changes made during the outage were reported: " + string.Join(", ", caughtUp));
+                    Assert.True(changes.TryTake(out var c, Bound), "only " + i + " of the " + expected + " changes made during the outage were reported: " + string.Join(", ", caughtUp));
                     caughtUp.Add(c);
                 }
+                _output.WriteLine(method + ": Dovecot greeting again -> all " + expected + " catch-up changes in " + clock.ElapsedMilliseconds + " ms");
                 Assert.All(caughtUp, c => Assert.True(c.IsCatchUp, c + " is not marked as caught up"));
-                Assert.Equal(new[] { before[3], before[4] }, caughtUp.Where(c => c.Kind == ImapMailboxChangeKind.Expunged).Select(c => c.Uid));
+                Assert.Equal(method == ImapResyncMethod.QResync ? new[] { before[3], before[4] } : new uint[0],
+                    caughtUp.Where(c => c.Kind == ImapMailboxChangeKind.Expunged).Select(c => c.Uid));
                 var flagged = caughtUp.Where(c => c.Kind == ImapMailboxChangeKind.FlagsChanged).ToList();
-                Assert.Equal(new[] { before[1], before[2] }, flagged.Select(c => c.Uid));
-                // \Recent is the session's, not a change: the first session after the restart sees these messages as recent.
-                Assert.Equal(new[] { @"\Flagged" }, flagged[0].Flags!.Where(f => f != @"\Recent"));
-                Assert.Equal(new[] { @"\Flagged", @"\Seen" }, flagged[1].Flags!.Where(f => f != @"\Recent").OrderBy(f => f, StringComparer.Ordinal));
+                if (method == ImapResyncMethod.UidNext) Assert.Empty(flagged);
+                else
+                {
+                    Assert.Equal(new[] { before[1], before[2] }, flagged.Select(c => c.Uid));
+                    // \Recent is the session's, not a change: the first session after the restart sees these messages as recent.
+                    Assert.Equal(new[] { @"\Flagged" }, flagged[0].Flags!.Where(f => f != @"\Recent"));
+                    Assert.Equal(new[] { @"\Flagged", @"\Seen" }, flagged[1].Flags!.Where(f => f != @"\Recent").OrderBy(f => f, StringComparer.Ordinal));
+                }
                 var arrived = caughtUp.Where(c => c.Kind == ImapMailboxChangeKind.NewMessage).Select(c => c.Uid).ToList();
                 Assert.Equal(10, arrived.Count);
                 Assert.Equal(arrived.OrderBy(u => u), arrived);
                 Assert.All(arrived, u => Assert.True(u > liveUid));
-                Assert.Equal(ImapResyncMethod.QResync, watcher.State.LastMethod);
+                Assert.Equal(method, watcher.State!.LastMethod);
 
                 // A sentinel: the next report must be it, so nothing of the gap came twice.
                 using (var other = Direct(user))
@@ -275,6 +296,46 @@ namespace ImapPS.Client.Tests.Reliability
                 await watching;
             }
             Assert.False(changes.TryTake(out var extra), "reported after the sentinel: " + extra);
+        }
+
+        /// <summary>
+        /// RFC 5161 allows ENABLE only in the authenticated state: a reconnect enables QRESYNC again
+        /// (when the lost connection had it) before it re-selects, so the re-selected mailbox reports
+        /// HIGHESTMODSEQ at once and a catch-up never has to send ENABLE in the selected state.
+        /// </summary>
+        [Fact]
+        public async Task A_reconnect_enables_qresync_again_before_it_selects_the_mailbox()
+        {
+            var user = _fixture.CreateUser("enable");
+            using (var direct = Direct(user))
+            {
+                Assert.True(direct.Append("INBOX", null, null, Message("old", 1)).IsOk);
+                direct.Logout();
+            }
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user), FastPolicy());
+            Assert.True((await Within(reconnecting.RunAsync(ImapOperationSafety.Read, "ENABLE", c => c.EnableAsync("QRESYNC")), "ENABLE")).IsOk);
+            Assert.True((await Within(reconnecting.SelectAsync("INBOX", readOnly: true), "EXAMINE")).IsOk);
+            Assert.NotEqual(0UL, reconnecting.Client.HighestModSeq);
+            // Seen on the new connection as it is published, before any caller can send anything on it.
+            bool enabledAtReconnect = false;
+            ulong modSeqAtReconnect = 0;
+            ImapState stateAtReconnect = ImapState.LOGOUT;
+            reconnecting.Reconnected += (s, e) =>
+            {
+                enabledAtReconnect = reconnecting.Client.IsEnabled("QRESYNC");
+                modSeqAtReconnect = reconnecting.Client.HighestModSeq;
+                stateAtReconnect = reconnecting.Client.State;
+            };
+
+            Server.StopKeepingMail();
+            Server.StartAgain();
+            Assert.True((await Within(reconnecting.RunAsync(ImapOperationSafety.Read, "NOOP", c => c.NoopAsync()), "NOOP")).IsOk);
+
+            Assert.Equal(1, reconnecting.ReconnectCount);
+            Assert.True(enabledAtReconnect, "the new connection does not have QRESYNC enabled");
+            Assert.True(reconnecting.Client.IsEnabled("CONDSTORE"));
+            Assert.Equal(ImapState.SELECTED, stateAtReconnect);
+            Assert.NotEqual(0UL, modSeqAtReconnect);
         }
 
         [Fact]
