@@ -265,6 +265,39 @@ Describe 'A -Reconnect session across a server restart' {
         $idle.PowerShell.Dispose()
     }
 
+    It 'Invoke-ImapIdle on a -Reconnect session reports a live expunge by UID (VANISHED: QRESYNC is on) and still every message after it' {
+        $cred = New-ImapTestUser -Server $Server
+        $writer = Connect-ImapTest -Server $Server -Credential $cred
+        $old = @(1..3 | ForEach-Object { (Add-ImapMessage -Session $writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject "old $_")).Uid })
+        $watch = Connect-ImapTest -Server $Server -Credential $cred -Extra $Fast
+        Watch-IdleStart $watch
+        $idle = Start-Idle $watch '-Mailbox INBOX -Kind NewMessage, Expunged'
+        try {
+            Wait-IdleStarted -TimeoutSeconds 20
+            # The watcher enabled QRESYNC for its catch-up: the server now reports expunges as VANISHED (UIDs), not EXPUNGE.
+            $watch.Client.IsEnabled('QRESYNC') | Should -BeTrue
+            Remove-ImapMessage -Session $writer -Mailbox INBOX -Uid $old[1] -Expunge -Confirm:$false
+            Wait-IdleOutput $idle 1
+            $idle.Output[0].Kind | Should -Be 'Expunged'
+            $idle.Output[0].Uid | Should -Be $old[1]
+            $idle.Output[0].MessageCount | Should -Be 2
+            # Three messages again: the count the server reports is the one before the expunge, and the new message must still be seen.
+            $new = Add-ImapMessage -Session $writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'after the expunge')
+            Wait-IdleOutput $idle 2
+            $idle.Output[1].Kind | Should -Be 'NewMessage'
+            $idle.Output[1].Uid | Should -Be $new.Uid
+            $idle.Output[1].IsCatchUp | Should -BeFalse
+            # And the one after it, at a count never seen before.
+            $next = Add-ImapMessage -Session $writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'next')
+            Wait-IdleOutput $idle 3
+            $idle.Output[2].Uid | Should -Be $next.Uid
+        }
+        finally { Stop-Idle $idle -Keep }
+        $idle.Output.Count | Should -Be 3
+        $idle.PowerShell.Streams.Error | Should -BeNullOrEmpty
+        $idle.PowerShell.Dispose()
+    }
+
     It 'stops with UidValidityChanged, touching nothing, when the selected mailbox was re-created meanwhile' {
         $cred = New-ImapTestUser -Server $Server
         $s = Connect-ImapTest -Server $Server -Credential $cred -Extra $Fast

@@ -236,12 +236,27 @@ namespace ImapPS.Commands
                                         break;
                                     }
                                     if (vanished.Earlier) break;
+                                    // The count goes down by the UIDs named, as the engine's Exists does (RFC 7162 3.2.10):
+                                    // left as it was, the next EXISTS would look like no new message.
+                                    long gone = vanished.Count;
+                                    known = gone >= known ? 0 : known - (uint)gone;
+                                    // Which positions vanished is not told. New messages not fetched yet: with the UIDs
+                                    // reported known exactly (-Reconnect), fetch from the lowest position one of them can
+                                    // have now and drop what was reported (NewMessages); else only what is left of the range.
+                                    if (newTo > 0)
+                                    {
+                                        if (sync != null) newFrom = newFrom > gone ? newFrom - (uint)gone : 1;
+                                        if (newTo > known) newTo = known;
+                                        if (newTo < newFrom) newFrom = newTo = 0;
+                                    }
+                                    // Positions of new messages a FETCH missed mean nothing now (and no EXPUNGE names them from here on).
+                                    unread.Clear();
                                     // Only UIDs that can exist: up to the highest reported or below UIDNEXT.
                                     uint highest = Math.Max(lastUid, client.UidNext > 0 ? client.UidNext - 1 : 0);
                                     foreach (var range in ImapMailboxSyncState.Clip(vanished.Ranges, highest))
                                         for (uint u = range.Low; ; u++)
                                         {
-                                            if (Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.Expunged) { Uid = u })) return;
+                                            if (Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.Expunged) { Uid = u, MessageCount = known })) return;
                                             if (u == range.High) break;
                                         }
                                     break;
@@ -261,7 +276,9 @@ namespace ImapPS.Commands
                 if (newTo >= newFrom && newFrom > 0)
                 {
                     foreach (var (e, modSeq) in NewMessages(session, mailbox, uidValidity.Value, newFrom, newTo, ref known, unread))
-                        if (Emit(e, modSeq)) return;
+                        // With -Reconnect every UID up to lastUid was reported or there at the start: a position that
+                        // moved under a VANISHED names such a message, not a new one.
+                        if (!(sync != null && e.Uid is uint seen && seen <= lastUid) && Emit(e, modSeq)) return;
                 }
                 WriteSessionNotices(session);
                 FlushTrace();
