@@ -114,6 +114,38 @@ Describe 'Streaming cmdlets on a -Reconnect session resume after a lost connecti
         finally { $proxy.Dispose() }
     }
 
+    It 'Search-ImapMessage whose SEARCH is cut before its answer sends it again, then streams every result once' {
+        $proxy = [ImapPS.Testing.CuttingProxy]::Start($Server.Host, $Server.ImapPort, ' UID SEARCH ', 1, 'BeforeReply')
+        try {
+            $s = Connect-Imap -Server $proxy.Host -Port $proxy.Port -Credential $Cred -Security None @Fast -WarningAction SilentlyContinue
+            $found = @(Search-ImapMessage -Session $s -Mailbox ToSave -Subject 'message 1' -WarningVariable warned -WarningAction SilentlyContinue)
+            $proxy.HasCut | Should -BeTrue
+            $s.ReconnectCount | Should -Be 1
+            "$warned" | Should -Match 'search .* is sent again'
+            # message 1, 10..19, 100..199: 111 messages, each once.
+            $found.Count | Should -Be 111
+            @($found.Uid | Select-Object -Unique).Count | Should -Be 111
+            Disconnect-Imap -Session $s
+        }
+        finally { $proxy.Dispose() }
+    }
+
+    It 'a stream cut again and again before any message arrives stops with ReconnectFailed after the policy''s retries' {
+        # Every connection is cut before its first FETCH response: no progress, so the policy's MaxOperationRetries (3) bounds it.
+        $proxy = [ImapPS.Testing.CuttingProxy]::StartCuttingReplies($Server.Host, $Server.ImapPort, ' FETCH (', [int[]]@(1, 2, 3, 4, 5, 6, 7, 8))
+        try {
+            $s = Connect-Imap -Server $proxy.Host -Port $proxy.Port -Credential $Cred -Security None @Fast -WarningAction SilentlyContinue
+            $s.ReconnectPolicy.MaxOperationRetries | Should -Be 3
+            $got = [System.Collections.Generic.List[object]]::new()
+            $err = Get-Error { Get-ImapMessage -Session $s -Mailbox ToSave -All -WarningAction SilentlyContinue | ForEach-Object { $got.Add($_) } }
+            $err.FullyQualifiedErrorId | Should -BeLike 'ReconnectFailed,*'
+            $err.Exception.Message | Should -Match '4 times in a row'
+            $proxy.CutCount | Should -Be 4
+            $got.Count | Should -Be 0
+        }
+        finally { $proxy.Dispose() }
+    }
+
     It 'without -Reconnect the same cut ends Get-ImapMessage -All with ConnectionLost, as before' {
         $proxy = [ImapPS.Testing.CuttingProxy]::StartCuttingReplies($Server.Host, $Server.ImapPort, ' FETCH (', [int[]]@(1001))
         try {

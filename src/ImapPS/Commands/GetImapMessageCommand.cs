@@ -67,14 +67,8 @@ namespace ImapPS.Commands
             IReadOnlyList<uint> uids;
             if (All)
             {
-                System.Threading.Tasks.Task<IReadOnlyList<uint>> search;
-                using (var lease = UseMessages(session, mailbox, null, true, mailbox))
-                {
-                    if (lease == null) return;
-                    uidValidity = lease.UidValidity;
-                    search = session.Client.UidSearchAsync(SearchKey.All);
-                }
-                if (!TryRun(() => Await(search), mailbox, out var found)) return;
+                // On a -Reconnect session a cut SEARCH is sent again (TrySearch).
+                if (!TrySearch(session, mailbox, null, client => client.UidSearchAsync(SearchKey.All), out var found, out uidValidity)) return;
                 var list = found.ToList();
                 list.Sort();
                 uids = list;

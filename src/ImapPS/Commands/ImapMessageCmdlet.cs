@@ -163,6 +163,55 @@ namespace ImapPS.Commands
         internal const string TextSection = FetchItems.TextSection;
 
         /// <summary>
+        /// Runs a UID search (SEARCH, SORT: a read) while <paramref name="mailbox"/> is leased, and
+        /// waits for its UIDs. On a -Reconnect session a lost connection is re-established by the
+        /// session's path (the mailbox selected again, its UIDVALIDITY checked: a change terminates
+        /// with UidValidityChanged) and the search is sent again, at most the policy's
+        /// MaxOperationRetries times; otherwise a loss terminates with ConnectionLost, and a NO or
+        /// BAD writes an error. False when there is no result (the error says why).
+        /// </summary>
+        /// <exception cref="ImapCapabilityException">Thrown by <paramref name="search"/> before sending (the caller words it).</exception>
+        internal bool TrySearch(ImapSession session, string mailbox, uint? expectedUidValidity, Func<Imap4Client, Task<IReadOnlyList<uint>>> search,
+            out IReadOnlyList<uint> found, out uint uidValidity)
+        {
+            found = Array.Empty<uint>();
+            uidValidity = 0;
+            int losses = 0;
+            while (true)
+            {
+                Task<IReadOnlyList<uint>> task;
+                using (var lease = UseMessages(session, mailbox, expectedUidValidity, true, mailbox))
+                {
+                    if (lease == null) return false;
+                    if (uidValidity != 0 && lease.UidValidity != uidValidity)
+                        ThrowTerminatingError(ErrorFor(new ImapUidValidityChangedException(mailbox, uidValidity, lease.UidValidity), mailbox));
+                    uidValidity = lease.UidValidity;
+                    task = search(session.Client);
+                }
+                ImapAbortException? lost = null;
+                bool resumable = session.Reconnects && losses < session.Reconnector!.Policy.MaxOperationRetries;
+                if (!TryRun(() =>
+                    {
+                        try { return Await(task); }
+                        catch (ImapAbortException ex) when (resumable && !(ex is ImapReconnectFailedException) && !StopToken.IsCancellationRequested)
+                        {
+                            lost = ex;
+                            return Array.Empty<uint>();
+                        }
+                    }, mailbox, out var result))
+                    return false;
+                if (lost == null)
+                {
+                    found = result;
+                    return true;
+                }
+                losses++;
+                ReconnectSession(session);
+                WriteWarning(MyInvocation.MyCommand.Name + ": the search in '" + mailbox + "' was cut by the lost connection and is sent again.");
+            }
+        }
+
+        /// <summary>
         /// Fetches summaries (plus <paramref name="extras"/>) of <paramref name="uids"/> and yields
         /// them in that order as they arrive. A UID the server does not return yields a
         /// MessageNotFound error when <paramref name="reportMissing"/>. Write the objects yielded

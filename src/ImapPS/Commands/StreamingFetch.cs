@@ -236,8 +236,8 @@ namespace ImapPS.Commands
             int emitted = _emitted.Count;
             _lossesInARow = emitted == _emittedAtLastLoss ? _lossesInARow + 1 : 1;
             _emittedAtLastLoss = emitted;
-            int allowed = session.Reconnector!.Policy.MaxOperationRetries + 1;
-            if (_lossesInARow > allowed)
+            // The first loss of a run is followed by retry 1; the policy allows MaxOperationRetries of them.
+            if (_lossesInARow > session.Reconnector!.Policy.MaxOperationRetries)
             {
                 resumer.WriteSessionNotices(session);
                 _cmdlet.ThrowTerminatingError(ImapCmdlet.ErrorFor(new ImapReconnectFailedException(_activity + " lost its connection " + _lossesInARow +
