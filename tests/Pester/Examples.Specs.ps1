@@ -154,6 +154,16 @@ $ExampleSpecs['Connect-Imap 6'] = @{
         $Vars.session.ReconnectPolicy.GiveUpAfter | Should -Be ([timespan]'00:30:00')
     }
 }
+$ExampleSpecs['Connect-Imap 7'] = @{
+    # The token file the example's identity tooling keeps current; XOAUTH2 with it authenticates the fixture user.
+    Setup = { $null = File 'token.txt' ([Text.Encoding]::UTF8.GetBytes($ctx.Credential.GetNetworkCredential().Password + "`n")) }
+    Check = {
+        $Output | Should -Not -BeNullOrEmpty
+        $Vars.session.State | Should -Be 'AUTH'
+        $Vars.session.User | Should -Be $ctx.User
+        $Vars.session.Reconnects | Should -BeTrue
+    }
+}
 $ExampleSpecs['Disconnect-Imap 1'] = @{
     Check = { $ctx.Session.IsConnected | Should -BeFalse; Get-ImapSession -IncludeClosed | Should -BeNullOrEmpty }
 }
