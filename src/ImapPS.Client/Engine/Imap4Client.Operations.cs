@@ -118,6 +118,7 @@ namespace ImapPS.Client
         /// <exception cref="ImapCapabilityException">The server does not offer CONDSTORE (nothing is sent).</exception>
         /// <exception cref="ImapException">The mailbox is read-only or not selected (nothing is sent).</exception>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
+        /// <exception cref="ImapException">The [MODIFIED] set cannot be read (malformed, or larger than <see cref="NumberSet.MaxExpandedCount"/>): which messages changed is unknown.</exception>
         public Task<IReadOnlyList<uint>> UidStoreFlagsUnchangedSinceAsync(string uidSet, StoreFlagsMode mode, IEnumerable<string> flags, ulong unchangedSince)
         {
             string set = UidSet(uidSet);
@@ -130,7 +131,9 @@ namespace ImapPS.Client
         private static async Task<IReadOnlyList<uint>> ModifiedOf(Task<ImapResponse> command, string set)
         {
             var response = ThrowIfFailed(await command.ConfigureAwait(false), "UID STORE");
-            if (response.Tagged == null || !ResponseCodes.TryGetModified(response.Tagged, out var modified)) return Array.Empty<uint>();
+            if (response.Tagged == null || response.Tagged.CodeName != "MODIFIED") return Array.Empty<uint>();
+            if (!ResponseCodes.TryGetModified(response.Tagged, out var modified))
+                throw new ImapException("The server answered UID STORE UNCHANGEDSINCE with a [MODIFIED] code that cannot be read: which of UIDs " + set + " were changed is unknown.");
             var asked = new HashSet<uint>(NumberSet.Expand(set));
             var result = new List<uint>();
             foreach (var uid in modified)
