@@ -176,4 +176,26 @@ Describe 'CONDSTORE options on servers and mailboxes without mod-sequences' {
         Wait-LoopbackImapServer $server
         $server.State.Received | Should -Not -Match 'MODSEQ|CHANGEDSINCE|STORE'
     }
+
+    It 'does not take an unsolicited FETCH (UID, FLAGS, MODSEQ of another client''s change) for the answer to its own FETCH' {
+        $responder = {
+            param($tag, $line)
+            if ($line -match '^(SELECT|EXAMINE) ') { return "* 2 EXISTS`r`n* OK [UIDVALIDITY 7] ok`r`n* OK [UIDNEXT 3] ok`r`n* OK [HIGHESTMODSEQ 10] ok`r`n{tag} OK [READ-WRITE] done`r`n" }
+            if ($line -match '^UID FETCH ') {
+                return "* 2 FETCH (UID 2 FLAGS (\Flagged) MODSEQ (11))`r`n* 1 FETCH (UID 1 FLAGS () RFC822.SIZE 41 MODSEQ (5))`r`n* 2 FETCH (UID 2 FLAGS (\Flagged) RFC822.SIZE 42 MODSEQ (11))`r`n{tag} OK done`r`n"
+            }
+            "{tag} OK done`r`n"
+        }
+        $server = Start-LoopbackImapServer -Greeting '* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE] hi' -Responder $responder
+        $session = Connect-Imap -Server 127.0.0.1 -Port $server.Port -Security None
+        try {
+            $messages = @(Get-ImapMessage -Session $session -Mailbox INBOX -Uid 1, 2)
+            $messages.Uid | Should -Be @(1, 2)
+            $messages.Size | Should -Be @(41, 42)
+            $messages.ModSeq | Should -Be @(5, 11)
+        } finally {
+            Disconnect-Imap -Session $session
+        }
+        Wait-LoopbackImapServer $server
+    }
 }

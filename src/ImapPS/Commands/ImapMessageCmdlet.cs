@@ -217,7 +217,9 @@ namespace ImapPS.Commands
                 if (!e.IsCompletion)
                 {
                     var data = e.Data!;
-                    if (data.Uid is uint uid && wanted.Contains(uid) && !arrived.ContainsKey(uid))
+                    // An unsolicited FETCH (another client's flag change) carries UID, FLAGS and, once
+                    // CONDSTORE is enabled, MODSEQ: never the summary's other items, so it is not taken for the answer.
+                    if (data.Uid is uint uid && wanted.Contains(uid) && !arrived.ContainsKey(uid) && (data.Envelope != null || data.Size != null || data.InternalDate != null))
                     {
                         var message = BuildMessage(session, mailbox, uidValidity, data, extras);
                         message.Live = Live;
