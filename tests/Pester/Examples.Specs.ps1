@@ -278,6 +278,22 @@ $ExampleSpecs['Get-ImapMessage 6'] = @{
     Setup = { $null = Add-ImapMessage -Session $ctx.Session -Mailbox INBOX -Message (Mail -Subject 'build failed' -Body 'Step 3 failed.' -Attachment 'log.bin').Bytes }
     Check = { $Output.Subject | Should -Be 'build failed'; $Output.TextBody.Trim() | Should -Be 'Step 3 failed.' }
 }
+$ExampleSpecs['Get-ImapMessage 7'] = @{
+    Setup = {
+        Seed INBOX @((Mail -Subject 'Seen before'), (Mail -Subject 'Flagged since'), (Mail -Subject 'Also seen before'))
+        $stored = (Select-ImapMailbox -Session $ctx.Session -Name INBOX).HighestModSeq
+        $null = File 'inbox.modseq' ([Text.Encoding]::ASCII.GetBytes("$stored"))
+        $null = Search-ImapMessage -Session $ctx.Session -Mailbox INBOX -Subject 'Flagged since' | Set-ImapFlag -Session $ctx.Session -Add Flagged
+    }
+    Check = {
+        @($Output).Count | Should -Be 1
+        $Output[0].Subject | Should -Be 'Flagged since'
+        $Output[0].ModSeq | Should -BeGreaterThan $Vars.last
+        $Vars.last | Should -BeGreaterThan 0
+        [uint64](Get-Content -LiteralPath (Join-Path $ctx.Directory 'inbox.modseq')) | Should -Be $Vars.inbox.HighestModSeq
+        $Vars.inbox.HighestModSeq | Should -BeGreaterOrEqual $Output[0].ModSeq
+    }
+}
 $ExampleSpecs['Get-ImapMessage 5'] = @{
     Setup = { Seed INBOX @(1..200 | ForEach-Object { Mail -Subject "Message $_" }) }
     Check = { $Output.Count | Should -Be 200; @($Output.Uid | Sort-Object -Unique).Count | Should -Be 200 }
