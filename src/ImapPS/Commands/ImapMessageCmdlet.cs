@@ -169,10 +169,12 @@ namespace ImapPS.Commands
         /// with UidValidityChanged) and the search is sent again, at most the policy's
         /// MaxOperationRetries times; otherwise a loss terminates with ConnectionLost, and a NO or
         /// BAD writes an error. False when there is no result (the error says why).
+        /// <paramref name="beforeSearch"/> runs under each lease before the search is sent (a check
+        /// that needs the mailbox selected, such as <see cref="RequireModSeq"/>).
         /// </summary>
         /// <exception cref="ImapCapabilityException">Thrown by <paramref name="search"/> before sending (the caller words it).</exception>
         internal bool TrySearch(ImapSession session, string mailbox, uint? expectedUidValidity, Func<Imap4Client, Task<IReadOnlyList<uint>>> search,
-            out IReadOnlyList<uint> found, out uint uidValidity)
+            out IReadOnlyList<uint> found, out uint uidValidity, Action<MailboxLease>? beforeSearch = null)
         {
             found = Array.Empty<uint>();
             uidValidity = 0;
@@ -186,6 +188,7 @@ namespace ImapPS.Commands
                     if (uidValidity != 0 && lease.UidValidity != uidValidity)
                         ThrowTerminatingError(ErrorFor(new ImapUidValidityChangedException(mailbox, uidValidity, lease.UidValidity), mailbox));
                     uidValidity = lease.UidValidity;
+                    beforeSearch?.Invoke(lease);
                     task = search(session.Client);
                 }
                 ImapAbortException? lost = null;
@@ -218,9 +221,10 @@ namespace ImapPS.Commands
         /// right away; no mailbox lease is held while yielding. On a -Reconnect session a lost
         /// connection is resumed (<see cref="StreamingFetch.ResumeOn"/>): the UIDs not yielded yet,
         /// and not already received, are fetched again, so each message is yielded once.
+        /// With <paramref name="changedSince"/> only the messages whose MODSEQ is above it answer (CHANGEDSINCE; check <see cref="RequireModSeq"/> first).
         /// </summary>
         internal IEnumerable<ImapMessage> FetchMessages(ImapSession session, string mailbox, uint uidValidity, IReadOnlyList<uint> uids,
-            FetchExtras extras, bool reportMissing, string? activity = null)
+            FetchExtras extras, bool reportMissing, string? activity = null, ulong? changedSince = null)
         {
             if (uids.Count == 0) yield break;
             int first = (extras & FetchExtras.Full) != 0 ? 10 : 50;
@@ -259,7 +263,7 @@ namespace ImapPS.Commands
                     {
                         int index = nextBatch++;
                         var set = SequenceSet.Build(batches[index]);
-                        if (!fetch.Issue(index, () => UseMessages(session, mailbox, uidValidity, true, mailbox), (lease, onData) => session.Client.UidFetchEachAsync(set, items, onData)))
+                        if (!fetch.Issue(index, () => UseMessages(session, mailbox, uidValidity, true, mailbox), (lease, onData) => session.Client.UidFetchEachAsync(set, KeepsModSeq(session) ? items.With(FetchAttributes.ModSeq) : items, onData, changedSince: changedSince)))
                         {
                             nextBatch = batches.Count;
                             break;
@@ -271,7 +275,10 @@ namespace ImapPS.Commands
                     if (!e.IsCompletion)
                     {
                         var data = e.Data!;
-                        if (data.Uid is uint uid && wanted.Contains(uid) && !arrived.ContainsKey(uid) && !fetch.WasEmitted(uid))
+                        // An unsolicited FETCH (another client's flag change) carries UID, FLAGS and, once
+                        // CONDSTORE is enabled, MODSEQ: never the summary's other items, so it is not taken for the answer.
+                        if (data.Uid is uint uid && wanted.Contains(uid) && !arrived.ContainsKey(uid) && !fetch.WasEmitted(uid) &&
+                            (data.Envelope != null || data.Size != null || data.InternalDate != null))
                         {
                             var message = BuildMessage(session, mailbox, uidValidity, data, extras);
                             message.Live = Live;
@@ -330,6 +337,63 @@ namespace ImapPS.Commands
                 break;
             }
             progress?.Complete();
+        }
+
+        /// <summary>
+        /// True when the leased mailbox keeps mod-sequences on a server that offers CONDSTORE, so
+        /// summaries carry MODSEQ (a NOMODSEQ mailbox refuses it with BAD). The engine learns it
+        /// once per SELECT; a failure to learn it only leaves ModSeq out.
+        /// </summary>
+        internal bool KeepsModSeq(ImapSession session)
+        {
+            var client = session.Client;
+            if (!client.HasCapability("CONDSTORE") || client.NoModSeq) return false;
+            if (client.HighestModSeq != 0) return true;
+            try
+            {
+                return Await(client.SelectedHighestModSeqAsync()) != null;
+            }
+            catch (ImapException ex) when (!IsFatal(ex))
+            {
+                WriteVerbose("Could not learn whether '" + client.SelectedMailbox + "' keeps mod-sequences (" + ex.Message.TrimEnd('.') + "); messages are read without ModSeq.");
+                return false;
+            }
+        }
+
+        /// <summary>
+        /// For -ChangedSince and -UnchangedSince, while <paramref name="mailbox"/> is leased: a
+        /// terminating error unless the server offers CONDSTORE (CondStoreNotSupported) and the
+        /// mailbox keeps mod-sequences (ModSeqNotSupported). Without them the server could not
+        /// tell which messages changed, and the cmdlet would act on every message instead.
+        /// With <paramref name="lease"/> (a search or fetch by mod-sequence), a mailbox selected
+        /// by an earlier command is synchronised first with NOOP: servers apply other clients'
+        /// changes to a session's view only between commands (Dovecot after each one), so the
+        /// search would otherwise miss the changes made since this session's last command.
+        /// </summary>
+        internal void RequireModSeq(ImapSession session, string mailbox, string parameter, ulong value, MailboxLease? lease = null)
+        {
+            if (value >= long.MaxValue)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(parameter, "-" + parameter + " is a mod-sequence: at most " + (long.MaxValue - 1) + "."),
+                    "InvalidModSeq", ErrorCategory.InvalidArgument, value));
+            var client = session.Client;
+            if (!client.HasCapability("CONDSTORE"))
+                ThrowTerminatingError(new ErrorRecord(new NotSupportedException("The server " + session.Server + " does not offer CONDSTORE (RFC 7162): it keeps no mod-sequences, " +
+                        "so -" + parameter + " cannot be honoured. Run the command without -" + parameter + "."),
+                    "CondStoreNotSupported", ErrorCategory.NotImplemented, mailbox));
+            ulong? highest = null;
+            try
+            {
+                highest = Await(client.SelectedHighestModSeqAsync());
+            }
+            catch (ImapException ex) when (!IsFatal(ex))
+            {
+                ThrowTerminatingError(ErrorFor(ex, mailbox));
+            }
+            if (highest == null)
+                ThrowTerminatingError(new ErrorRecord(new NotSupportedException("The mailbox '" + mailbox + "' on " + session.Server + " keeps no mod-sequences (NOMODSEQ, RFC 7162), " +
+                        "so -" + parameter + " cannot be honoured there. Run the command without -" + parameter + "."),
+                    "ModSeqNotSupported", ErrorCategory.NotImplemented, mailbox));
+            if (lease != null && lease.SelectResponse == null) TryRun(() => Await(client.NoopAsync()), mailbox, out _);
         }
 
         /// <summary>
