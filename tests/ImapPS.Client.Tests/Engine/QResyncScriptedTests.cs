@@ -86,6 +86,32 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
+        public async Task A_server_that_refuses_enable_with_BAD_leaves_the_watch_on_UIDNEXT_instead_of_failing_it()
+        {
+            // RFC 5161: ENABLE is valid only in the authenticated state; a strict server says BAD once a mailbox is selected.
+            var tags = new List<string>();
+            await using var server = Start(new ServerScript().Send(Greeting)
+                .ExpectLine(ScriptSteps.Command("EXAMINE INBOX", tags), "EXAMINE")
+                .Send("* 2 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n* OK [UIDNEXT 3] n\r\n{tag} OK [READ-ONLY] examined\r\n")
+                .ExpectLine(ScriptSteps.Command("ENABLE QRESYNC", tags), "ENABLE QRESYNC")
+                .Send("{tag} BAD ENABLE not allowed in the selected state\r\n")
+                .ExpectLine(ScriptSteps.Command("ENABLE CONDSTORE", tags), "ENABLE CONDSTORE")
+                .Send("{tag} BAD ENABLE not allowed in the selected state\r\n")
+                .ExpectLine(ScriptSteps.Command("NOOP", tags), "NOOP")
+                .Send("{tag} OK noop\r\n")
+                .AnswerLogout(tags));
+            using var client = new Imap4Client(server.Host, server.Port, Options());
+            Assert.True((await client.ExamineAsync("INBOX")).IsOk);
+            Assert.Equal(ImapResyncMethod.UidNext, await ImapMailboxSyncState.EnableAsync(client));
+            Assert.False(client.IsEnabled("CONDSTORE"));
+            Assert.Equal(ImapState.SELECTED, client.State);
+            Assert.True((await client.NoopAsync()).IsOk);
+            await client.LogoutAsync();
+            await server.WaitForCompletionAsync(Patience);
+            server.AssertNoErrors();
+        }
+
+        [Fact]
         public async Task The_catch_up_reports_expunges_flag_changes_and_new_messages_each_once_in_uid_order()
         {
             var tags = new List<string>();

@@ -204,12 +204,28 @@ namespace ImapPS.Client
             var method = MethodFor(client);
             if (method == ImapResyncMethod.UidNext) return method;
             string extension = method == ImapResyncMethod.QResync ? "QRESYNC" : "CONDSTORE";
-            if (client.IsEnabled(extension)) return method;
-            var r = await client.EnableAsync(extension).ConfigureAwait(false);
-            if (!r.IsOk || !client.IsEnabled(extension))
-                return method == ImapResyncMethod.QResync && client.HasCapability("CONDSTORE") && (await client.EnableAsync("CONDSTORE").ConfigureAwait(false)).IsOk && client.IsEnabled("CONDSTORE")
-                    ? ImapResyncMethod.CondStore : ImapResyncMethod.UidNext;
-            return method;
+            if (await TryEnableAsync(client, extension).ConfigureAwait(false)) return method;
+            return method == ImapResyncMethod.QResync && client.HasCapability("CONDSTORE") && await TryEnableAsync(client, "CONDSTORE").ConfigureAwait(false)
+                ? ImapResyncMethod.CondStore : ImapResyncMethod.UidNext;
+        }
+
+        /// <summary>
+        /// ENABLE of one extension; false when the server refuses it. A BAD counts as a refusal, not a
+        /// failure of the watch: RFC 5161 allows ENABLE only before a mailbox is selected, and a watch
+        /// that starts on a session with a mailbox selected still works by UIDNEXT.
+        /// </summary>
+        private static async Task<bool> TryEnableAsync(Imap4Client client, string extension)
+        {
+            if (client.IsEnabled(extension)) return true;
+            try
+            {
+                var r = await client.EnableAsync(extension).ConfigureAwait(false);
+                return r.IsOk && client.IsEnabled(extension);
+            }
+            catch (ImapCommandException)
+            {
+                return false;
+            }
         }
 
         /// <summary>
