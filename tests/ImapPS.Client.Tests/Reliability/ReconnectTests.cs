@@ -299,6 +299,83 @@ namespace ImapPS.Client.Tests.Reliability
         }
 
         /// <summary>
+        /// Live and caught up, never twice: a flag change and an expunge reported live (during IDLE) are
+        /// not reported again by the catch-up after a reconnect, which finds nothing else to report.
+        /// </summary>
+        [Fact]
+        public async Task Changes_a_watcher_reported_live_are_not_reported_again_by_the_catch_up()
+        {
+            var user = _fixture.CreateUser("live");
+            List<uint> before;
+            using (var direct = Direct(user))
+            {
+                Assert.True(direct.Create("Other").IsOk);
+                for (int i = 1; i <= 3; i++) Assert.True(direct.Append("INBOX", null, null, Message("before", i)).IsOk);
+                before = AllUids(direct, "INBOX");
+                direct.Logout();
+            }
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user), FastPolicy());
+            // Set while the watcher idles: from IDLE's continuation to the next line it sends (DONE, or any command).
+            using var idling = new ManualResetEventSlim();
+            void Watch(Imap4Client c) => c.DebugLine += (level, text) =>
+            {
+                if (text.StartsWith("< +", StringComparison.Ordinal)) idling.Set();
+                else if (text.StartsWith("> ", StringComparison.Ordinal)) idling.Reset();
+            };
+            Watch(reconnecting.Client);
+            reconnecting.Reconnected += (s, e) => Watch(reconnecting.Client);
+            var changes = new BlockingCollection<ImapMailboxChange>();
+            var watcher = new ImapMailboxWatcher(reconnecting, "INBOX") { StartAfterUid = before.Max() };
+            using var stop = new CancellationTokenSource();
+            var watching = Task.Run(() => watcher.WatchChangesAsync(c => changes.Add(c), stop.Token));
+            try
+            {
+                using var other = Direct(user);
+                Assert.True(other.Select("INBOX").IsOk);
+                Assert.True(idling.Wait(Bound), "the watcher did not idle");
+                Assert.True(other.Uid("STORE", before[0].ToString(), "+FLAGS", "(\\Flagged)").IsOk);
+                Assert.True(changes.TryTake(out var flagged, Bound), "the live flag change was not reported");
+                Assert.Equal(ImapMailboxChangeKind.FlagsChanged, flagged.Kind);
+                Assert.Equal(before[0], flagged.Uid);
+                Assert.Contains("\\Flagged", flagged.Flags!);
+                Assert.False(flagged.IsCatchUp);
+
+                // MOVE expunges without a \Deleted flag change to report first.
+                Assert.True(idling.Wait(Bound), "the watcher did not idle again");
+                Assert.True(other.Uid("MOVE", before[1].ToString(), "Other").IsOk);
+                Assert.True(changes.TryTake(out var expunged, Bound), "the live expunge was not reported");
+                Assert.Equal(ImapMailboxChangeKind.Expunged, expunged.Kind);
+                Assert.Equal(before[1], expunged.Uid);
+                Assert.False(expunged.IsCatchUp);
+                other.Logout();
+
+                // A restart with nothing changed meanwhile: the catch-up has nothing to say.
+                Server.StopKeepingMail();
+                Server.StartAgain();
+                using (var after = Direct(user))
+                {
+                    // Once the watcher idles on the new connection (after its catch-up), a new message must be the very next report.
+                    Assert.True(SpinWait.SpinUntil(() => reconnecting.ReconnectCount == 1 && idling.IsSet && watcher.State!.LastMethod == ImapResyncMethod.QResync, Bound),
+                        "the watcher did not idle after the restart");
+                    Assert.True(after.Append("INBOX", null, null, Message("after", 1)).IsOk);
+                    Assert.True(changes.TryTake(out var sentinel, Bound), "the message after the restart was not reported");
+                    Assert.Equal(ImapMailboxChangeKind.NewMessage, sentinel.Kind);
+                    Assert.False(sentinel.IsCatchUp, sentinel + " came from the catch-up");
+                    after.Logout();
+                }
+                Assert.Equal(ImapResyncMethod.QResync, watcher.State!.LastMethod);
+            }
+            finally
+            {
+                if (!Server.IsRunning) Server.StartAgain();
+                stop.Cancel();
+                Assert.True(ReferenceEquals(watching, await Task.WhenAny(watching, Task.Delay(Bound))), "the watcher did not stop");
+                await watching;
+            }
+            Assert.False(changes.TryTake(out var extra), "reported twice or more: " + extra);
+        }
+
+        /// <summary>
         /// RFC 5161 allows ENABLE only in the authenticated state: a reconnect enables QRESYNC again
         /// (when the lost connection had it) before it re-selects, so the re-selected mailbox reports
         /// HIGHESTMODSEQ at once and a catch-up never has to send ENABLE in the selected state.
