@@ -14,7 +14,8 @@
              with generated mail and runs demo/Showcase.ps1.
     Bench    builds the module and runs the benchmark suite of ../shared/BENCHMARKS.md (bench/Run-
              Benchmarks.ps1) against ImapPS's engine and cmdlets, MailKit, imaplib2 and the raw
-             socket floor; writes docs/performance.md. -Quick runs a smoke pass on tiny mailboxes.
+             socket floor, and Export/Sync-ImapMailbox beside mbsync (installs isync when missing);
+             writes docs/performance.md. -Quick runs a smoke pass on tiny mailboxes.
              Then runs the parser micro-benchmark (bench/ImapPS.Bench.Parser, BenchmarkDotNet).
     Fuzz     runs the response-parser fuzzer (tests/ImapPS.Fuzz) for -Minutes minutes (default 10).
     Package  builds, publishes the module as a .nupkg into out/packages (a PSResourceGet folder
