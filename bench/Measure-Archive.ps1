@@ -12,10 +12,16 @@
     -Messages generated Mixed messages (../shared/BENCHMARKS.md's `mixed` profile; 20,000 by default).
 
     Both tools connect the same way: plain IMAP on loopback (no TLS, so neither pays for encryption),
-    LOGIN. Every step runs once, in this order: Save-ImapMessage of every UID (the byte-for-byte saver,
+    LOGIN. mbsync 1.4 always turns on COMPRESS=DEFLATE when the server offers it (the benchmark's
+    Dovecot does), so the export runs once more over a compressed session, like for like.
+    Every step runs once, in this order: Save-ImapMessage of every UID (the byte-for-byte saver,
     as a baseline; it is also the first reader, so the later steps find the server warm), Export full,
-    Export no-op, mbsync full pull (its default FSync yes: an fsync per message), mbsync no-op, mbsync
+    Export no-op, Export full over COMPRESS=DEFLATE (into a fresh folder), mbsync full pull (its default FSync yes: an fsync per message), mbsync no-op, mbsync
     full pull with FSync no (the export's durability: it does not fsync), Sync full, Sync no-op.
+    CPU: this process's processor time per cmdlet step (every thread), mbsync's user + system time
+    (GNU time); the server's is in neither. On a loaded machine the CPU seconds compare the clients
+    better than the wall clock: the scheduler shares the cores per thread, so a single-threaded
+    client (mbsync) gets less of them than a multi-threaded one.
     Peak memory: this process's peak resident set per cmdlet step (the kernel's mark is reset before
     each step through /proc/self/clear_refs), mbsync's maximum resident set (GNU time's %M).
     Without mbsync the mbsync fields are null and "mbsyncMissing" says why.
@@ -78,23 +84,37 @@ function Get-PeakMemoryMB {
 function Measure-Step([scriptblock]$Step) {
     [GC]::Collect()
     Reset-PeakMemory
+    $process = [Diagnostics.Process]::GetCurrentProcess()
+    $cpu = $process.TotalProcessorTime
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $value = & $Step
     $watch.Stop()
-    [pscustomobject]@{ Seconds = [math]::Round($watch.Elapsed.TotalSeconds, 3); PeakMB = Get-PeakMemoryMB; Value = $value }
+    $process.Refresh()
+    [pscustomobject]@{
+        Seconds    = [math]::Round($watch.Elapsed.TotalSeconds, 3)
+        CpuSeconds = [math]::Round(($process.TotalProcessorTime - $cpu).TotalSeconds, 2)
+        PeakMB     = Get-PeakMemoryMB
+        Value      = $value
+    }
 }
 
 $mbsync = Get-Command mbsync -CommandType Application -ErrorAction Ignore | Select-Object -First 1
 $gnuTime = if (Test-Path /usr/bin/time) { '/usr/bin/time' }
 function Invoke-Mbsync([string]$Rc) {
-    <# One mbsync run, timed here (wall clock) and by GNU time (maximum resident set). #>
+    <# One mbsync run, timed here (wall clock) and by GNU time (CPU seconds, maximum resident set). #>
     $stats = Join-Path $work ('time-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
     $watch = [Diagnostics.Stopwatch]::StartNew()
-    $output = if ($gnuTime) { & $gnuTime -f '%M' -o $stats $mbsync.Source -q -c $Rc -a 2>&1 } else { & $mbsync.Source -q -c $Rc -a 2>&1 }
+    $output = if ($gnuTime) { & $gnuTime -f '%U %S %M' -o $stats $mbsync.Source -q -c $Rc -a 2>&1 } else { & $mbsync.Source -q -c $Rc -a 2>&1 }
     $watch.Stop()
     if ($LASTEXITCODE -ne 0) { throw "mbsync failed ($LASTEXITCODE): $($output -join ' | ')" }
-    $peak = if ($gnuTime -and (Test-Path $stats)) { [math]::Round([double](Get-Content $stats | Select-Object -Last 1) / 1024) }
-    [pscustomobject]@{ Seconds = [math]::Round($watch.Elapsed.TotalSeconds, 3); PeakMB = $peak }
+    $cpu, $peak = $null, $null
+    if ($gnuTime -and (Test-Path $stats)) {
+        $user, $system, $rss = (Get-Content $stats | Select-Object -Last 1) -split ' '
+        $cpu = [math]::Round([double]$user + [double]$system, 2)
+        $peak = [math]::Round([double]$rss / 1024)
+        Remove-Item -LiteralPath $stats
+    }
+    [pscustomobject]@{ Seconds = [math]::Round($watch.Elapsed.TotalSeconds, 3); CpuSeconds = $cpu; PeakMB = $peak }
 }
 function New-MbsyncConfig([string]$Name, [bool]$FSync) {
     <# Pull only, into a Maildir of its own: INBOX of -User, plain IMAP on loopback as the cmdlets use it. #>
@@ -134,18 +154,23 @@ SyncState *
 }
 
 try {
-    function Connect-Bench([string]$Name, [string]$Secret) {
+    function Connect-Bench([string]$Name, [string]$Secret, [switch]$Compress) {
         # Plain IMAP on loopback, as mbsync is configured below: neither side pays for TLS.
-        Connect-Imap -Server $Server -Port $Port -Security None -WarningAction SilentlyContinue -Credential ([pscredential]::new($Name, (ConvertTo-SecureString $Secret -AsPlainText -Force)))
+        Connect-Imap -Server $Server -Port $Port -Security None -Compress:$Compress -WarningAction SilentlyContinue -Credential ([pscredential]::new($Name, (ConvertTo-SecureString $Secret -AsPlainText -Force)))
     }
     $src = Connect-Bench $User $Password
     $dst = Connect-Bench $TargetUser $TargetPassword
+    # mbsync 1.4 turns on COMPRESS=DEFLATE whenever the server offers it (it has no setting against it):
+    # the same export over a compressed session is the like-for-like row.
+    $compressed = Connect-Bench $User $Password -Compress
 
     $uids = @(Search-ImapMessage -Session $src -Mailbox INBOX -UidOnly)
     $save = Measure-Step { Save-ImapMessage -Session $src -Mailbox INBOX -Uid $uids -Destination (Join-Path $work 'save/') }
     Remove-Item -LiteralPath (Join-Path $work 'save') -Recurse -Force
     $full = Measure-Step { Export-ImapMailbox -Session $src -Mailbox INBOX -Destination (Join-Path $work 'export') }
     $noop = Measure-Step { Export-ImapMailbox -Session $src -Mailbox INBOX -Destination (Join-Path $work 'export') }
+    $deflate = Measure-Step { Export-ImapMailbox -Session $compressed -Mailbox INBOX -Destination (Join-Path $work 'export-deflate') }
+    Remove-Item -LiteralPath (Join-Path $work 'export-deflate') -Recurse -Force
 
     $mb = [ordered]@{ full = $null; noop = $null; fullNoFsync = $null }
     $mbsyncMissing = $null
@@ -168,17 +193,24 @@ try {
         messages             = $uids.Count
         bytes                = $full.Value.Bytes
         saveSeconds          = $save.Seconds
+        saveCpu              = $save.CpuSeconds
         savePeakMB           = $save.PeakMB
         exportSeconds        = $full.Seconds
+        exportCpu            = $full.CpuSeconds
         exportPeakMB         = $full.PeakMB
         noopExportSeconds    = $noop.Seconds
+        deflateExportSeconds = $deflate.Seconds
+        deflateExportCpu     = $deflate.CpuSeconds
         noopMethod           = "$($noop.Value.Method)"
         mbsyncSeconds        = $mb.full?.Seconds
+        mbsyncCpu            = $mb.full?.CpuSeconds
         mbsyncPeakMB         = $mb.full?.PeakMB
         noopMbsyncSeconds    = $mb.noop?.Seconds
         mbsyncNoFsyncSeconds = $mb.fullNoFsync?.Seconds
+        mbsyncNoFsyncCpu     = $mb.fullNoFsync?.CpuSeconds
         mbsyncMissing        = $mbsyncMissing
         syncSeconds          = $sync.Seconds
+        syncCpu              = $sync.CpuSeconds
         syncPeakMB           = $sync.PeakMB
         syncCopied           = $sync.Value.Copied
         noopSyncSeconds      = $resync.Seconds

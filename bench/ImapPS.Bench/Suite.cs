@@ -387,26 +387,30 @@ public sealed class Suite
             results.Add(new TimingRow { Group = group, Label = label, Client = client, Seconds = new List<double> { value }, Count = n, Bytes = b, Note = note });
         }
 
-        Row("cmdlets: Save-ImapMessage of every UID (baseline)", "cmdlets", "saveSeconds", count, bytes, $"peak RSS {Get("savePeakMB"):F0} MB");
-        Row("cmdlets: Export-ImapMailbox to a Maildir, full", "cmdlets", "exportSeconds", count, bytes, $"peak RSS {Get("exportPeakMB"):F0} MB");
+        string Cpu(string name) => double.IsNaN(Get(name)) ? "" : $"CPU {Get(name):F1} s; ";
+        Row("cmdlets: Save-ImapMessage of every UID (baseline)", "cmdlets", "saveSeconds", count, bytes, $"{Cpu("saveCpu")}peak RSS {Get("savePeakMB"):F0} MB");
+        Row("cmdlets: Export-ImapMailbox to a Maildir, full", "cmdlets", "exportSeconds", count, bytes, $"{Cpu("exportCpu")}peak RSS {Get("exportPeakMB"):F0} MB");
         Row("cmdlets: Export-ImapMailbox, no-op re-run", "cmdlets", "noopExportSeconds", 0, 0, doc.GetProperty("noopMethod").GetString());
-        Row("mbsync: pull into a Maildir, full (FSync yes, its default)", "mbsync", "mbsyncSeconds", count, bytes, $"peak RSS {Get("mbsyncPeakMB"):F0} MB");
-        Row("mbsync: pull into a Maildir, full (FSync no, as the export)", "mbsync", "mbsyncNoFsyncSeconds", count, bytes);
+        Row("cmdlets: Export-ImapMailbox, full, over COMPRESS=DEFLATE (as mbsync)", "cmdlets", "deflateExportSeconds", count, bytes, Cpu("deflateExportCpu").TrimEnd(' ', ';'));
+        Row("mbsync: pull into a Maildir, full (FSync yes, its default)", "mbsync", "mbsyncSeconds", count, bytes, $"{Cpu("mbsyncCpu")}peak RSS {Get("mbsyncPeakMB"):F0} MB");
+        Row("mbsync: pull into a Maildir, full (FSync no, as the export)", "mbsync", "mbsyncNoFsyncSeconds", count, bytes, Cpu("mbsyncNoFsyncCpu").TrimEnd(' ', ';'));
         Row("mbsync: no-op re-run", "mbsync", "noopMbsyncSeconds", 0, 0);
-        Row("cmdlets: Sync-ImapMailbox to a second account, full", "cmdlets", "syncSeconds", count, bytes, $"peak RSS {Get("syncPeakMB"):F0} MB");
+        Row("cmdlets: Sync-ImapMailbox to a second account, full", "cmdlets", "syncSeconds", count, bytes, $"{Cpu("syncCpu")}peak RSS {Get("syncPeakMB"):F0} MB");
         Row("cmdlets: Sync-ImapMailbox, no-op re-run", "cmdlets", "noopSyncSeconds", 0, 0);
 
         string Verdict(bool met) => met ? "met" : "missed";
         double export = Get("exportSeconds"), noop = Get("noopExportSeconds"), sync = Get("syncSeconds");
-        double pull = Get("mbsyncSeconds"), pullNoFsync = Get("mbsyncNoFsyncSeconds"), noopPull = Get("noopMbsyncSeconds");
+        double pull = Get("mbsyncSeconds"), pullNoFsync = Get("mbsyncNoFsyncSeconds"), noopPull = Get("noopMbsyncSeconds"), deflate = Get("deflateExportSeconds");
         if (double.IsNaN(pull))
         {
             results.Notes.Add($"{group}: mbsync rows missing — {(doc.TryGetProperty("mbsyncMissing", out var why) ? why.GetString() : "no mbsync result")}.");
         }
         else
         {
-            results.Facts.Add(new FactRow("archive: full Export-ImapMailbox vs mbsync's full pull",
-                $"{export:F2} s vs {pull:F2} s ({export / pull:F2} ×; {export / pullNoFsync:F2} × mbsync without fsync)", "≤ 1 ×", Verdict(export <= pull)));
+            results.Facts.Add(new FactRow("archive: full Export-ImapMailbox vs mbsync's full pull (its defaults: fsync, COMPRESS)",
+                $"{export:F2} s vs {pull:F2} s ({export / pull:F2} ×); CPU {Get("exportCpu"):F1} s vs {Get("mbsyncCpu"):F1} s", "≤ 1 ×", Verdict(export <= pull)));
+            results.Facts.Add(new FactRow("archive: like for like — Export over COMPRESS=DEFLATE vs mbsync with FSync no",
+                $"{deflate:F2} s vs {pullNoFsync:F2} s ({deflate / pullNoFsync:F2} ×); CPU {Get("deflateExportCpu"):F1} s vs {Get("mbsyncNoFsyncCpu"):F1} s", "≤ 1 ×", Verdict(deflate <= pullNoFsync)));
             results.Facts.Add(new FactRow("archive: no-op Export-ImapMailbox vs mbsync's no-op",
                 $"{noop * 1000:F0} ms vs {noopPull * 1000:F0} ms", "≤ 1 ×", Verdict(noop <= noopPull)));
         }
