@@ -95,13 +95,15 @@ Describe 'Sync-ImapAccount' {
         @($results.SourceAccount | Sort-Object) | Should -Be @($pairs.Source.UserName | ForEach-Object { "$_@$($proxy.Host)" } | Sort-Object)
         foreach ($r in $results) {
             $r.Status | Should -Be Succeeded
-            $r.Mailboxes | Should -Be 2
+            # Every mailbox of the account: INBOX, Archive/2024 and those the server creates for a new user.
+            $r.Mailboxes | Should -Be $r.MailboxResults.Count
+            ($r.MailboxResults | Where-Object SourceMailbox -EQ INBOX).Copied | Should -Be 3
+            ($r.MailboxResults | Where-Object SourceMailbox -EQ 'Archive/2024').Copied | Should -Be 2
             $r.Copied | Should -Be 5
             $r.Skipped | Should -Be 0
             $r.Failed | Should -Be 0
             $r.Bytes | Should -BeGreaterThan 0
             $r.Error | Should -BeNullOrEmpty
-            $r.MailboxResults.Count | Should -Be 2
             $r.DestinationAccount | Should -Be "$($pairs[$r.Index - 1].Destination.UserName)@$($Server.Host)" -Because 'Index is the row of the result'
         }
         foreach ($pair in $pairs) { Assert-Migrated $pair }
