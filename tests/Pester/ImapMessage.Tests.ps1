@@ -84,10 +84,10 @@ Describe 'Search-ImapMessage and Get-ImapMessage' {
     }
 
     It 'has the documented parameters' {
-        $expected = 'Answered', 'Any', 'Bcc', 'Before', 'Body', 'Cc', 'Deleted', 'Descending', 'Draft', 'First', 'Flagged', 'From', 'Header', 'Keyword', 'Larger',
+        $expected = 'Answered', 'Any', 'Bcc', 'Before', 'Body', 'Cc', 'ChangedSince', 'Deleted', 'Descending', 'Draft', 'First', 'Flagged', 'From', 'Header', 'Keyword', 'Larger',
             'Mailbox', 'Not', 'On', 'Query', 'SavedBefore', 'SavedSince', 'Seen', 'Session', 'Since', 'Smaller', 'SortBy', 'Subject', 'Text', 'To', 'Uid', 'UidOnly', 'Unseen'
         Compare-Object $expected (Get-CmdletParameterName Search-ImapMessage) | Should -BeNullOrEmpty
-        Compare-Object @('All', 'BodyStructure', 'Full', 'Headers', 'Mailbox', 'Session', 'TextBody', 'Uid', 'UidValidity') (Get-CmdletParameterName Get-ImapMessage) | Should -BeNullOrEmpty
+        Compare-Object @('All', 'BodyStructure', 'ChangedSince', 'Full', 'Headers', 'Mailbox', 'Session', 'TextBody', 'Uid', 'UidValidity') (Get-CmdletParameterName Get-ImapMessage) | Should -BeNullOrEmpty
         (Get-Command Get-ImapMessage).DefaultParameterSet | Should -Be 'Uid'
     }
 }

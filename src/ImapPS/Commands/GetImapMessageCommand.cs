@@ -54,6 +54,13 @@ namespace ImapPS.Commands
         [Parameter]
         public SwitchParameter BodyStructure { get; set; }
 
+        /// <summary>
+        /// Only the messages whose mod-sequence (ModSeq) is above this one: those whose flags
+        /// changed, or that arrived, since a HighestModSeq stored earlier (CONDSTORE).
+        /// </summary>
+        [Parameter]
+        public ulong? ChangedSince { get; set; }
+
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
@@ -72,7 +79,8 @@ namespace ImapPS.Commands
                 {
                     if (lease == null) return;
                     uidValidity = lease.UidValidity;
-                    search = session.Client.UidSearchAsync(SearchKey.All);
+                    if (ChangedSince is ulong since) RequireModSeq(session, mailbox, nameof(ChangedSince), since, lease);
+                    search = session.Client.UidSearchAsync(ChangedSince is ulong changed ? SearchKey.ModSeq(changed + 1) : SearchKey.All);
                 }
                 if (!TryRun(() => Await(search), mailbox, out var found)) return;
                 var list = found.ToList();
@@ -81,22 +89,30 @@ namespace ImapPS.Commands
             }
             else
             {
+                uids = Uid.Distinct().ToList();
                 using (var lease = UseMessages(session, mailbox, UidValidity, true, Uid))
                 {
                     if (lease == null) return;
                     uidValidity = lease.UidValidity;
+                    if (ChangedSince is ulong since)
+                    {
+                        RequireModSeq(session, mailbox, nameof(ChangedSince), since, lease);
+                        // The fetch leaves out unchanged messages: missing ones are told apart first.
+                        var existing = ExistingUids(session, mailbox, uids);
+                        if (existing == null) return;
+                        uids = existing;
+                    }
                 }
-                uids = Uid.Distinct().ToList();
             }
             if (!textOnly)
             {
-                foreach (var message in FetchMessages(session, mailbox, uidValidity, uids, extras, reportMissing: !All, activity: "Get-ImapMessage"))
+                foreach (var message in FetchMessages(session, mailbox, uidValidity, uids, extras, reportMissing: !All && ChangedSince == null, activity: "Get-ImapMessage", changedSince: All ? null : ChangedSince))
                     WriteObject(message);
                 return;
             }
             // The text parts are fetched a batch at a time, once the structures of the batch are in.
             var pending = new List<ImapMessage>();
-            foreach (var message in FetchMessages(session, mailbox, uidValidity, uids, extras, reportMissing: !All, activity: "Get-ImapMessage"))
+            foreach (var message in FetchMessages(session, mailbox, uidValidity, uids, extras, reportMissing: !All && ChangedSince == null, activity: "Get-ImapMessage", changedSince: All ? null : ChangedSince))
             {
                 pending.Add(message);
                 if (pending.Count < 50) continue;

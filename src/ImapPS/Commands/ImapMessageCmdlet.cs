@@ -166,10 +166,11 @@ namespace ImapPS.Commands
         /// Fetches summaries (plus <paramref name="extras"/>) of <paramref name="uids"/> and yields
         /// them in that order as they arrive. A UID the server does not return yields a
         /// MessageNotFound error when <paramref name="reportMissing"/>. Write the objects yielded
-        /// right away; no mailbox lease is held while yielding.
+        /// right away; no mailbox lease is held while yielding. With <paramref name="changedSince"/>
+        /// only the messages whose MODSEQ is above it answer (CHANGEDSINCE; check <see cref="RequireModSeq"/> first).
         /// </summary>
         internal IEnumerable<ImapMessage> FetchMessages(ImapSession session, string mailbox, uint uidValidity, IReadOnlyList<uint> uids,
-            FetchExtras extras, bool reportMissing, string? activity = null)
+            FetchExtras extras, bool reportMissing, string? activity = null, ulong? changedSince = null)
         {
             if (uids.Count == 0) yield break;
             int first = (extras & FetchExtras.Full) != 0 ? 10 : 50;
@@ -203,7 +204,8 @@ namespace ImapPS.Commands
                 {
                     int index = nextBatch++;
                     var set = SequenceSet.Build(batches[index]);
-                    if (!fetch.Issue(index, () => UseMessages(session, mailbox, uidValidity, true, mailbox), (lease, onData) => session.Client.UidFetchEachAsync(set, items, onData)))
+                    if (!fetch.Issue(index, () => UseMessages(session, mailbox, uidValidity, true, mailbox),
+                            (lease, onData) => session.Client.UidFetchEachAsync(set, KeepsModSeq(session) ? items.With(FetchAttributes.ModSeq) : items, onData, changedSince: changedSince)))
                     {
                         nextBatch = batches.Count;
                         break;
@@ -215,7 +217,9 @@ namespace ImapPS.Commands
                 if (!e.IsCompletion)
                 {
                     var data = e.Data!;
-                    if (data.Uid is uint uid && wanted.Contains(uid) && !arrived.ContainsKey(uid))
+                    // An unsolicited FETCH (another client's flag change) carries UID, FLAGS and, once
+                    // CONDSTORE is enabled, MODSEQ: never the summary's other items, so it is not taken for the answer.
+                    if (data.Uid is uint uid && wanted.Contains(uid) && !arrived.ContainsKey(uid) && (data.Envelope != null || data.Size != null || data.InternalDate != null))
                     {
                         var message = BuildMessage(session, mailbox, uidValidity, data, extras);
                         message.Live = Live;
@@ -249,6 +253,63 @@ namespace ImapPS.Commands
                 FlushTrace();
             }
             progress?.Complete();
+        }
+
+        /// <summary>
+        /// True when the leased mailbox keeps mod-sequences on a server that offers CONDSTORE, so
+        /// summaries carry MODSEQ (a NOMODSEQ mailbox refuses it with BAD). The engine learns it
+        /// once per SELECT; a failure to learn it only leaves ModSeq out.
+        /// </summary>
+        internal bool KeepsModSeq(ImapSession session)
+        {
+            var client = session.Client;
+            if (!client.HasCapability("CONDSTORE") || client.NoModSeq) return false;
+            if (client.HighestModSeq != 0) return true;
+            try
+            {
+                return Await(client.SelectedHighestModSeqAsync()) != null;
+            }
+            catch (ImapException ex) when (!IsFatal(ex))
+            {
+                WriteVerbose("Could not learn whether '" + client.SelectedMailbox + "' keeps mod-sequences (" + ex.Message.TrimEnd('.') + "); messages are read without ModSeq.");
+                return false;
+            }
+        }
+
+        /// <summary>
+        /// For -ChangedSince and -UnchangedSince, while <paramref name="mailbox"/> is leased: a
+        /// terminating error unless the server offers CONDSTORE (CondStoreNotSupported) and the
+        /// mailbox keeps mod-sequences (ModSeqNotSupported). Without them the server could not
+        /// tell which messages changed, and the cmdlet would act on every message instead.
+        /// With <paramref name="lease"/> (a search or fetch by mod-sequence), a mailbox selected
+        /// by an earlier command is synchronised first with NOOP: servers apply other clients'
+        /// changes to a session's view only between commands (Dovecot after each one), so the
+        /// search would otherwise miss the changes made since this session's last command.
+        /// </summary>
+        internal void RequireModSeq(ImapSession session, string mailbox, string parameter, ulong value, MailboxLease? lease = null)
+        {
+            if (value >= long.MaxValue)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(parameter, "-" + parameter + " is a mod-sequence: at most " + (long.MaxValue - 1) + "."),
+                    "InvalidModSeq", ErrorCategory.InvalidArgument, value));
+            var client = session.Client;
+            if (!client.HasCapability("CONDSTORE"))
+                ThrowTerminatingError(new ErrorRecord(new NotSupportedException("The server " + session.Server + " does not offer CONDSTORE (RFC 7162): it keeps no mod-sequences, " +
+                        "so -" + parameter + " cannot be honoured. Run the command without -" + parameter + "."),
+                    "CondStoreNotSupported", ErrorCategory.NotImplemented, mailbox));
+            ulong? highest = null;
+            try
+            {
+                highest = Await(client.SelectedHighestModSeqAsync());
+            }
+            catch (ImapException ex) when (!IsFatal(ex))
+            {
+                ThrowTerminatingError(ErrorFor(ex, mailbox));
+            }
+            if (highest == null)
+                ThrowTerminatingError(new ErrorRecord(new NotSupportedException("The mailbox '" + mailbox + "' on " + session.Server + " keeps no mod-sequences (NOMODSEQ, RFC 7162), " +
+                        "so -" + parameter + " cannot be honoured there. Run the command without -" + parameter + "."),
+                    "ModSeqNotSupported", ErrorCategory.NotImplemented, mailbox));
+            if (lease != null && lease.SelectResponse == null) TryRun(() => Await(client.NoopAsync()), mailbox, out _);
         }
 
         /// <summary>

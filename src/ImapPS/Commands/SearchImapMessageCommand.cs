@@ -96,6 +96,8 @@ namespace ImapPS.Commands
         [Parameter] public Hashtable[]? Any { get; set; }
         /// <summary>Only these UIDs: numbers or ranges such as "1:100", "200,300:*"; several values mean any of them.</summary>
         [Parameter] public string[]? Uid { get; set; }
+        /// <summary>Only messages whose mod-sequence (ModSeq) is above this one: changed or added since a HighestModSeq stored earlier (CONDSTORE).</summary>
+        [Parameter] public ulong? ChangedSince { get; set; }
         /// <summary>Raw IMAP search criteria, added to the others (e.g. 'OR FROM alice FROM bob'); one line.</summary>
         [Parameter] public string? Query { get; set; }
         /// <summary>Sorts on the server (SORT).</summary>
@@ -141,6 +143,7 @@ namespace ImapPS.Commands
                 return;
             }
             var criteria = BuildCriteria();
+            if (ChangedSince is ulong changed && changed < long.MaxValue) criteria = SearchKey.AllOf(new[] { criteria, SearchKey.ModSeq(changed + 1) });
             var client = session.Client;
             if (_usesSaveDate && !client.HasCapability("SAVEDATE"))
                 ThrowTerminatingError(new ErrorRecord(new NotSupportedException("The server " + session.Server + " does not offer SAVEDATE (RFC 8514), so it cannot search by the date a message was saved into the mailbox. " +
@@ -153,6 +156,7 @@ namespace ImapPS.Commands
             {
                 if (lease == null) return;
                 uidValidity = lease.UidValidity;
+                if (ChangedSince is ulong since) RequireModSeq(session, mailbox, nameof(ChangedSince), since, lease);
                 try
                 {
                     search = sorted
