@@ -203,7 +203,7 @@ namespace ImapPS.Commands
             }
             catch (RowException ex)
             {
-                var result = new ImapAccountSyncResult { Index = index, SourceAccount = job.SourceLabel, DestinationAccount = job.DestinationLabel, Status = ImapAccountSyncStatus.Failed, Errors = 1, Error = ex.Record.Exception.Message };
+                var result = new ImapAccountSyncResult { Index = index, SourceAccount = job.SourceLabel, DestinationAccount = job.DestinationLabel, Outcome = ImapAccountSyncStatus.Failed, Errors = 1, Error = ex.Record.Exception.Message };
                 WriteError(AccountError(ex.Record, job));
                 _done++;
                 WriteObject(result);
@@ -526,11 +526,11 @@ namespace ImapPS.Commands
                     mailboxes.Add(r);
                     result.Add(r);
                 });
-                result.Status = result.Errors > 0 || mailboxes.Any(m => !m.Complete && !m.WhatIf) ? ImapAccountSyncStatus.Partial : ImapAccountSyncStatus.Succeeded;
+                result.Outcome = result.Errors > 0 || mailboxes.Any(m => !m.Complete && !m.WhatIf) ? ImapAccountSyncStatus.Partial : ImapAccountSyncStatus.Succeeded;
             }
             catch (AccountStoppedException ex)
             {
-                result.Status = ImapAccountSyncStatus.Failed;
+                result.Outcome = ImapAccountSyncStatus.Failed;
                 result.Error = ex.Record.Exception.Message;
                 host.WriteError(ex.Record);
             }
@@ -540,7 +540,7 @@ namespace ImapPS.Commands
             }
             catch (Exception ex)
             {
-                result.Status = ImapAccountSyncStatus.Failed;
+                result.Outcome = ImapAccountSyncStatus.Failed;
                 result.Error = ex.Message;
                 host.WriteError(ErrorFor(ex, job.SourceLabel));
             }
@@ -550,13 +550,13 @@ namespace ImapPS.Commands
                 LogOut(destination);
             }
             if (stopped || token.IsCancellationRequested) return;
-            if (result.Status == ImapAccountSyncStatus.Failed) result.Error ??= host.FirstError;
+            if (result.Outcome == ImapAccountSyncStatus.Failed) result.Error ??= host.FirstError;
             else if (result.Errors > 0) result.Error = host.FirstError;
             result.MailboxResults = mailboxes.AsReadOnly();
             result.Duration = clock.Elapsed;
             Post(() =>
             {
-                WriteProgress(new ProgressRecord(job.ActivityId, job.SourceLabel + " -> " + job.DestinationLabel, result.Status.ToString()) { ParentActivityId = OverallActivity, RecordType = ProgressRecordType.Completed });
+                WriteProgress(new ProgressRecord(job.ActivityId, job.SourceLabel + " -> " + job.DestinationLabel, result.Status) { ParentActivityId = OverallActivity, RecordType = ProgressRecordType.Completed });
                 _done++;
                 WriteObject(result);
                 WriteOverallProgress();

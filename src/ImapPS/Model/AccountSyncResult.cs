@@ -26,8 +26,10 @@ namespace ImapPS
         /// <summary>The destination account as user@server.</summary>
         public string DestinationAccount { get; internal set; } = "";
 
-        /// <summary>Succeeded, Partial or Failed.</summary>
-        public ImapAccountSyncStatus Status { get; internal set; }
+        /// <summary>Succeeded, Partial or Failed (the name of an <see cref="ImapAccountSyncStatus"/>, so serialisers write the name).</summary>
+        public string Status => Outcome.ToString();
+
+        internal ImapAccountSyncStatus Outcome { get; set; }
 
         /// <summary>Mailboxes synchronised (one result each in <see cref="MailboxResults"/>).</summary>
         public int Mailboxes { get; internal set; }
