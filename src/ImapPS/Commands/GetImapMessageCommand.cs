@@ -74,15 +74,10 @@ namespace ImapPS.Commands
             IReadOnlyList<uint> uids;
             if (All)
             {
-                System.Threading.Tasks.Task<IReadOnlyList<uint>> search;
-                using (var lease = UseMessages(session, mailbox, null, true, mailbox))
-                {
-                    if (lease == null) return;
-                    uidValidity = lease.UidValidity;
-                    if (ChangedSince is ulong since) RequireModSeq(session, mailbox, nameof(ChangedSince), since, lease);
-                    search = session.Client.UidSearchAsync(ChangedSince is ulong changed ? SearchKey.ModSeq(changed + 1) : SearchKey.All);
-                }
-                if (!TryRun(() => Await(search), mailbox, out var found)) return;
+                // On a -Reconnect session a cut SEARCH is sent again (TrySearch).
+                if (!TrySearch(session, mailbox, null, client => client.UidSearchAsync(ChangedSince is ulong changed ? SearchKey.ModSeq(changed + 1) : SearchKey.All),
+                        out var found, out uidValidity,
+                        lease => { if (ChangedSince is ulong since) RequireModSeq(session, mailbox, nameof(ChangedSince), since, lease); })) return;
                 var list = found.ToList();
                 list.Sort();
                 uids = list;

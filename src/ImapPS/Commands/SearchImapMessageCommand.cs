@@ -150,27 +150,23 @@ namespace ImapPS.Commands
                         "-Before, -Since and -On compare the date the message was received (INTERNALDATE), which moving a message to another mailbox keeps: they do not tell when it was moved there."),
                     "SaveDateNotSupported", ErrorCategory.NotImplemented, mailbox));
             bool sorted = SortBy != null && SortBy.Length > 0;
-            Task<IReadOnlyList<uint>> search;
             uint uidValidity;
-            using (var lease = TryUseMailbox(session, mailbox, true))
+            IReadOnlyList<uint> found;
+            try
             {
-                if (lease == null) return;
-                uidValidity = lease.UidValidity;
-                if (ChangedSince is ulong since) RequireModSeq(session, mailbox, nameof(ChangedSince), since, lease);
-                try
-                {
-                    search = sorted
-                        ? client.UidSortAsync(SortBy!.Select(k => new SortCriterion(SortKeyOf(k), Descending)).ToList(), criteria)
-                        : client.UidSearchAsync(criteria, compactResult: true);
-                }
-                catch (ImapCapabilityException ex)
-                {
-                    // Refused before sending: the server does not sort (or not by display name).
-                    WriteError(new ErrorRecord(new NotSupportedException(ex.Message + " Sort the results with Sort-Object instead.", ex), "SortNotSupported", ErrorCategory.NotImplemented, mailbox));
+                // On a -Reconnect session a cut SEARCH or SORT is sent again (TrySearch).
+                if (!TrySearch(session, mailbox, null, c => sorted
+                        ? c.UidSortAsync(SortBy!.Select(k => new SortCriterion(SortKeyOf(k), Descending)).ToList(), criteria)
+                        : c.UidSearchAsync(criteria, compactResult: true), out found, out uidValidity,
+                        lease => { if (ChangedSince is ulong since) RequireModSeq(session, mailbox, nameof(ChangedSince), since, lease); }))
                     return;
-                }
             }
-            if (!TryRun(() => Await(search), mailbox, out var found)) return;
+            catch (ImapCapabilityException ex)
+            {
+                // Refused before sending: the server does not sort (or not by display name).
+                WriteError(new ErrorRecord(new NotSupportedException(ex.Message + " Sort the results with Sort-Object instead.", ex), "SortNotSupported", ErrorCategory.NotImplemented, mailbox));
+                return;
+            }
             var uids = found.ToList();
             if (!sorted)
             {
