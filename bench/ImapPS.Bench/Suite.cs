@@ -206,6 +206,7 @@ public sealed class Suite
         long count = 0, chars = 0;
         foreach (var item in data)
         {
+            if (item == null) continue; // imaplib2's None: not expected from a FETCH, but the type allows it
             chars += item.Text.Length + (item.Literal?.Length ?? 0);
             if (!item.Text.EndsWith("}", StringComparison.Ordinal)) count++; // a pair's header continues in the next item
         }
