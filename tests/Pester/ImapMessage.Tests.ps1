@@ -32,6 +32,19 @@ Describe 'Search-ImapMessage and Get-ImapMessage' {
         $all[0].Size | Should -Be $Seeded[0].Size
     }
 
+    It 'lists the mailbox for Get-ImapMessage -All with ESEARCH''s compact answer, and still returns every message in UID order' {
+        # A plain UID SEARCH ALL answers with one line of every UID (~700 KB for 100,000 messages).
+        $output = Get-ImapMessage -Session $S -Mailbox INBOX -All -Verbose 4>&1
+        $sent = @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
+        $sent | Where-Object { $_ -match '^\S+ UID SEARCH RETURN \(ALL\) ALL$' } | Should -Not -BeNullOrEmpty -Because 'Dovecot offers ESEARCH'
+        $all = @($output | Where-Object { $_ -is [ImapPS.ImapMessage] })
+        $all.Count | Should -Be 200
+        ($all.Uid | Sort-Object) -join ',' | Should -Be ($all.Uid -join ',')
+        ($all.Uid | Select-Object -Unique).Count | Should -Be 200
+        $all[0].Subject | Should -Be $Seeded[0].Subject
+        $all[199].Subject | Should -Be $Seeded[199].Subject
+    }
+
     It 'filters on the server: -Unseen matches the seeded flags' {
         $expected = @($Seeded | Where-Object { -not $_.HasFlag('\Seen') }).Count
         @(Search-ImapMessage -Session $S -Unseen).Count | Should -Be $expected

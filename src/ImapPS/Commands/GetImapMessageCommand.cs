@@ -72,10 +72,13 @@ namespace ImapPS.Commands
                 {
                     if (lease == null) return;
                     uidValidity = lease.UidValidity;
-                    search = session.Client.UidSearchAsync(SearchKey.All);
+                    // ESEARCH's compact answer (1:100000) where offered: a plain SEARCH of a large mailbox
+                    // is one response line of ~7 bytes per message, read into a buffer the connection keeps.
+                    search = session.Client.UidSearchAsync(SearchKey.All, compactResult: true);
                 }
                 if (!TryRun(() => Await(search), mailbox, out var found)) return;
-                var list = found.ToList();
+                // The engine returns a new list per search: sorted in place rather than copied.
+                var list = found as List<uint> ?? found.ToList();
                 list.Sort();
                 uids = list;
             }
