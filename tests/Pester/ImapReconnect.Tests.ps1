@@ -122,6 +122,37 @@ Describe 'Connect-Imap -Reconnect' {
         }
         finally { $proxy.Dispose() }
     }
+
+    It '<Verb>-ImapMessage cut at the moment of sending leaves each message once in the destination (<Cut>)' -ForEach @(
+        @{ Verb = 'Copy'; Wire = ' UID COPY '; Cut = 'BeforeCommand'; FoundAfterLoss = $false }
+        @{ Verb = 'Copy'; Wire = ' UID COPY '; Cut = 'BeforeReply'; FoundAfterLoss = $true }
+        @{ Verb = 'Move'; Wire = ' UID MOVE '; Cut = 'BeforeCommand'; FoundAfterLoss = $false }
+        @{ Verb = 'Move'; Wire = ' UID MOVE '; Cut = 'BeforeReply'; FoundAfterLoss = $true }
+    ) {
+        $cred = New-ImapTestUser -Server $Server
+        $seed = Connect-ImapTest -Server $Server -Credential $cred
+        New-ImapMailbox -Session $seed -Name Target | Out-Null
+        $sent = 1..3 | ForEach-Object { Add-ImapMessage -Session $seed -Mailbox INBOX -Message (New-ImapTestMessage -Subject "$Verb $Cut $_") }
+        $proxy = [ImapPS.Testing.CuttingProxy]::Start($Server.Host, $Server.ImapPort, $Wire, 1, $Cut)
+        try {
+            $s = Connect-Imap -Server $proxy.Host -Port $proxy.Port -Credential $cred -Security None @Fast -WarningAction SilentlyContinue
+            $copies = @(& "$Verb-ImapMessage" -Session $s -Mailbox INBOX -Uid $sent.Uid -Destination Target -PassThru -Confirm:$false -Verbose 4>&1 -WarningAction SilentlyContinue)
+            $proxy.HasCut | Should -BeTrue
+            $said = @($copies | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }) -join "`n"
+            $copies = @($copies | Where-Object { $_ -is [ImapPS.ImapMessage] })
+            if ($FoundAfterLoss) { $said | Should -Match 'found in ''Target'' afterwards, so it was not sent again' }
+            else { $said | Should -Not -Match 'found in ''Target''' }
+            $check = Connect-ImapTest -Server $Server -Credential $cred
+            $target = @(Get-ImapMessage -Session $check -Mailbox Target -All)
+            $target.Count | Should -Be 3 -Because 'each message is in the destination exactly once'
+            @($target.Subject | Sort-Object) | Should -Be @(1..3 | ForEach-Object { "$Verb $Cut $_" })
+            @($copies.Uid | Sort-Object) | Should -Be @($target.Uid | Sort-Object) -Because '-PassThru names the copies, found or reported'
+            $left = @(Get-ImapMessage -Session $check -Mailbox INBOX -All)
+            $left.Count | Should -Be ($(if ($Verb -eq 'Move') { 0 } else { 3 }))
+            Disconnect-Imap -Session $s, $check, $seed
+        }
+        finally { $proxy.Dispose() }
+    }
 }
 
 Describe 'A -Reconnect session across a server restart' {

@@ -314,7 +314,7 @@ namespace ImapPS.Commands
 
         /// <summary>
         /// Whether a command may be sent again after the connection was lost while it ran, by the
-        /// command name that starts the "what" given to <see cref="TryCommand"/> (the engine's rule:
+        /// command name that starts the "what" given to <see cref="TryCommand(Func{System.Threading.Tasks.Task{ImapResponse}}, string, object?, out ImapResponse, string?)"/> (the engine's rule:
         /// <see cref="ImapCommandNames.SafetyOf"/>).
         /// </summary>
         internal static ImapOperationSafety SafetyOf(string what) => ImapCommandNames.SafetyOf(what);
@@ -387,12 +387,15 @@ namespace ImapPS.Commands
         /// before, and the next command reconnects.
         /// </remarks>
         protected bool TryCommand(Func<System.Threading.Tasks.Task<ImapResponse>> command, string what, object? target, out ImapResponse response, string? ifCut = null)
+            => TryCommand(command, SafetyOf(what), what, target, out response, ifCut);
+
+        /// <summary>Runs a command whose <paramref name="safety"/> the caller states (see <see cref="TryCommand(Func{System.Threading.Tasks.Task{ImapResponse}}, string, object?, out ImapResponse, string?)"/>).</summary>
+        protected bool TryCommand(Func<System.Threading.Tasks.Task<ImapResponse>> command, ImapOperationSafety safety, string what, object? target, out ImapResponse response, string? ifCut = null)
         {
             var session = _resolved;
             var run = command;
-            if (session?.Reconnector is ImapReconnectingClient reconnector && SafetyOf(what) != ImapOperationSafety.NotIdempotent)
+            if (session?.Reconnector is ImapReconnectingClient reconnector && safety != ImapOperationSafety.NotIdempotent)
             {
-                var safety = SafetyOf(what);
                 var stop = StopToken;
                 run = () => reconnector.RunAsync(safety, what, _ => command(), stop);
             }

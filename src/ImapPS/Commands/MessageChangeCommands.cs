@@ -207,6 +207,37 @@ namespace ImapPS.Commands
 
         /// <summary>The server's name of <see cref="Destination"/> on <paramref name="session"/> (piped messages may come from several sessions).</summary>
         internal string DestinationFor(ImapSession session) => MailboxPath(session, Destination)!;
+
+        /// <summary>
+        /// COPY or MOVE of one chunk on a -Reconnect session, through the engine's checked transfer:
+        /// a cut before the answer reconnects and looks in the destination for what arrived, so the
+        /// messages are neither lost nor copied twice (see <see cref="ImapReconnectingClient.CopyMessagesAsync"/>).
+        /// What cannot be told is written as an OutcomeUnknown error. The copies go to <paramref name="into"/>.
+        /// </summary>
+        internal bool CheckedTransfer(ImapSession session, string mailbox, string destination, string chunk, bool move, ICollection<uint> wanted, List<ImapMessage> into)
+        {
+            var reconnector = session.Reconnector!;
+            var uids = NumberSet.Expand(chunk);
+            var stop = StopToken;
+            bool done;
+            ImapTransferResult result;
+            try
+            {
+                done = TryRun(() => Await(move ? reconnector.MoveMessagesAsync(uids, destination, stop) : reconnector.CopyMessagesAsync(uids, destination, stop)), mailbox, out result);
+            }
+            finally
+            {
+                WriteSessionNotices(session);
+            }
+            if (!done) return false;
+            if (result.FoundAfterLoss)
+                WriteVerbose("The connection was lost before the answer to the " + (move ? "move" : "copy") + " of UIDs " + chunk + "; all " + result.Uids.Count +
+                    " messages were found in '" + destination + "' afterwards, so it was not sent again.");
+            if (result.UidValidity is uint validity)
+                foreach (var pair in result.Uids.OrderBy(p => p.Key))
+                    if (wanted.Contains(pair.Key)) into.Add(new ImapMessage(session, destination, validity, pair.Value));
+            return true;
+        }
     }
 
     /// <summary>
@@ -236,8 +267,15 @@ namespace ImapPS.Commands
                 string ifCut = (copied > 0 ? copied + " of the " + uids.Count + " messages were copied before. " : "") +
                     "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + destination + "' was sent, outcome unknown: '" + destination +
                     "' may hold copies of them. Check it before retrying, or the messages may end up there twice.";
-                if (!TryRun(() => Await(session.Client.UidCopyAsync(chunk, destination)), mailbox, out var response, ifCut)) return false;
-                _copies.AddRange(Copies(session, destination, response.Tagged, set));
+                if (session.Reconnector != null)
+                {
+                    if (!CheckedTransfer(session, mailbox, destination, chunk, false, set, _copies)) return false;
+                }
+                else
+                {
+                    if (!TryRun(() => Await(session.Client.UidCopyAsync(chunk, destination)), mailbox, out var response, ifCut)) return false;
+                    _copies.AddRange(Copies(session, destination, response.Tagged, set));
+                }
                 int chunkCount = NumberSet.Expand(chunk).Count;
                 copied += chunkCount;
                 Progress.Add(chunkCount, ProgressTarget(mailbox));
@@ -289,7 +327,11 @@ namespace ImapPS.Commands
             int done = 0;
             foreach (var chunk in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
             {
-                if (client.HasCapability("MOVE"))
+                if (client.HasCapability("MOVE") && session.Reconnector != null)
+                {
+                    if (!CheckedTransfer(session, mailbox, destination, chunk, true, set, _moved)) return false;
+                }
+                else if (client.HasCapability("MOVE"))
                 {
                     string ifCut = MovedBefore(done, uids.Count) + "UID MOVE of UIDs " + chunk + " from '" + mailbox + "' to '" + destination +
                         "' was sent, outcome unknown: each message is in one of the two mailboxes. Check both before retrying.";
@@ -309,16 +351,26 @@ namespace ImapPS.Commands
                     string ifCopyCut = before + "UID COPY of UIDs " + chunk + " from '" + mailbox + "' to '" + destination + "' was sent, outcome unknown: '" + destination +
                         "' may hold copies of them; the originals in '" + mailbox + "' were not marked \\Deleted and not expunged. Check '" + destination +
                         "' before retrying, or the messages may end up there twice.";
-                    if (!TryRun(() => Await(client.UidCopyAsync(chunk, destination)), mailbox, out var copy, ifCopyCut)) return false;
-                    var copies = Copies(session, destination, copy.Tagged, set).ToList();
+                    List<ImapMessage> copies;
+                    if (session.Reconnector != null)
+                    {
+                        copies = new List<ImapMessage>();
+                        if (!CheckedTransfer(session, mailbox, destination, chunk, false, set, copies)) return false;
+                    }
+                    else
+                    {
+                        if (!TryRun(() => Await(client.UidCopyAsync(chunk, destination)), mailbox, out var copy, ifCopyCut)) return false;
+                        copies = Copies(session, destination, copy.Tagged, set).ToList();
+                    }
                     _moved.AddRange(copies);
                     string copied = before + "The messages " + DescribeCopies(chunk, copies, destination) + " were copied from '" + mailbox + "' to '" + destination + "'; ";
                     string ifStoreCut = copied + "marking the originals \\Deleted was sent, outcome unknown; they were not expunged. The messages are now in both mailboxes: " +
                         "remove the originals from '" + mailbox + "' (Remove-ImapMessage -Expunge) instead of moving them again.";
-                    if (!TryRun(() => Await(client.UidStoreFlagsAsync(chunk, StoreFlagsMode.Add, new[] { ImapFlags.Deleted })), mailbox, out _, ifStoreCut)) return false;
+                    // Through TryCommand: on a -Reconnect session both steps are idempotent and repeated after a cut, on the connection of the moment.
+                    if (!TryCommand(() => session.Client.UidStoreFlagsAsync(chunk, StoreFlagsMode.Add, new[] { ImapFlags.Deleted }), ImapOperationSafety.Idempotent, "marking the originals deleted", mailbox, out _, ifStoreCut)) return false;
                     string ifExpungeCut = copied + "the originals were marked \\Deleted; UID EXPUNGE of them was sent, outcome unknown: they may still be in '" + mailbox +
                         "', marked \\Deleted. Remove them with Remove-ImapMessage -Expunge instead of moving them again.";
-                    if (!TryRun(() => Await(client.UidExpungeAsync(chunk)), mailbox, out _, ifExpungeCut)) return false;
+                    if (!TryCommand(() => session.Client.UidExpungeAsync(chunk), ImapOperationSafety.Idempotent, "expunging the originals", mailbox, out _, ifExpungeCut)) return false;
                 }
                 int chunkCount = NumberSet.Expand(chunk).Count;
                 done += chunkCount;

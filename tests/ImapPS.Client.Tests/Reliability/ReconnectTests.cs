@@ -321,6 +321,98 @@ namespace ImapPS.Client.Tests.Reliability
             check.Logout();
         }
 
+        /// <summary>Three messages in INBOX (one without a Message-ID) and an empty Target.</summary>
+        private void SeedTransfer(TestUser user, string tag)
+        {
+            using var direct = Direct(user);
+            Assert.True(direct.Create("Target").IsOk);
+            for (int i = 1; i <= 3; i++) Assert.True(direct.Append("INBOX", "(\\Flagged)", null, Message(tag, i, withMessageId: i != 2)).IsOk);
+            direct.Logout();
+        }
+
+        /// <summary>Each message body ("body of tag i") in <paramref name="mailbox"/>, sorted.</summary>
+        private List<string> Bodies(Imap4Client client, string mailbox)
+        {
+            Assert.True(client.Select(mailbox, readOnly: true).IsOk);
+            if (client.Exists == 0) return new List<string>();
+            var fetch = client.Fetch("1:*", "(BODY.PEEK[TEXT])");
+            return fetch.Untagged.Where(u => u.Name == "FETCH")
+                .Select(u => System.Text.Encoding.ASCII.GetString(FetchData.Parse(u).FindSection("TEXT")!.GetBytes()!).Trim())
+                .OrderBy(b => b, StringComparer.Ordinal).ToList();
+        }
+
+        [Theory]
+        [InlineData(CutPoint.BeforeCommand, false)]
+        [InlineData(CutPoint.BeforeReply, true)]
+        public async Task A_COPY_cut_at_the_moment_of_sending_leaves_exactly_one_copy_of_each_message(CutPoint cutPoint, bool serverCopied)
+        {
+            var user = _fixture.CreateUser("copycut");
+            SeedTransfer(user, "copycut");
+            using var proxy = CuttingProxy.Start(Server.Host, Server.ImapPort, " UID COPY ", 1, cutPoint);
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy());
+            Assert.True((await Within(reconnecting.SelectAsync("INBOX"), "SELECT")).IsOk);
+            var result = await Within(reconnecting.CopyMessagesAsync(new uint[] { 1, 2, 3 }, "Target"), "COPY");
+            Assert.True(proxy.HasCut);
+            Assert.Equal(1, result.ConnectionsLost);
+            Assert.Equal(serverCopied, result.FoundAfterLoss);
+            using var check = Direct(user);
+            var copied = AllUids(check, "Target");
+            Assert.Equal(3, copied.Count);
+            // Found after the loss or reported by COPYUID, each source UID maps to a message of Target, none twice.
+            Assert.Equal(new uint[] { 1, 2, 3 }, result.Uids.Keys.OrderBy(u => u));
+            Assert.Equal(copied, result.Uids.Values.OrderBy(u => u));
+            Assert.Equal(new[] { "body of copycut 1", "body of copycut 2", "body of copycut 3" }, Bodies(check, "Target"));
+            Assert.Equal(Bodies(check, "INBOX"), Bodies(check, "Target"));
+            check.Logout();
+        }
+
+        [Theory]
+        [InlineData(CutPoint.BeforeCommand, false)]
+        [InlineData(CutPoint.BeforeReply, true)]
+        public async Task A_MOVE_cut_at_the_moment_of_sending_leaves_each_message_once_in_the_destination_only(CutPoint cutPoint, bool serverMoved)
+        {
+            var user = _fixture.CreateUser("movecut");
+            SeedTransfer(user, "movecut");
+            using var proxy = CuttingProxy.Start(Server.Host, Server.ImapPort, " UID MOVE ", 1, cutPoint);
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy());
+            Assert.True((await Within(reconnecting.SelectAsync("INBOX"), "SELECT")).IsOk);
+            var result = await Within(reconnecting.MoveMessagesAsync(new uint[] { 1, 2, 3 }, "Target"), "MOVE");
+            Assert.True(proxy.HasCut);
+            Assert.Equal(1, result.ConnectionsLost);
+            Assert.Equal(serverMoved, result.FoundAfterLoss);
+            using var check = Direct(user);
+            Assert.Empty(AllUids(check, "INBOX"));
+            var moved = AllUids(check, "Target");
+            Assert.Equal(moved, result.Uids.Values.OrderBy(u => u));
+            Assert.Equal(new[] { "body of movecut 1", "body of movecut 2", "body of movecut 3" }, Bodies(check, "Target"));
+            check.Logout();
+        }
+
+        [Fact]
+        public async Task A_COPY_cut_while_a_look_alike_arrived_in_the_destination_is_reported_not_repeated()
+        {
+            var user = _fixture.CreateUser("lookalike");
+            SeedTransfer(user, "lookalike");
+            using var proxy = CuttingProxy.Start(Server.Host, Server.ImapPort, " UID COPY ", 1, CutPoint.BeforeCommand);
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, proxy.Port), FastPolicy());
+            Assert.True((await Within(reconnecting.SelectAsync("INBOX"), "SELECT")).IsOk);
+            // While the connection is down, someone else files a message of the same size as the one
+            // without a Message-ID, but another date: it could be a copy, and cannot be told apart.
+            reconnecting.ConnectionLost += (s, e) =>
+            {
+                using var other = Direct(user);
+                Assert.True(other.Append("Target", null, new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero), Message("lookalike", 2, withMessageId: false)).IsOk);
+                other.Logout();
+            };
+            var error = await Failure(reconnecting.CopyMessagesAsync(new uint[] { 1, 2, 3 }, "Target"), "COPY");
+            var unknown = Assert.IsType<ImapOutcomeUnknownException>(error);
+            Assert.True(unknown.Reconnected);
+            Assert.Contains("cannot be told apart", unknown.Message);
+            using var check = Direct(user);
+            Assert.Single(AllUids(check, "Target"));
+            check.Logout();
+        }
+
         [Fact]
         public async Task An_idempotent_STORE_cut_before_its_reply_is_repeated()
         {

@@ -117,7 +117,7 @@ namespace ImapPS.Client
     /// with <see cref="ImapUidValidityChangedException"/> until the caller selects again.
     /// </summary>
     /// <remarks>Thread-safe: concurrent operations that see the same loss share one reconnect.</remarks>
-    public sealed class ImapReconnectingClient : IDisposable
+    public sealed partial class ImapReconnectingClient : IDisposable
     {
         private readonly SemaphoreSlim _reconnectGate = new SemaphoreSlim(1, 1);
         private readonly object _lock = new object();
