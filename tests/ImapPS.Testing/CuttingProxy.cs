@@ -39,6 +39,35 @@ namespace ImapPS.Testing
         private readonly object _gate = new object();
         private int _seen;
         private bool _disposed;
+        // Cuts in the server's direction (StartCuttingReplies): the occurrences still to cut at, counted over every connection.
+        private readonly byte[]? _replyPattern;
+        private readonly Queue<int> _replyCuts = new Queue<int>();
+        private readonly int _bytesAfter;
+        private int _repliesSeen;
+        private int _cutCount;
+        private readonly ManualResetEventSlim _released = new ManualResetEventSlim(true);
+        private bool _holdAfterCut;
+
+        private CuttingProxy(string targetHost, int targetPort, string replyPattern, int[] occurrences, int bytesAfter)
+        {
+            if (string.IsNullOrEmpty(replyPattern)) throw new ArgumentException("Give a pattern.", nameof(replyPattern));
+            if (occurrences == null || occurrences.Length == 0) throw new ArgumentException("Give at least one occurrence.", nameof(occurrences));
+            if (bytesAfter < 0) throw new ArgumentOutOfRangeException(nameof(bytesAfter));
+            int last = 0;
+            foreach (int o in occurrences)
+            {
+                if (o <= last) throw new ArgumentException("Occurrences start at 1 and increase.", nameof(occurrences));
+                _replyCuts.Enqueue(o);
+                last = o;
+            }
+            _targetHost = targetHost;
+            _targetPort = targetPort;
+            _pattern = new byte[0];
+            _occurrence = int.MaxValue;
+            _replyPattern = Encoding.ASCII.GetBytes(replyPattern);
+            _bytesAfter = bytesAfter;
+            _listener = new TcpListener(IPAddress.Loopback, 0);
+        }
 
         private CuttingProxy(string targetHost, int targetPort, string pattern, int occurrence, CutPoint cutPoint)
         {
@@ -65,6 +94,41 @@ namespace ImapPS.Testing
             return proxy;
         }
 
+        /// <summary>
+        /// Starts a proxy that cuts the server's replies, on every connection it relays: at the
+        /// <paramref name="occurrences"/>-th server line (counted over all connections, in increasing
+        /// order) that starts with <c>* </c> and contains <paramref name="replyPattern"/> (e.g.
+        /// <c>" FETCH ("</c>). With <paramref name="bytesAfter"/> 0 the cut falls before that line
+        /// (the client has the responses before it, whole); otherwise the line and
+        /// <paramref name="bytesAfter"/> more bytes pass first, so the cut falls inside what follows
+        /// (a literal being received). The client's reconnections go through the same proxy, so one
+        /// proxy cuts a long stream several times at points fixed by the bytes, not by time.
+        /// </summary>
+        public static CuttingProxy StartCuttingReplies(string targetHost, int targetPort, string replyPattern, int[] occurrences, int bytesAfter = 0)
+        {
+            var proxy = new CuttingProxy(targetHost, targetPort, replyPattern, occurrences, bytesAfter);
+            proxy._listener.Start();
+            new Thread(proxy.AcceptLoop) { IsBackground = true, Name = "CuttingProxy accept" }.Start();
+            return proxy;
+        }
+
+        /// <summary>How many connections the proxy has cut.</summary>
+        public int CutCount => Volatile.Read(ref _cutCount);
+
+        /// <summary>
+        /// When true, each cut makes the proxy hold the next connection (accepted, but not connected
+        /// on to the server and not relayed) until <see cref="Release"/>: a test changes the server
+        /// between the loss and the reconnect.
+        /// </summary>
+        public bool HoldAfterCut
+        {
+            get => _holdAfterCut;
+            set => _holdAfterCut = value;
+        }
+
+        /// <summary>Lets held connections go on to the server.</summary>
+        public void Release() => _released.Set();
+
         /// <summary>The proxy's address.</summary>
         public string Host => "127.0.0.1";
 
@@ -87,6 +151,11 @@ namespace ImapPS.Testing
                 TcpClient client;
                 try { client = _listener.AcceptTcpClient(); }
                 catch (Exception ex) when (ex is SocketException || ex is ObjectDisposedException || ex is InvalidOperationException) { return; }
+                if (!_released.IsSet)
+                {
+                    // Held after a cut (HoldAfterCut); a proxy disposed meanwhile lets go.
+                    _released.Wait();
+                }
                 TcpClient server;
                 try
                 {
@@ -128,9 +197,24 @@ namespace ImapPS.Testing
             return -1;
         }
 
+        /// <summary>True when the server line in <paramref name="buffer"/> is the next one to cut at.</summary>
+        private bool IsReplyCutLine(byte[] buffer, int length)
+        {
+            if (_replyPattern == null || length < 2 || buffer[0] != (byte)'*' || buffer[1] != (byte)' ') return false;
+            if (IndexOf(buffer, 0, length, _replyPattern) < 0) return false;
+            lock (_gate)
+            {
+                _repliesSeen++;
+                if (_replyCuts.Count == 0 || _replyCuts.Peek() != _repliesSeen) return false;
+                _replyCuts.Dequeue();
+                return true;
+            }
+        }
+
         /// <summary>Stops listening and closes every connection.</summary>
         public void Dispose()
         {
+            _released.Set();
             lock (_gate)
             {
                 if (_disposed) return;
@@ -148,6 +232,8 @@ namespace ImapPS.Testing
             private readonly TcpClient _server;
             private volatile byte[]? _armedTag;
             private int _closed;
+            // Bytes still to relay before a reply cut (StartCuttingReplies with bytesAfter), or -1.
+            private int _cutIn = -1;
 
             public Connection(CuttingProxy proxy, TcpClient client, TcpClient server)
             {
@@ -183,9 +269,9 @@ namespace ImapPS.Testing
                         }
                         line.Write(buffer, start, n - start);
                         // A partial line (a literal without a line end yet) passes on at once, unless it may still be the cut line.
-                        if (line.Length > 0 && !fromClient && _armedTag == null)
+                        if (line.Length > 0 && !fromClient && _armedTag == null && (_proxy._replyPattern == null || _cutIn >= 0))
                         {
-                            to.Write(line.GetBuffer(), 0, (int)line.Length);
+                            if (!RelayCounted(line.GetBuffer(), (int)line.Length, to)) return;
                             line.SetLength(0);
                         }
                     }
@@ -217,14 +303,48 @@ namespace ImapPS.Testing
                     Cut();
                     return false;
                 }
+                else if (_proxy._replyPattern != null)
+                {
+                    if (_cutIn < 0 && _proxy.IsReplyCutLine(bytes, length))
+                    {
+                        if (_proxy._bytesAfter == 0)
+                        {
+                            Cut();
+                            return false;
+                        }
+                        to.Write(bytes, 0, length);
+                        _cutIn = _proxy._bytesAfter;
+                        return true;
+                    }
+                    return RelayCounted(bytes, length, to);
+                }
                 to.Write(bytes, 0, length);
                 return true;
+            }
+
+            /// <summary>Relays server bytes; once a reply cut is armed, only as many as it leaves, then cuts.</summary>
+            private bool RelayCounted(byte[] bytes, int length, Stream to)
+            {
+                if (_cutIn < 0)
+                {
+                    to.Write(bytes, 0, length);
+                    return true;
+                }
+                int pass = Math.Min(length, _cutIn);
+                if (pass > 0) to.Write(bytes, 0, pass);
+                _cutIn -= pass;
+                if (_cutIn > 0) return true;
+                to.Flush();
+                Cut();
+                return false;
             }
 
             private void Cut()
             {
                 // Set before closing: the client can only see the cut after it, so a test that
                 // observes the client's failure finds HasCut true.
+                Interlocked.Increment(ref _proxy._cutCount);
+                if (_proxy._holdAfterCut) _proxy._released.Reset();
                 _proxy._cut.Set();
                 Close();
             }

@@ -154,6 +154,16 @@ $ExampleSpecs['Connect-Imap 6'] = @{
         $Vars.session.ReconnectPolicy.GiveUpAfter | Should -Be ([timespan]'00:30:00')
     }
 }
+$ExampleSpecs['Connect-Imap 7'] = @{
+    # The token file the example's identity tooling keeps current; XOAUTH2 with it authenticates the fixture user.
+    Setup = { $null = File 'token.txt' ([Text.Encoding]::UTF8.GetBytes($ctx.Credential.GetNetworkCredential().Password + "`n")) }
+    Check = {
+        $Output | Should -Not -BeNullOrEmpty
+        $Vars.session.State | Should -Be 'AUTH'
+        $Vars.session.User | Should -Be $ctx.User
+        $Vars.session.Reconnects | Should -BeTrue
+    }
+}
 $ExampleSpecs['Disconnect-Imap 1'] = @{
     Check = { $ctx.Session.IsConnected | Should -BeFalse; Get-ImapSession -IncludeClosed | Should -BeNullOrEmpty }
 }
@@ -267,6 +277,22 @@ $ExampleSpecs['Get-ImapMessage 4'] = @{
 $ExampleSpecs['Get-ImapMessage 6'] = @{
     Setup = { $null = Add-ImapMessage -Session $ctx.Session -Mailbox INBOX -Message (Mail -Subject 'build failed' -Body 'Step 3 failed.' -Attachment 'log.bin').Bytes }
     Check = { $Output.Subject | Should -Be 'build failed'; $Output.TextBody.Trim() | Should -Be 'Step 3 failed.' }
+}
+$ExampleSpecs['Get-ImapMessage 7'] = @{
+    Setup = {
+        Seed INBOX @((Mail -Subject 'Seen before'), (Mail -Subject 'Flagged since'), (Mail -Subject 'Also seen before'))
+        $stored = (Select-ImapMailbox -Session $ctx.Session -Name INBOX).HighestModSeq
+        $null = File 'inbox.modseq' ([Text.Encoding]::ASCII.GetBytes("$stored"))
+        $null = Search-ImapMessage -Session $ctx.Session -Mailbox INBOX -Subject 'Flagged since' | Set-ImapFlag -Session $ctx.Session -Add Flagged
+    }
+    Check = {
+        @($Output).Count | Should -Be 1
+        $Output[0].Subject | Should -Be 'Flagged since'
+        $Output[0].ModSeq | Should -BeGreaterThan $Vars.last
+        $Vars.last | Should -BeGreaterThan 0
+        [uint64](Get-Content -LiteralPath (Join-Path $ctx.Directory 'inbox.modseq')) | Should -Be $Vars.inbox.HighestModSeq
+        $Vars.inbox.HighestModSeq | Should -BeGreaterOrEqual $Output[0].ModSeq
+    }
 }
 $ExampleSpecs['Get-ImapMessage 5'] = @{
     Setup = { Seed INBOX @(1..200 | ForEach-Object { Mail -Subject "Message $_" }) }

@@ -228,3 +228,54 @@ Describe 'A -Reconnect session across a server restart' {
         Disconnect-Imap -Session $s, $check
     }
 }
+
+Describe 'Connect-Imap -AccessTokenProvider' {
+    BeforeAll {
+        . $PSScriptRoot/LoopbackImapServer.ps1
+        $script:OAuthGreeting = '* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] ready'
+        function Get-SentTokens([object]$Loopback) {
+            # XOAUTH2's initial response: base64 of "user=…^Aauth=Bearer <token>^A^A".
+            foreach ($m in [regex]::Matches($Loopback.State.Received, 'AUTHENTICATE XOAUTH2 (\S+)')) {
+                $decoded = [System.Text.Encoding]::ASCII.GetString([Convert]::FromBase64String($m.Groups[1].Value))
+                ($decoded -split "`u{1}" | Where-Object { $_ -like 'auth=Bearer *' }) -replace '^auth=Bearer ', ''
+            }
+        }
+    }
+
+    It 'asks the script block for a fresh token at the first connect and again at each reconnect, in the caller''s runspace' {
+        $loopback = Start-LoopbackImapServer -Connections 2 -Greeting $OAuthGreeting -Responder {
+            param($tag, $line, $connection)
+            if ($line -match '^AUTHENTICATE XOAUTH2 ') { "{tag} OK authenticated`r`n" }
+            elseif ($line -match '^NOOP' -and $connection -eq 1) { '{close}' }
+            else { "{tag} OK done`r`n" }
+        }
+        # The script block reads and changes the caller's variables: it runs in this runspace, not a copy.
+        $script:tokensIssued = 0
+        $s = Connect-Imap -Server 127.0.0.1 -Port $loopback.Port -Security None -UserName jobs@example.com -AccessTokenProvider { $script:tokensIssued++; "token-$script:tokensIssued" } `
+            -Reconnect -ReconnectDelay 00:00:00.02 -WarningAction SilentlyContinue
+        $script:tokensIssued | Should -Be 1
+        # The server cuts the connection at this NOOP; the next command reconnects with a new token.
+        $cut = try { Invoke-ImapCommand -Session $s -Command NOOP; $null } catch { $_ }
+        $cut.FullyQualifiedErrorId | Should -Match '^ConnectionLost'
+        (Invoke-ImapCommand -Session $s -Command NOOP -WarningVariable reconnected -WarningAction SilentlyContinue).IsOk | Should -BeTrue
+        "$reconnected" | Should -Match 're-established'
+        $script:tokensIssued | Should -Be 2
+        Disconnect-Imap -Session $s
+        Wait-LoopbackImapServer $loopback
+        @(Get-SentTokens $loopback) | Should -Be @('token-1', 'token-2')
+    }
+
+    It 'fails the connect with AccessTokenProviderFailed when the script block <Case>, and sends no token' -ForEach @(
+        @{ Case = 'throws'; Script = { throw 'the identity provider is down' }; Says = 'identity provider is down' }
+        @{ Case = 'returns nothing'; Script = { $null }; Says = 'returned no token' }
+        @{ Case = 'returns something else'; Script = { 42 }; Says = 'not a Int32' }
+    ) {
+        $loopback = Start-LoopbackImapServer -Greeting $OAuthGreeting
+        $failure = try { Connect-Imap -Server 127.0.0.1 -Port $loopback.Port -Security None -UserName jobs@example.com -AccessTokenProvider $Script -WarningAction SilentlyContinue; $null } catch { $_ }
+        $failure.FullyQualifiedErrorId | Should -Match '^AccessTokenProviderFailed'
+        $failure.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $failure.Exception.Message | Should -Match $Says
+        Wait-LoopbackImapServer $loopback
+        $loopback.State.Received | Should -Not -Match 'AUTHENTICATE'
+    }
+}

@@ -93,13 +93,13 @@ Describe 'Connect-Imap' {
     }
 
     It 'has the documented parameters and parameter sets' {
-        $expected = 'AccessToken', 'AuthenticationMechanism', 'CertificateValidation', 'Command', 'CommandDeadline', 'Compress', 'Credential', 'Force', 'Identifier',
+        $expected = 'AccessToken', 'AccessTokenProvider', 'AuthenticationMechanism', 'CertificateValidation', 'Command', 'CommandDeadline', 'Compress', 'Credential', 'Force', 'Identifier',
             'IgnoreCapability', 'Port', 'Reconnect', 'ReconnectAttempts', 'ReconnectDelay', 'ReconnectGiveUpAfter', 'ReconnectPolicy',
             'Security', 'Server', 'SkipCertificateCheck', 'Timeout', 'UserName'
         Compare-Object $expected (Get-CmdletParameterName Connect-Imap) | Should -BeNullOrEmpty
         $cmd = Get-Command Connect-Imap
         $cmd.DefaultParameterSet | Should -Be 'Credential'
-        ($cmd.ParameterSets.Name | Sort-Object) | Should -Be @('AccessToken', 'Command', 'Credential')
+        ($cmd.ParameterSets.Name | Sort-Object) | Should -Be @('AccessToken', 'AccessTokenProvider', 'Command', 'Credential')
         $cmd.OutputType.Type | Should -Contain ([ImapPS.ImapSession])
     }
 }

@@ -23,9 +23,11 @@ namespace ImapPS.Client
         /// <param name="compactResult">Ask for ESEARCH's compact result (RETURN (ALL)) when the server offers ESEARCH: a large result is a set of ranges instead of every number.</param>
         /// <exception cref="ImapException">No mailbox is selected (nothing is sent).</exception>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
+        /// <exception cref="ImapCapabilityException">The criteria use MODSEQ and the server does not offer CONDSTORE (nothing is sent).</exception>
         public async Task<IReadOnlyList<uint>> UidSearchAsync(SearchKey criteria, bool compactResult = false)
         {
             if (criteria is null) throw new ArgumentNullException(nameof(criteria));
+            if (criteria.RequiresCondStore) RequireCapability("UID SEARCH MODSEQ", "CONDSTORE");
             var args = new List<ImapArgument>();
             if (compactResult && HasCapability("ESEARCH")) { args.Add(ImapArgument.Atom("RETURN")); args.Add(ImapArgument.List(ImapArgument.Atom("ALL"))); }
             if (criteria.RequiresUtf8) { args.Add(ImapArgument.Atom("CHARSET")); args.Add(ImapArgument.Atom("UTF-8")); }
@@ -39,7 +41,7 @@ namespace ImapPS.Client
         /// order of <paramref name="sortBy"/>. Refused before sending unless the server offers SORT
         /// (and SORT=DISPLAY for the Display keys) and a mailbox is selected.
         /// </summary>
-        /// <exception cref="ImapCapabilityException">The server does not offer SORT (or SORT=DISPLAY).</exception>
+        /// <exception cref="ImapCapabilityException">The server does not offer SORT (or SORT=DISPLAY), or the criteria use MODSEQ without CONDSTORE.</exception>
         /// <exception cref="ImapException">No mailbox is selected (nothing is sent).</exception>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
         public Task<IReadOnlyList<uint>> UidSortAsync(IReadOnlyList<SortCriterion> sortBy, SearchKey criteria)
@@ -48,6 +50,7 @@ namespace ImapPS.Client
             if (criteria is null) throw new ArgumentNullException(nameof(criteria));
             var program = SortCriterion.ToArgument(sortBy);
             RequireCapability("UID SORT", "SORT");
+            if (criteria.RequiresCondStore) RequireCapability("UID SORT MODSEQ", "CONDSTORE");
             if (sortBy.Any(c => c.NeedsDisplaySort)) RequireCapability("UID SORT", "SORT=DISPLAY");
             return NumbersOf(Issue(SearchCommand.Sort(true, program, criteria.RequiresUtf8 ? "UTF-8" : "US-ASCII", criteria.ToArguments())), "UID SORT");
         }
@@ -100,6 +103,44 @@ namespace ImapPS.Client
             return Checked(UidAsync("STORE", UidSet(uidSet), item, list), "UID STORE");
         }
 
+        /// <summary>
+        /// Conditional UID STORE of flags (CONDSTORE's UNCHANGEDSINCE, RFC 7162 3.1.3): changes
+        /// only the messages of <paramref name="uidSet"/> whose mod-sequence is not above
+        /// <paramref name="unchangedSince"/>, and returns the others, which the server names in
+        /// the tagged OK's <c>[MODIFIED set]</c> and leaves unchanged. The result holds only UIDs
+        /// of <paramref name="uidSet"/>, however large a set the server reports.
+        /// </summary>
+        /// <param name="uidSet">A UID set (see <see cref="SequenceSet"/>).</param>
+        /// <param name="mode">Add, remove or replace.</param>
+        /// <param name="flags">The flags.</param>
+        /// <param name="unchangedSince">The mod-sequence a message must not have passed to be changed.</param>
+        /// <exception cref="ArgumentException">The set or a flag is invalid (nothing is sent).</exception>
+        /// <exception cref="ImapCapabilityException">The server does not offer CONDSTORE (nothing is sent).</exception>
+        /// <exception cref="ImapException">The mailbox is read-only or not selected (nothing is sent).</exception>
+        /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
+        /// <exception cref="ImapException">The [MODIFIED] set cannot be read (malformed, or larger than <see cref="NumberSet.MaxExpandedCount"/>): which messages changed is unknown.</exception>
+        public Task<IReadOnlyList<uint>> UidStoreFlagsUnchangedSinceAsync(string uidSet, StoreFlagsMode mode, IEnumerable<string> flags, ulong unchangedSince)
+        {
+            string set = UidSet(uidSet);
+            string list = ImapFlags.FormatFlagList(flags);
+            RequireCapability("UID STORE UNCHANGEDSINCE", "CONDSTORE");
+            string item = (mode == StoreFlagsMode.Add ? "+" : mode == StoreFlagsMode.Remove ? "-" : "") + "FLAGS";
+            return ModifiedOf(Issue(new StoreCommand(true, set, item, list, silent: true, unchangedSince)), set);
+        }
+
+        private static async Task<IReadOnlyList<uint>> ModifiedOf(Task<ImapResponse> command, string set)
+        {
+            var response = ThrowIfFailed(await command.ConfigureAwait(false), "UID STORE");
+            if (response.Tagged == null || response.Tagged.CodeName != "MODIFIED") return Array.Empty<uint>();
+            if (!ResponseCodes.TryGetModified(response.Tagged, out var modified))
+                throw new ImapException("The server answered UID STORE UNCHANGEDSINCE with a [MODIFIED] code that cannot be read: which of UIDs " + set + " were changed is unknown.");
+            var asked = new HashSet<uint>(NumberSet.Expand(set));
+            var result = new List<uint>();
+            foreach (var uid in modified)
+                if (asked.Remove(uid)) result.Add(uid);
+            return result;
+        }
+
         private static async Task<ImapResponse> Checked(Task<ImapResponse> command, string name)
             => ThrowIfFailed(await command.ConfigureAwait(false), name);
 
@@ -134,13 +175,14 @@ namespace ImapPS.Client
         /// answer, each with its MODSEQ. Refused (an <see cref="ImapCapabilityException"/> through
         /// the task, nothing sent) unless the server offers CONDSTORE.
         /// </param>
-        /// <exception cref="ImapCapabilityException">CHANGEDSINCE without CONDSTORE.</exception>
+        /// <exception cref="ImapCapabilityException">CHANGEDSINCE or MODSEQ without CONDSTORE.</exception>
         /// <exception cref="ImapCommandException">The server answered NO or BAD.</exception>
         public async Task<ImapResponse> UidFetchEachAsync(string uidSet, FetchItems items, Action<ServerResponse> onResponse, Func<LiteralRequest, Stream?>? literalSink = null,
             ulong? changedSince = null)
         {
             if (items is null) throw new ArgumentNullException(nameof(items));
             if (onResponse is null) throw new ArgumentNullException(nameof(onResponse));
+            if ((items.Attributes & FetchAttributes.ModSeq) != 0) RequireCapability("UID FETCH MODSEQ", "CONDSTORE");
             // UID FETCH answers with the UID whether asked or not; asking makes the item list say so.
             var withUid = items.With(FetchAttributes.Uid);
             var command = new FetchCommand(true, UidSet(uidSet), withUid.ToString(), changedSince) { Each = onResponse, LiteralSink = literalSink };

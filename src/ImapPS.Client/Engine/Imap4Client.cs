@@ -161,6 +161,13 @@ namespace ImapPS.Client
         /// <summary>The selected mailbox's HIGHESTMODSEQ (CONDSTORE), or 0.</summary>
         public ulong HighestModSeq { get; private set; }
 
+        /// <summary>
+        /// True when the server said the selected mailbox keeps no mod-sequences (<c>OK [NOMODSEQ]</c>,
+        /// RFC 7162 3.1.2.2, or STATUS HIGHESTMODSEQ 0): FETCH MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE
+        /// and SEARCH MODSEQ are refused there.
+        /// </summary>
+        public bool NoModSeq { get; private set; }
+
         /// <summary>The flags defined in the selected mailbox.</summary>
         public IReadOnlyList<string> MailboxFlags { get; private set; } = Array.Empty<string>();
 
@@ -1066,6 +1073,9 @@ namespace ImapPS.Client
                     case "HIGHESTMODSEQ":
                         if (r.CodeArgument.TryGetUInt64(out var hm)) HighestModSeq = hm;
                         break;
+                    case "NOMODSEQ":
+                        NoModSeq = true;
+                        break;
                     case "PERMANENTFLAGS":
                         PermanentFlags = ReadFlagList(r.CodeArgument);
                         break;
@@ -1139,7 +1149,7 @@ namespace ImapPS.Client
             _pool.Clear();
             _readOnlyChanged = false;
             _selectGeneration++;
-            Exists = 0; RecentCount = 0; UidValidity = 0; UidNext = 0; HighestModSeq = 0;
+            Exists = 0; RecentCount = 0; UidValidity = 0; UidNext = 0; HighestModSeq = 0; NoModSeq = false;
             MailboxFlags = Array.Empty<string>(); PermanentFlags = Array.Empty<string>();
         }
 
@@ -1226,6 +1236,48 @@ namespace ImapPS.Client
                 if (_selectGeneration != generation) return learnt;
                 if (UidNext == 0 && _state == ImapState.SELECTED) UidNext = learnt;
                 return UidNext;
+            }
+        }
+
+        /// <summary>
+        /// The selected mailbox's HIGHESTMODSEQ, learnt when SELECT did not say. A server reports
+        /// <c>[HIGHESTMODSEQ]</c> or <c>[NOMODSEQ]</c> on SELECT only once CONDSTORE is enabled
+        /// (Dovecot), so before that this asks STATUS (HIGHESTMODSEQ) of the selected mailbox: a
+        /// CONDSTORE enabling command (RFC 7162 3.1), answered with 0 for a mailbox without
+        /// mod-sequences (RFC 7162 3.1.2.3). Null when the mailbox keeps none (<see cref="NoModSeq"/>);
+        /// the value is kept as <see cref="HighestModSeq"/> for as long as the same SELECT is current.
+        /// </summary>
+        /// <exception cref="ImapCapabilityException">The server does not offer CONDSTORE (nothing is sent).</exception>
+        /// <exception cref="ImapException">No mailbox is selected (nothing is sent).</exception>
+        /// <exception cref="ImapCommandException">The server answered the STATUS with NO or BAD.</exception>
+        public async Task<ulong?> SelectedHighestModSeqAsync()
+        {
+            RequireCapability("CONDSTORE", "CONDSTORE");
+            string mailbox;
+            int generation;
+            lock (_lock)
+            {
+                if (_state != ImapState.SELECTED || SelectedMailbox == null) throw new ImapException("No mailbox is selected.");
+                if (NoModSeq) return null;
+                if (HighestModSeq != 0) return HighestModSeq;
+                mailbox = SelectedMailbox;
+                generation = _selectGeneration;
+            }
+            var status = await StatusAsync(mailbox, "(HIGHESTMODSEQ)").ConfigureAwait(false);
+            if (!status.IsOk) throw new ImapCommandException("STATUS", status);
+            ulong? learnt = null;
+            foreach (var u in status.Untagged)
+                if (u.Name == "STATUS" && StatusData.Parse(u, _utf8Enabled).HighestModSeq is ulong m) learnt = m;
+            lock (_lock)
+            {
+                if (_selectGeneration != generation || _state != ImapState.SELECTED) return learnt == 0 ? null : learnt;
+                // The enabling STATUS may have brought an untagged OK [HIGHESTMODSEQ] or [NOMODSEQ] of its own.
+                if (NoModSeq) return null;
+                if (HighestModSeq != 0) return HighestModSeq;
+                if (learnt == null) throw new ImapException("The server answered STATUS (HIGHESTMODSEQ) of '" + mailbox + "' without HIGHESTMODSEQ.");
+                if (learnt == 0) { NoModSeq = true; return null; }
+                HighestModSeq = learnt.Value;
+                return HighestModSeq;
             }
         }
 

@@ -22,6 +22,8 @@ namespace ImapPS.Client.Protocol
         Envelope = 16,
         /// <summary>BODYSTRUCTURE.</summary>
         BodyStructure = 32,
+        /// <summary>MODSEQ (RFC 7162): needs CONDSTORE and a mailbox that keeps mod-sequences.</summary>
+        ModSeq = 64,
         /// <summary>What a message listing shows: UID, FLAGS, INTERNALDATE, RFC822.SIZE and ENVELOPE.</summary>
         Summary = Uid | Flags | InternalDate | Size | Envelope,
     }
@@ -145,6 +147,7 @@ namespace ImapPS.Client.Protocol
             if ((Attributes & FetchAttributes.Size) != 0) Add("RFC822.SIZE");
             if ((Attributes & FetchAttributes.Envelope) != 0) Add("ENVELOPE");
             if ((Attributes & FetchAttributes.BodyStructure) != 0) Add("BODYSTRUCTURE");
+            if ((Attributes & FetchAttributes.ModSeq) != 0) Add("MODSEQ");
             foreach (var s in _sections) Add("BODY.PEEK[" + s.ToUpperInvariant() + "]");
             if (_headerFields.Length > 0) Add("BODY.PEEK[" + HeaderFieldsSection + "]");
             return sb.Append(')').ToString();

@@ -58,6 +58,9 @@ namespace ImapPS.Client.Protocol
         /// <summary>True when a value holds non-ASCII text, so the search must be sent with CHARSET UTF-8.</summary>
         public abstract bool RequiresUtf8 { get; }
 
+        /// <summary>True when a key is CONDSTORE's MODSEQ (RFC 7162), which only a server that offers CONDSTORE understands.</summary>
+        public abstract bool RequiresCondStore { get; }
+
         /// <summary>Every message (ALL).</summary>
         public static SearchKey All { get; } = new Leaf(false, ImapArgument.Atom("ALL"));
 
@@ -111,6 +114,17 @@ namespace ImapPS.Client.Protocol
 
         /// <summary>UID <paramref name="set"/> (a UID set such as <c>1:100,200</c>).</summary>
         public static SearchKey Uid(string set) => new Leaf(false, ImapArgument.Atom("UID"), ImapArgument.FromSequenceSet(set));
+
+        /// <summary>
+        /// MODSEQ <paramref name="modSeq"/> (RFC 7162 3.1.5): the messages whose mod-sequence is
+        /// <paramref name="modSeq"/> or higher. Needs CONDSTORE (<see cref="RequiresCondStore"/>).
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">Not a mod-sequence (1 to 2^63-1).</exception>
+        public static SearchKey ModSeq(ulong modSeq)
+        {
+            if (modSeq == 0 || modSeq > long.MaxValue) throw new ArgumentOutOfRangeException(nameof(modSeq), "A mod-sequence is between 1 and " + long.MaxValue + ".");
+            return new Leaf(false, ImapArgument.Atom("MODSEQ"), ImapArgument.Atom(modSeq.ToString(System.Globalization.CultureInfo.InvariantCulture))) { CondStore = true };
+        }
 
         /// <summary>
         /// Search criteria written by the caller in IMAP syntax, passed through. Refused (see
@@ -177,6 +191,10 @@ namespace ImapPS.Client.Protocol
 
             public override bool RequiresUtf8 => _utf8;
 
+            internal bool CondStore { get; set; }
+
+            public override bool RequiresCondStore => CondStore;
+
             internal override void AppendTo(List<ImapArgument> output) => output.AddRange(_arguments);
         }
 
@@ -187,6 +205,8 @@ namespace ImapPS.Client.Protocol
             public NotKey(SearchKey key) => _key = key;
 
             public override bool RequiresUtf8 => _key.RequiresUtf8;
+
+            public override bool RequiresCondStore => _key.RequiresCondStore;
 
             internal override void AppendTo(List<ImapArgument> output)
             {
@@ -200,10 +220,13 @@ namespace ImapPS.Client.Protocol
             public AndKey(List<SearchKey> keys)
             {
                 Keys = keys;
-                foreach (var k in keys) _utf8 |= k.RequiresUtf8;
+                foreach (var k in keys) { _utf8 |= k.RequiresUtf8; _condStore |= k.RequiresCondStore; }
             }
 
             private readonly bool _utf8;
+            private readonly bool _condStore;
+
+            public override bool RequiresCondStore => _condStore;
 
             public List<SearchKey> Keys { get; }
 
@@ -225,10 +248,14 @@ namespace ImapPS.Client.Protocol
             public OrKey(List<SearchKey> keys)
             {
                 _keys = keys;
-                foreach (var k in keys) _utf8 |= k.RequiresUtf8;
+                foreach (var k in keys) { _utf8 |= k.RequiresUtf8; _condStore |= k.RequiresCondStore; }
             }
 
+            private readonly bool _condStore;
+
             public override bool RequiresUtf8 => _utf8;
+
+            public override bool RequiresCondStore => _condStore;
 
             // OR takes two keys; n keys become the prefix chain OR k1 OR k2 … k(n-1) kn, written
             // flat, so a long list of values costs no nesting.

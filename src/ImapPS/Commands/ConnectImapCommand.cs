@@ -21,6 +21,7 @@ namespace ImapPS.Commands
     {
         private const string CredentialSet = "Credential";
         private const string TokenSet = "AccessToken";
+        private const string TokenProviderSet = "AccessTokenProvider";
         private const string CommandSet = "Command";
 
         // Work the engine's threads hand to the pipeline thread (certificate callbacks), so a
@@ -31,6 +32,7 @@ namespace ImapPS.Commands
         /// <summary>The server's host name or address.</summary>
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = CredentialSet)]
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = TokenSet)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = TokenProviderSet)]
         [Alias("ComputerName", "Host")]
         [ValidateNotNullOrEmpty]
         public string Server { get; set; } = "";
@@ -38,6 +40,7 @@ namespace ImapPS.Commands
         /// <summary>The port; by default 993 (implicit TLS) with -Security Auto or Ssl, 143 with None or StartTls.</summary>
         [Parameter(ParameterSetName = CredentialSet)]
         [Parameter(ParameterSetName = TokenSet)]
+        [Parameter(ParameterSetName = TokenProviderSet)]
         [ValidateRange(1, 65535)]
         public int Port { get; set; }
 
@@ -46,8 +49,9 @@ namespace ImapPS.Commands
         [Credential]
         public PSCredential? Credential { get; set; }
 
-        /// <summary>The user name for -AccessToken.</summary>
+        /// <summary>The user name for -AccessToken or -AccessTokenProvider.</summary>
         [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
+        [Parameter(Mandatory = true, ParameterSetName = TokenProviderSet)]
         [ValidateNotNullOrEmpty]
         public string UserName { get; set; } = "";
 
@@ -55,24 +59,36 @@ namespace ImapPS.Commands
         [Parameter(Mandatory = true, ParameterSetName = TokenSet)]
         public SecureString? AccessToken { get; set; }
 
+        /// <summary>
+        /// A script block that returns an OAuth 2.0 access token (a string or a SecureString), run
+        /// at the first connect and again at every reconnect, so a job that outlives a token keeps
+        /// working. It runs on the pipeline thread of the command that needs the token.
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = TokenProviderSet)]
+        public ScriptBlock? AccessTokenProvider { get; set; }
+
         /// <summary>Auto, None, Ssl or StartTls.</summary>
         [Parameter(ParameterSetName = CredentialSet)]
         [Parameter(ParameterSetName = TokenSet)]
+        [Parameter(ParameterSetName = TokenProviderSet)]
         public ImapSecurity Security { get; set; } = ImapSecurity.Auto;
 
         /// <summary>Accepts any server certificate (with a warning).</summary>
         [Parameter(ParameterSetName = CredentialSet)]
         [Parameter(ParameterSetName = TokenSet)]
+        [Parameter(ParameterSetName = TokenProviderSet)]
         public SwitchParameter SkipCertificateCheck { get; set; }
 
         /// <summary>Decides whether a server certificate is trusted: receives the certificate as $_ (and $args: certificate, chain, host, policy errors); a true result accepts it.</summary>
         [Parameter(ParameterSetName = CredentialSet)]
         [Parameter(ParameterSetName = TokenSet)]
+        [Parameter(ParameterSetName = TokenProviderSet)]
         public ScriptBlock? CertificateValidation { get; set; }
 
         /// <summary>The SASL mechanism: PLAIN, LOGIN, CRAM-MD5, XOAUTH2 or OAUTHBEARER. By default LOGIN (passwords) or XOAUTH2/OAUTHBEARER (tokens).</summary>
         [Parameter(ParameterSetName = CredentialSet)]
         [Parameter(ParameterSetName = TokenSet)]
+        [Parameter(ParameterSetName = TokenProviderSet)]
         [ValidateSet("LOGIN", "PLAIN", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER", IgnoreCase = true)]
         public string? AuthenticationMechanism { get; set; }
 
@@ -151,6 +167,11 @@ namespace ImapPS.Commands
             }
         }
 
+        private bool IsTokenSet => ParameterSetName == TokenSet || ParameterSetName == TokenProviderSet;
+
+        // -AccessTokenProvider, once Connect() made it; its Work queue becomes the session's PipelineWork.
+        private AccessTokenScript? _tokenScript;
+
         private bool _failureRecorded;
         private bool _registered;
 
@@ -159,7 +180,7 @@ namespace ImapPS.Commands
             get
             {
                 if (ParameterSetName == CommandSet) return Command;
-                string? user = ParameterSetName == TokenSet ? UserName : Credential?.UserName;
+                string? user = IsTokenSet ? UserName : Credential?.UserName;
                 return (user == null ? "" : user + "@") + Server + (Port != 0 ? ":" + Port : "");
             }
         }
@@ -193,9 +214,9 @@ namespace ImapPS.Commands
                 options.CommandDeadline = CommandDeadline;
             }
             if (IgnoreCapability != null) foreach (var c in IgnoreCapability) options.IgnoredCapabilities.Add(c);
-            if (Security == ImapSecurity.None && ParameterSetName != CommandSet && (Credential != null || ParameterSetName == TokenSet))
-                WriteWarning("-Security None: the " + (ParameterSetName == TokenSet ? "access token" : "password") + " of '" +
-                    (ParameterSetName == TokenSet ? UserName : Credential!.UserName) + "' and all mail cross the network to " + Server +
+            if (Security == ImapSecurity.None && ParameterSetName != CommandSet && (Credential != null || IsTokenSet))
+                WriteWarning("-Security None: the " + (IsTokenSet ? "access token" : "password") + " of '" +
+                    (IsTokenSet ? UserName : Credential!.UserName) + "' and all mail cross the network to " + Server +
                     " in clear, readable by anyone on the way. Use -Security Auto, StartTls or Ssl unless the network is trusted.");
             if (SkipCertificateCheck)
             {
@@ -213,6 +234,7 @@ namespace ImapPS.Commands
                 };
             }
             var policy = ReconnectPolicyFromParameters();
+            if (AccessTokenProvider != null) _tokenScript = new AccessTokenScript(AccessTokenProvider, options.ConnectTimeout);
 
             Imap4Client? client = null;
             string securityUsed;
@@ -243,7 +265,7 @@ namespace ImapPS.Commands
                             RunStep(client, () => client.StartTlsAsync(), "StartTlsFailed", ErrorCategory.SecurityError);
                             securityUsed = "StartTls";
                         }
-                        else if (Security == ImapSecurity.StartTls || Credential != null || ParameterSetName == TokenSet)
+                        else if (Security == ImapSecurity.StartTls || Credential != null || IsTokenSet)
                         {
                             Fail(client, new ImapSecurityException("The server " + Server + ":" + port + " does not offer STARTTLS; refusing to send credentials in clear. Use -Security Ssl, or -Security None to allow it."),
                                 "StartTlsNotOffered", ErrorCategory.SecurityError);
@@ -263,9 +285,10 @@ namespace ImapPS.Commands
                 throw;
             }
 
-            string? user = ParameterSetName == TokenSet ? UserName : Credential?.UserName;
+            string? user = IsTokenSet ? UserName : Credential?.UserName;
             var reconnector = policy == null ? null : new ImapReconnectingClient(Recipe(options, client!, securityUsed), client!, policy);
             var session = new ImapSession(client!, ParameterSetName == CommandSet ? Command : Server, client!.Port, user, securityUsed, Identifier, reconnector);
+            if (_tokenScript != null) session.PipelineWork = _tokenScript.Work;
             if (reconnector != null) WriteVerbose("Session '" + session.Name + "' reconnects: " + reconnector.Policy + ".");
             SessionRegistry.Add(session);
             _registered = true;
@@ -310,7 +333,8 @@ namespace ImapPS.Commands
             else
             {
                 ImapAuthentication authentication;
-                if (ParameterSetName == TokenSet)
+                if (_tokenScript != null) authentication = ImapAuthentication.OAuth(UserName, _tokenScript.ProvideAsync, AuthenticationMechanism);
+                else if (IsTokenSet)
                 {
                     var token = AccessToken!.Copy();
                     token.MakeReadOnly();
@@ -334,7 +358,7 @@ namespace ImapPS.Commands
 
         private void CloseExisting()
         {
-            string? user = ParameterSetName == TokenSet ? UserName : Credential?.UserName;
+            string? user = IsTokenSet ? UserName : Credential?.UserName;
             foreach (var old in SessionRegistry.All)
             {
                 if (!string.Equals(old.Server, ParameterSetName == CommandSet ? Command : Server, StringComparison.OrdinalIgnoreCase)) continue;
@@ -351,9 +375,22 @@ namespace ImapPS.Commands
         private void Authenticate(Imap4Client client, int port)
         {
             if (client.State != ImapState.NONAUTH) return;
-            if (ParameterSetName == TokenSet)
+            if (IsTokenSet)
             {
-                string token = new NetworkCredential("", AccessToken).Password;
+                string token;
+                if (_tokenScript == null) token = new NetworkCredential("", AccessToken).Password;
+                else
+                {
+                    try
+                    {
+                        token = _tokenScript.Invoke();
+                    }
+                    catch (ImapException ex)
+                    {
+                        Fail(client, ex, "AccessTokenProviderFailed", ErrorCategory.AuthenticationError);
+                        return;
+                    }
+                }
                 string mechanism = AuthenticationMechanism?.ToUpperInvariant()
                     ?? (client.HasCapability("AUTH=XOAUTH2") ? "XOAUTH2" : client.HasCapability("AUTH=OAUTHBEARER") ? "OAUTHBEARER" : "");
                 SaslMechanism sasl;

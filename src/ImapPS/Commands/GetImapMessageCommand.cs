@@ -54,6 +54,13 @@ namespace ImapPS.Commands
         [Parameter]
         public SwitchParameter BodyStructure { get; set; }
 
+        /// <summary>
+        /// Only the messages whose mod-sequence (ModSeq) is above this one: those whose flags
+        /// changed, or that arrived, since a HighestModSeq stored earlier (CONDSTORE).
+        /// </summary>
+        [Parameter]
+        public ulong? ChangedSince { get; set; }
+
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
@@ -67,16 +74,12 @@ namespace ImapPS.Commands
             IReadOnlyList<uint> uids;
             if (All)
             {
-                System.Threading.Tasks.Task<IReadOnlyList<uint>> search;
-                using (var lease = UseMessages(session, mailbox, null, true, mailbox))
-                {
-                    if (lease == null) return;
-                    uidValidity = lease.UidValidity;
-                    // ESEARCH's compact answer (1:100000) where offered: a plain SEARCH of a large mailbox
-                    // is one response line of ~7 bytes per message, read into a buffer the connection keeps.
-                    search = session.Client.UidSearchAsync(SearchKey.All, compactResult: true);
-                }
-                if (!TryRun(() => Await(search), mailbox, out var found)) return;
+                // On a -Reconnect session a cut SEARCH is sent again (TrySearch). ESEARCH's compact answer
+                // (1:100000) where offered: a plain SEARCH of a large mailbox is one response line of ~7 bytes
+                // per message, read into a buffer the connection keeps.
+                if (!TrySearch(session, mailbox, null, client => client.UidSearchAsync(ChangedSince is ulong changed ? SearchKey.ModSeq(changed + 1) : SearchKey.All, compactResult: true),
+                        out var found, out uidValidity,
+                        lease => { if (ChangedSince is ulong since) RequireModSeq(session, mailbox, nameof(ChangedSince), since, lease); })) return;
                 // The engine returns a new list per search: sorted in place rather than copied.
                 var list = found as List<uint> ?? found.ToList();
                 list.Sort();
@@ -84,22 +87,30 @@ namespace ImapPS.Commands
             }
             else
             {
+                uids = Uid.Distinct().ToList();
                 using (var lease = UseMessages(session, mailbox, UidValidity, true, Uid))
                 {
                     if (lease == null) return;
                     uidValidity = lease.UidValidity;
+                    if (ChangedSince is ulong since)
+                    {
+                        RequireModSeq(session, mailbox, nameof(ChangedSince), since, lease);
+                        // The fetch leaves out unchanged messages: missing ones are told apart first.
+                        var existing = ExistingUids(session, mailbox, uids);
+                        if (existing == null) return;
+                        uids = existing;
+                    }
                 }
-                uids = Uid.Distinct().ToList();
             }
             if (!textOnly)
             {
-                foreach (var message in FetchMessages(session, mailbox, uidValidity, uids, extras, reportMissing: !All, activity: "Get-ImapMessage"))
+                foreach (var message in FetchMessages(session, mailbox, uidValidity, uids, extras, reportMissing: !All && ChangedSince == null, activity: "Get-ImapMessage", changedSince: All ? null : ChangedSince))
                     WriteObject(message);
                 return;
             }
             // The text parts are fetched a batch at a time, once the structures of the batch are in.
             var pending = new List<ImapMessage>();
-            foreach (var message in FetchMessages(session, mailbox, uidValidity, uids, extras, reportMissing: !All, activity: "Get-ImapMessage"))
+            foreach (var message in FetchMessages(session, mailbox, uidValidity, uids, extras, reportMissing: !All && ChangedSince == null, activity: "Get-ImapMessage", changedSince: All ? null : ChangedSince))
             {
                 pending.Add(message);
                 if (pending.Count < 50) continue;

@@ -61,6 +61,10 @@ namespace ImapPS.Commands
         /// <summary>Writes queued trace lines. Call on the pipeline thread.</summary>
         protected internal void FlushTrace()
         {
+            // Every wait of the cmdlets calls this on the pipeline thread: it also runs what the engine
+            // posted for a runspace's thread (a token script block at a reconnect).
+            var work = SessionWork;
+            if (work != null) while (work.TryTake(out var posted)) posted();
             while (_trace.TryDequeue(out var line))
             {
                 if (_verbose && line.Level <= 2 && line.Text.StartsWith("> ", StringComparison.Ordinal))
@@ -71,7 +75,14 @@ namespace ImapPS.Commands
         }
 
         /// <summary>Waits for an engine task on the pipeline thread, writing trace lines meanwhile (see <see cref="ImapSession.Wait"/>).</summary>
-        protected T Await<T>(Task<T> task) => ImapSession.Wait(task, StopToken, _traced != null ? FlushTrace : (Action?)null);
+        protected T Await<T>(Task<T> task)
+        {
+            var work = SessionWork;
+            return ImapSession.Wait(task, StopToken, _traced != null || work != null ? FlushTrace : (Action?)null, work);
+        }
+
+        /// <summary>What the engine posted for the pipeline thread of a cmdlet working on this session (see <see cref="ImapSession.PipelineWork"/>), or null.</summary>
+        internal virtual BlockingCollection<Action>? SessionWork => null;
 
         /// <summary>Waits for a task without a result.</summary>
         protected void Await(Task task) => Await(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default));
@@ -281,6 +292,9 @@ namespace ImapPS.Commands
         }
 
         private ImapSession? _resolved;
+
+        /// <inheritdoc />
+        internal override BlockingCollection<Action>? SessionWork => _resolved?.PipelineWork;
 
         /// <summary>
         /// Re-establishes the lost connection of a -Reconnect session before the command uses it;

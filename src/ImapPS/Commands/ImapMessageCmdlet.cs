@@ -163,97 +163,254 @@ namespace ImapPS.Commands
         internal const string TextSection = FetchItems.TextSection;
 
         /// <summary>
+        /// Runs a UID search (SEARCH, SORT: a read) while <paramref name="mailbox"/> is leased, and
+        /// waits for its UIDs. On a -Reconnect session a lost connection is re-established by the
+        /// session's path (the mailbox selected again, its UIDVALIDITY checked: a change terminates
+        /// with UidValidityChanged) and the search is sent again, at most the policy's
+        /// MaxOperationRetries times; otherwise a loss terminates with ConnectionLost, and a NO or
+        /// BAD writes an error. False when there is no result (the error says why).
+        /// <paramref name="beforeSearch"/> runs under each lease before the search is sent (a check
+        /// that needs the mailbox selected, such as <see cref="RequireModSeq"/>).
+        /// </summary>
+        /// <exception cref="ImapCapabilityException">Thrown by <paramref name="search"/> before sending (the caller words it).</exception>
+        internal bool TrySearch(ImapSession session, string mailbox, uint? expectedUidValidity, Func<Imap4Client, Task<IReadOnlyList<uint>>> search,
+            out IReadOnlyList<uint> found, out uint uidValidity, Action<MailboxLease>? beforeSearch = null)
+        {
+            found = Array.Empty<uint>();
+            uidValidity = 0;
+            int losses = 0;
+            while (true)
+            {
+                Task<IReadOnlyList<uint>> task;
+                using (var lease = UseMessages(session, mailbox, expectedUidValidity, true, mailbox))
+                {
+                    if (lease == null) return false;
+                    if (uidValidity != 0 && lease.UidValidity != uidValidity)
+                        ThrowTerminatingError(ErrorFor(new ImapUidValidityChangedException(mailbox, uidValidity, lease.UidValidity), mailbox));
+                    uidValidity = lease.UidValidity;
+                    beforeSearch?.Invoke(lease);
+                    task = search(session.Client);
+                }
+                ImapAbortException? lost = null;
+                bool resumable = session.Reconnects && losses < session.Reconnector!.Policy.MaxOperationRetries;
+                if (!TryRun(() =>
+                    {
+                        try { return Await(task); }
+                        catch (ImapAbortException ex) when (resumable && !(ex is ImapReconnectFailedException) && !StopToken.IsCancellationRequested)
+                        {
+                            lost = ex;
+                            return Array.Empty<uint>();
+                        }
+                    }, mailbox, out var result))
+                    return false;
+                if (lost == null)
+                {
+                    found = result;
+                    return true;
+                }
+                losses++;
+                ReconnectSession(session);
+                WriteWarning(MyInvocation.MyCommand.Name + ": the search in '" + mailbox + "' was cut by the lost connection and is sent again.");
+            }
+        }
+
+        /// <summary>
         /// Fetches summaries (plus <paramref name="extras"/>) of <paramref name="uids"/> and yields
         /// them in that order as they arrive. A UID the server does not return yields a
         /// MessageNotFound error when <paramref name="reportMissing"/>. Write the objects yielded
-        /// right away; no mailbox lease is held while yielding.
+        /// right away; no mailbox lease is held while yielding. On a -Reconnect session a lost
+        /// connection is resumed (<see cref="StreamingFetch.ResumeOn"/>): the UIDs not yielded yet,
+        /// and not already received, are fetched again, so each message is yielded once.
+        /// With <paramref name="changedSince"/> only the messages whose MODSEQ is above it answer (CHANGEDSINCE; check <see cref="RequireModSeq"/> first).
         /// </summary>
         internal IEnumerable<ImapMessage> FetchMessages(ImapSession session, string mailbox, uint uidValidity, IReadOnlyList<uint> uids,
-            FetchExtras extras, bool reportMissing, string? activity = null)
+            FetchExtras extras, bool reportMissing, string? activity = null, ulong? changedSince = null)
         {
             if (uids.Count == 0) yield break;
             int first = (extras & FetchExtras.Full) != 0 ? 10 : 50;
-            int size = (extras & FetchExtras.Full) != 0 ? 50 : 500;
+            // The reader runs ahead of the pipeline by up to window × size answers, all of them alive at each
+            // collection: 4 × 250 summaries (~0.25 MB) rather than 4 × 500 halve what survives into the older
+            // generations (docs/performance.md, issue 18) and keep four commands in flight against latency.
+            int size = (extras & FetchExtras.Full) != 0 ? 50 : 250;
             const int window = 4;
-            var batches = new List<uint[]>();
-            for (int i = 0; i < uids.Count;)
-            {
-                int n = Math.Min(batches.Count == 0 ? first : size, uids.Count - i);
-                batches.Add(uids.Skip(i).Take(n).ToArray());
-                i += n;
-            }
             var items = FetchItemsFor(extras);
             var arrived = new Dictionary<uint, ImapMessage>();
-            // The UIDs of the batches issued and not yet emitted: at most window × size of them, where a
-            // set of every UID asked for was 1.7 MB on the large-object heap for 100,000 messages.
+            // The UIDs of the batches issued and not yet emitted (or told missing): at most window × size,
+            // where a set of every UID asked for was 1.7 MB on the large-object heap for 100,000 messages.
             var wanted = new HashSet<uint>();
-            var done = new bool[batches.Count];
-            int doneWatermark = 0;     // batches [0, doneWatermark) have completed
-            int nextBatch = 0, emitIndex = 0;
-            int batchEnd = 0;          // index in uids where batch doneWatermark starts
+            // UIDs whose batch ended with OK and that were not emitted by then: when they did not arrive,
+            // the server has no such message. Emitted ones leave it, so it stays as small as wanted.
+            var answered = new HashSet<uint>();
+            int emitIndex = 0;
             MessageProgress? progress = null;
             if (activity != null)
             {
                 progress = new MessageProgress(this, activity, "read");
                 progress.AddToTotal(uids.Count);
             }
-            var fetch = new StreamingFetch(this, mailbox);
-
+            var fetch = new StreamingFetch(this, mailbox).ResumeOn(this, session, activity ?? MyInvocation.MyCommand.Name);
+            var toFetch = uids;
             while (true)
             {
-                while (fetch.InFlight < window && nextBatch < batches.Count)
+                // Batches of what is still to fetch: all of it at first; after a loss what was neither emitted nor received.
+                var batches = new List<uint[]>();
+                for (int i = 0; i < toFetch.Count;)
                 {
-                    int index = nextBatch++;
-                    var set = SequenceSet.Build(batches[index]);
-                    foreach (uint u in batches[index]) wanted.Add(u);
-                    if (!fetch.Issue(index, () => UseMessages(session, mailbox, uidValidity, true, mailbox), (lease, onData) => session.Client.UidFetchEachAsync(set, items, onData)))
+                    int n = Math.Min(batches.Count == 0 && emitIndex == 0 ? first : size, toFetch.Count - i);
+                    var batch = new uint[n];
+                    for (int j = 0; j < n; j++) batch[j] = toFetch[i + j];
+                    batches.Add(batch);
+                    i += n;
+                }
+                int nextBatch = 0;
+                while (true)
+                {
+                    // Once the connection is gone no batch is issued while others are still to end: their
+                    // messages already received are emitted first, then their ends tell the loss (or resume).
+                    while (fetch.InFlight < window && nextBatch < batches.Count && !fetch.HasLost && !(fetch.InFlight > 0 && session.Client.AbortError != null))
                     {
-                        nextBatch = batches.Count;
-                        break;
+                        int index = nextBatch++;
+                        var set = SequenceSet.Build(batches[index]);
+                        // Before the command is sent: its answers may arrive on the reader at once.
+                        foreach (uint u in batches[index]) wanted.Add(u);
+                        if (!fetch.Issue(index, () => UseMessages(session, mailbox, uidValidity, true, mailbox), (lease, onData) => session.Client.UidFetchEachAsync(set, KeepsModSeq(session) ? items.With(FetchAttributes.ModSeq) : items, onData, changedSince: changedSince)))
+                        {
+                            nextBatch = batches.Count;
+                            break;
+                        }
                     }
-                }
-                if (fetch.InFlight == 0) break;
+                    if (fetch.InFlight == 0) break;
 
-                var e = fetch.Next();
-                if (!e.IsCompletion)
-                {
-                    var data = e.Data!;
-                    if (data.Uid is uint uid && wanted.Contains(uid) && !arrived.ContainsKey(uid))
+                    var e = fetch.Next();
+                    if (!e.IsCompletion)
                     {
-                        var message = BuildMessage(session, mailbox, uidValidity, data, extras);
-                        message.Live = Live;
-                        arrived[uid] = message;
+                        var data = e.Data!;
+                        // An unsolicited FETCH (another client's flag change) carries UID, FLAGS and, once
+                        // CONDSTORE is enabled, MODSEQ: never the summary's other items, so it is not taken for the answer.
+                        if (data.Uid is uint uid && wanted.Contains(uid) && !arrived.ContainsKey(uid) && !fetch.WasEmitted(uid) &&
+                            (data.Envelope != null || data.Size != null || data.InternalDate != null))
+                        {
+                            var message = BuildMessage(session, mailbox, uidValidity, data, extras);
+                            message.Live = Live;
+                            arrived[uid] = message;
+                        }
                     }
-                }
-                else
-                {
-                    done[e.Batch] = true;
-                    while (doneWatermark < batches.Count && done[doneWatermark]) batchEnd += batches[doneWatermark++].Length;
-                }
+                    else if (e.Succeeded)
+                    {
+                        foreach (uint u in batches[e.Batch])
+                            if (!fetch.WasEmitted(u)) answered.Add(u);
+                    }
 
-                // Emit in the order asked for; a UID of a completed batch that never came is missing.
-                while (emitIndex < uids.Count)
+                    // Emit in the order asked for; a UID of a batch answered OK that never came is missing.
+                    while (emitIndex < uids.Count)
+                    {
+                        uint next = uids[emitIndex];
+                        if (arrived.TryGetValue(next, out var message))
+                        {
+                            arrived.Remove(next);
+                            wanted.Remove(next);
+                            answered.Remove(next);
+                            emitIndex++;
+                            fetch.MarkEmitted(next);
+                            progress?.Add(1, "from " + mailbox);
+                            yield return message;
+                        }
+                        // A UID asked for twice was emitted at its first place: its batch answered for it.
+                        else if (answered.Contains(next) || fetch.WasEmitted(next))
+                        {
+                            wanted.Remove(next);
+                            emitIndex++;
+                            if (reportMissing) WriteError(MessageNotFound(mailbox, next));
+                        }
+                        else break;
+                    }
+                    FlushTrace();
+                }
+                if (!fetch.HasLost) break;
+                // The connection was lost: what was neither emitted, received nor answered is fetched again.
+                var left = new List<uint>();
+                for (int i = emitIndex; i < uids.Count; i++)
+                    if (!arrived.ContainsKey(uids[i]) && !answered.Contains(uids[i]) && !fetch.WasEmitted(uids[i])) left.Add(uids[i]);
+                if (left.Count > 0)
+                {
+                    fetch.Resume(left.Count);
+                    toFetch = left;
+                    continue;
+                }
+                // Only tagged answers were lost: every message still to emit is here (or was answered missing).
+                fetch.ForgetLoss();
+                for (; emitIndex < uids.Count; emitIndex++)
                 {
                     uint next = uids[emitIndex];
                     if (arrived.TryGetValue(next, out var message))
                     {
                         arrived.Remove(next);
-                        wanted.Remove(next);
-                        emitIndex++;
+                        fetch.MarkEmitted(next);
                         progress?.Add(1, "from " + mailbox);
                         yield return message;
                     }
-                    else if (emitIndex < batchEnd)
-                    {
-                        wanted.Remove(next);
-                        emitIndex++;
-                        if (reportMissing) WriteError(MessageNotFound(mailbox, next));
-                    }
-                    else break;
+                    else if (reportMissing) WriteError(MessageNotFound(mailbox, next));
                 }
-                FlushTrace();
+                break;
             }
             progress?.Complete();
+        }
+
+        /// <summary>
+        /// True when the leased mailbox keeps mod-sequences on a server that offers CONDSTORE, so
+        /// summaries carry MODSEQ (a NOMODSEQ mailbox refuses it with BAD). The engine learns it
+        /// once per SELECT; a failure to learn it only leaves ModSeq out.
+        /// </summary>
+        internal bool KeepsModSeq(ImapSession session)
+        {
+            var client = session.Client;
+            if (!client.HasCapability("CONDSTORE") || client.NoModSeq) return false;
+            if (client.HighestModSeq != 0) return true;
+            try
+            {
+                return Await(client.SelectedHighestModSeqAsync()) != null;
+            }
+            catch (ImapException ex) when (!IsFatal(ex))
+            {
+                WriteVerbose("Could not learn whether '" + client.SelectedMailbox + "' keeps mod-sequences (" + ex.Message.TrimEnd('.') + "); messages are read without ModSeq.");
+                return false;
+            }
+        }
+
+        /// <summary>
+        /// For -ChangedSince and -UnchangedSince, while <paramref name="mailbox"/> is leased: a
+        /// terminating error unless the server offers CONDSTORE (CondStoreNotSupported) and the
+        /// mailbox keeps mod-sequences (ModSeqNotSupported). Without them the server could not
+        /// tell which messages changed, and the cmdlet would act on every message instead.
+        /// With <paramref name="lease"/> (a search or fetch by mod-sequence), a mailbox selected
+        /// by an earlier command is synchronised first with NOOP: servers apply other clients'
+        /// changes to a session's view only between commands (Dovecot after each one), so the
+        /// search would otherwise miss the changes made since this session's last command.
+        /// </summary>
+        internal void RequireModSeq(ImapSession session, string mailbox, string parameter, ulong value, MailboxLease? lease = null)
+        {
+            if (value >= long.MaxValue)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentOutOfRangeException(parameter, "-" + parameter + " is a mod-sequence: at most " + (long.MaxValue - 1) + "."),
+                    "InvalidModSeq", ErrorCategory.InvalidArgument, value));
+            var client = session.Client;
+            if (!client.HasCapability("CONDSTORE"))
+                ThrowTerminatingError(new ErrorRecord(new NotSupportedException("The server " + session.Server + " does not offer CONDSTORE (RFC 7162): it keeps no mod-sequences, " +
+                        "so -" + parameter + " cannot be honoured. Run the command without -" + parameter + "."),
+                    "CondStoreNotSupported", ErrorCategory.NotImplemented, mailbox));
+            ulong? highest = null;
+            try
+            {
+                highest = Await(client.SelectedHighestModSeqAsync());
+            }
+            catch (ImapException ex) when (!IsFatal(ex))
+            {
+                ThrowTerminatingError(ErrorFor(ex, mailbox));
+            }
+            if (highest == null)
+                ThrowTerminatingError(new ErrorRecord(new NotSupportedException("The mailbox '" + mailbox + "' on " + session.Server + " keeps no mod-sequences (NOMODSEQ, RFC 7162), " +
+                        "so -" + parameter + " cannot be honoured there. Run the command without -" + parameter + "."),
+                    "ModSeqNotSupported", ErrorCategory.NotImplemented, mailbox));
+            if (lease != null && lease.SelectResponse == null) TryRun(() => Await(client.NoopAsync()), mailbox, out _);
         }
 
         /// <summary>
@@ -290,10 +447,10 @@ namespace ImapPS.Commands
             {
                 var byUid = group.ToDictionary(w => w.Message.Uid);
                 var items = new FetchItems(FetchAttributes.Uid, group.Key);
-                var set = SequenceSet.Build(byUid.Keys);
-                var fetch = new StreamingFetch(this, mailbox);
+                var fetch = new StreamingFetch(this, mailbox).ResumeOn(this, session, MyInvocation.MyCommand.Name);
                 // Kept until the fetch ends: a fetch that fails leaves the texts unset, as if never asked.
-                var collected = fetch.Run(() => UseMessages(session, mailbox, uidValidity, true, mailbox), (lease, onData) => session.Client.UidFetchEachAsync(set, items, onData)).ToList();
+                var collected = fetch.RunResumable(byUid.Keys.ToList(), () => UseMessages(session, mailbox, uidValidity, true, mailbox),
+                    (lease, set, onData) => session.Client.UidFetchEachAsync(set, items, onData), isMessage: d => d.FindSection(group.Key) != null).ToList();
                 if (!fetch.LastIssued) return;
                 if (!fetch.LastSucceeded) continue;
                 foreach (var data in collected)

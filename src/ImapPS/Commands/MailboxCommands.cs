@@ -194,12 +194,27 @@ namespace ImapPS.Commands
                     UidValidity = client.UidValidity,
                     // Courier's SELECT leaves UIDNEXT out: the engine learns it then.
                     UidNext = client.UidNext != 0 ? client.UidNext : Await(client.EnsureUidNextAsync()),
-                    HighestModSeq = client.HighestModSeq == 0 ? (ulong?)null : client.HighestModSeq,
+                    HighestModSeq = HighestModSeqOf(client),
                     Flags = client.MailboxFlags.ToArray(),
                     PermanentFlags = client.PermanentFlags.ToArray(),
                     IsReadOnly = client.IsReadOnly,
                 };
                 WriteObject(mailbox.ToOutput());
+            }
+        }
+
+        /// <summary>The selected mailbox's HIGHESTMODSEQ on a CONDSTORE server (learnt when SELECT did not say), else null.</summary>
+        private ulong? HighestModSeqOf(Imap4Client client)
+        {
+            if (!client.HasCapability("CONDSTORE")) return null;
+            try
+            {
+                return Await(client.SelectedHighestModSeqAsync());
+            }
+            catch (ImapException ex) when (!IsFatal(ex))
+            {
+                WriteVerbose("Could not learn the HIGHESTMODSEQ of '" + client.SelectedMailbox + "': " + ex.Message);
+                return null;
             }
         }
     }

@@ -158,9 +158,21 @@ namespace ImapPS.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        /// <summary>
+        /// Changes only the messages whose mod-sequence is not above this one (CONDSTORE's
+        /// UNCHANGEDSINCE): a message changed since, by anyone, is left as it is and reported
+        /// as a ModifiedSince error.
+        /// </summary>
+        [Parameter]
+        public ulong? UnchangedSince { get; set; }
+
         /// <inheritdoc />
         protected override void BeginInput()
         {
+            if (UnchangedSince.HasValue && Add?.Length > 0 && Remove?.Length > 0)
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("-UnchangedSince makes one conditional change, and -Add with -Remove takes two: the first would change " +
+                        "the messages' mod-sequence and fail the second. Give the complete new set of flags with -Replace, or -Add and -Remove in two commands."),
+                    "UnchangedSinceWithTwoChanges", ErrorCategory.InvalidArgument, null));
             if (ParameterSetName == "Change" && (Add == null || Add.Length == 0) && (Remove == null || Remove.Length == 0))
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give -Add, -Remove or -Replace."), "NoFlagChange", ErrorCategory.InvalidArgument, null));
             try
@@ -179,10 +191,41 @@ namespace ImapPS.Commands
 
         internal override bool Change(ImapSession session, string mailbox, List<uint> uids)
         {
+            if (UnchangedSince is ulong since)
+            {
+                RequireModSeq(session, mailbox, nameof(UnchangedSince), since);
+                if (ParameterSetName == "Replace") return StoreUnchangedSince(session, mailbox, uids, StoreFlagsMode.Replace, ImapFlagNames(Replace), since);
+                return Add?.Length > 0 ? StoreUnchangedSince(session, mailbox, uids, StoreFlagsMode.Add, ImapFlagNames(Add), since)
+                    : StoreUnchangedSince(session, mailbox, uids, StoreFlagsMode.Remove, ImapFlagNames(Remove!), since);
+            }
             if (ParameterSetName == "Replace") return Store(session, uids, StoreFlagsMode.Replace, ImapFlagNames(Replace), mailbox);
             if (Add?.Length > 0 && !Store(session, uids, StoreFlagsMode.Add, ImapFlagNames(Add), mailbox)) return false;
             if (Remove?.Length > 0 && !Store(session, uids, StoreFlagsMode.Remove, ImapFlagNames(Remove), mailbox)) return false;
             return true;
+        }
+
+        /// <summary>
+        /// The conditional UID STORE, chunk by chunk: each message the server names in [MODIFIED]
+        /// gets a ModifiedSince error and leaves <paramref name="uids"/>, so only the changed ones
+        /// are counted and passed through.
+        /// </summary>
+        private bool StoreUnchangedSince(ImapSession session, string mailbox, List<uint> uids, StoreFlagsMode mode, IReadOnlyList<string> flags, ulong since)
+        {
+            var modified = new HashSet<uint>();
+            bool ok = true;
+            foreach (var set in SequenceSet.BuildChunks(uids, session.MaxUidSetLength))
+            {
+                string ifCut = "The conditional UID STORE (UNCHANGEDSINCE " + since + ") of UIDs " + set + " in '" + mailbox + "' was sent, outcome unknown: " +
+                    "check the flags of these messages before relying on them.";
+                if (!TryRun(() => Await(session.Client.UidStoreFlagsUnchangedSinceAsync(set, mode, flags, since)), mailbox, out var refused, ifCut)) { ok = false; break; }
+                modified.UnionWith(refused);
+            }
+            foreach (var uid in uids.Where(modified.Contains))
+                WriteError(new ErrorRecord(new InvalidOperationException("The message UID " + uid + " in '" + mailbox + "' was not changed: it changed after mod-sequence " + since +
+                        " (the server reported it MODIFIED). Read it again (its ModSeq) and decide whether to change it."),
+                    "ModifiedSince", ErrorCategory.ResourceUnavailable, uid));
+            uids.RemoveAll(modified.Contains);
+            return ok;
         }
 
         internal override void AfterChange(ImapSession session, string mailbox, uint uidValidity, List<uint> uids)

@@ -155,13 +155,22 @@ namespace ImapPS.Commands
 
             var opened = new ConcurrentQueue<(string Path, FileStream Stream)>();
             uint uidValidity = 0;
-            var set = SequenceSet.Build(uids);
             var seen = new HashSet<uint>();
             StartBatch(uids.Count);
-            var fetch = new StreamingFetch(this, mailbox, Progress, "to " + directory);
+            // On a -Reconnect session a lost connection is resumed: the UIDs not saved yet are fetched again.
+            var fetch = new StreamingFetch(this, mailbox, Progress, "to " + directory).ResumeOn(this, session, "Save-ImapMessage");
+            void DropUnfinished()
+            {
+                // Files the engine was writing when the connection was lost, or when the pipeline stopped: never moved into place.
+                while (opened.TryDequeue(out var left))
+                {
+                    left.Stream.Dispose();
+                    try { File.Delete(left.Path); } catch (IOException) { }
+                }
+            }
             try
             {
-                foreach (var data in fetch.Run(() => UseMessages(session, mailbox, expectedUidValidity, true, uids), (lease, onData) =>
+                foreach (var data in fetch.RunResumable(uids, () => UseMessages(session, mailbox, expectedUidValidity, true, uids), (lease, set, onData) =>
                 {
                     uidValidity = lease.UidValidity;
                     return session.Client.UidFetchEachAsync(set, WholeMessageItems, onData, request =>
@@ -172,7 +181,7 @@ namespace ImapPS.Commands
                         opened.Enqueue((temp, stream));
                         return stream;
                     });
-                }))
+                }, isMessage: d => d.FindSection(WholeMessage) != null, onLost: DropUnfinished))
                 {
                     var section = data.FindSection(WholeMessage);
                     if (data.Uid is not uint uid || section == null) continue;
@@ -195,12 +204,7 @@ namespace ImapPS.Commands
             }
             finally
             {
-                // A stopped pipeline leaves the engine writing into files nobody will move into place.
-                while (opened.TryDequeue(out var left))
-                {
-                    left.Stream.Dispose();
-                    try { File.Delete(left.Path); } catch (IOException) { }
-                }
+                DropUnfinished();
             }
             // No lease (the error says why, e.g. UidValidityMismatch): nothing was asked, so nothing is missing.
             if (!fetch.LastIssued) return;

@@ -96,6 +96,8 @@ namespace ImapPS.Commands
         [Parameter] public Hashtable[]? Any { get; set; }
         /// <summary>Only these UIDs: numbers or ranges such as "1:100", "200,300:*"; several values mean any of them.</summary>
         [Parameter] public string[]? Uid { get; set; }
+        /// <summary>Only messages whose mod-sequence (ModSeq) is above this one: changed or added since a HighestModSeq stored earlier (CONDSTORE).</summary>
+        [Parameter] public ulong? ChangedSince { get; set; }
         /// <summary>Raw IMAP search criteria, added to the others (e.g. 'OR FROM alice FROM bob'); one line.</summary>
         [Parameter] public string? Query { get; set; }
         /// <summary>Sorts on the server (SORT).</summary>
@@ -141,32 +143,30 @@ namespace ImapPS.Commands
                 return;
             }
             var criteria = BuildCriteria();
+            if (ChangedSince is ulong changed && changed < long.MaxValue) criteria = SearchKey.AllOf(new[] { criteria, SearchKey.ModSeq(changed + 1) });
             var client = session.Client;
             if (_usesSaveDate && !client.HasCapability("SAVEDATE"))
                 ThrowTerminatingError(new ErrorRecord(new NotSupportedException("The server " + session.Server + " does not offer SAVEDATE (RFC 8514), so it cannot search by the date a message was saved into the mailbox. " +
                         "-Before, -Since and -On compare the date the message was received (INTERNALDATE), which moving a message to another mailbox keeps: they do not tell when it was moved there."),
                     "SaveDateNotSupported", ErrorCategory.NotImplemented, mailbox));
             bool sorted = SortBy != null && SortBy.Length > 0;
-            Task<IReadOnlyList<uint>> search;
             uint uidValidity;
-            using (var lease = TryUseMailbox(session, mailbox, true))
+            IReadOnlyList<uint> found;
+            try
             {
-                if (lease == null) return;
-                uidValidity = lease.UidValidity;
-                try
-                {
-                    search = sorted
-                        ? client.UidSortAsync(SortBy!.Select(k => new SortCriterion(SortKeyOf(k), Descending)).ToList(), criteria)
-                        : client.UidSearchAsync(criteria, compactResult: true);
-                }
-                catch (ImapCapabilityException ex)
-                {
-                    // Refused before sending: the server does not sort (or not by display name).
-                    WriteError(new ErrorRecord(new NotSupportedException(ex.Message + " Sort the results with Sort-Object instead.", ex), "SortNotSupported", ErrorCategory.NotImplemented, mailbox));
+                // On a -Reconnect session a cut SEARCH or SORT is sent again (TrySearch).
+                if (!TrySearch(session, mailbox, null, c => sorted
+                        ? c.UidSortAsync(SortBy!.Select(k => new SortCriterion(SortKeyOf(k), Descending)).ToList(), criteria)
+                        : c.UidSearchAsync(criteria, compactResult: true), out found, out uidValidity,
+                        lease => { if (ChangedSince is ulong since) RequireModSeq(session, mailbox, nameof(ChangedSince), since, lease); }))
                     return;
-                }
             }
-            if (!TryRun(() => Await(search), mailbox, out var found)) return;
+            catch (ImapCapabilityException ex)
+            {
+                // Refused before sending: the server does not sort (or not by display name).
+                WriteError(new ErrorRecord(new NotSupportedException(ex.Message + " Sort the results with Sort-Object instead.", ex), "SortNotSupported", ErrorCategory.NotImplemented, mailbox));
+                return;
+            }
             var uids = found.ToList();
             if (!sorted)
             {

@@ -65,6 +65,12 @@ namespace ImapPS
         /// <summary>The size in bytes (RFC822.SIZE).</summary>
         public long? Size { get; internal set; }
 
+        /// <summary>
+        /// The message's mod-sequence (CONDSTORE, RFC 7162): it grows whenever the message's flags
+        /// change. Null when the server does not offer CONDSTORE or the mailbox keeps no mod-sequences.
+        /// </summary>
+        public ulong? ModSeq { get; internal set; }
+
         /// <summary>The subject, decoded (RFC 2047).</summary>
         public string? Subject { get; internal set; }
 
@@ -131,6 +137,7 @@ namespace ImapPS
             if (data.Flags != null) Flags = data.Flags.ToArray();
             if (data.InternalDate != null) InternalDate = data.InternalDate;
             if (data.Size != null) Size = data.Size;
+            if (data.ModSeq != null) ModSeq = data.ModSeq;
             if (data.Body != null) BodyStructure = data.Body;
             var envelope = data.Envelope;
             if (envelope != null)

@@ -110,6 +110,13 @@ namespace ImapPS
         /// <summary>The reconnect policy (a copy), or null when the session does not reconnect.</summary>
         public ImapReconnectPolicy? ReconnectPolicy => Reconnector?.Policy.Clone();
 
+        /// <summary>
+        /// Work that engine threads post for a thread of a runspace (Connect-Imap -AccessTokenProvider's
+        /// script block at a reconnect), or null. Every cmdlet waiting on the session runs it on its
+        /// pipeline thread.
+        /// </summary>
+        internal BlockingCollection<Action>? PipelineWork { get; set; }
+
         /// <summary>The engine's reconnecting wrapper for -Reconnect sessions, else null.</summary>
         internal ImapReconnectingClient? Reconnector { get; }
 
@@ -140,7 +147,7 @@ namespace ImapPS
             var reconnector = Reconnector ?? throw new InvalidOperationException("The session does not reconnect.");
             try
             {
-                Wait(reconnector.EnsureConnectedAsync(cancellationToken), cancellationToken);
+                Wait(reconnector.EnsureConnectedAsync(cancellationToken), cancellationToken, null, PipelineWork);
             }
             catch (ImapReconnectFailedException ex)
             {

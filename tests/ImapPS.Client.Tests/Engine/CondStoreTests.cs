@@ -1,8 +1,11 @@
+using System;
 using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using ImapPS.Client.Protocol;
 using ImapPS.Client.Tests.Fixture;
+using ImapPS.Client.Tests.Support;
+using static ImapPS.Client.Tests.Support.ScriptedSession;
 
 namespace ImapPS.Client.Tests.Engine
 {
@@ -96,6 +99,105 @@ namespace ImapPS.Client.Tests.Engine
             var flags = FetchData.Parse((await client.FetchAsync("1", "(FLAGS)")).Untagged.Single(u => u.Name == "FETCH")).Flags!;
             Assert.Contains(@"\Seen", flags);
             await client.LogoutAsync();
+        }
+
+        [Fact]
+        public async Task Selected_highest_modseq_is_learnt_with_status_when_select_did_not_report_it_and_enables_condstore()
+        {
+            using var client = LoggedIn(out _);
+            for (int i = 1; i <= 2; i++) Assert.Equal("OK", (await client.AppendAsync("INBOX", null, null, Message(i))).Type);
+            await client.SelectAsync();
+            // Dovecot reports HIGHESTMODSEQ on SELECT only once CONDSTORE is enabled.
+            Assert.Equal(0ul, client.HighestModSeq);
+            ulong? highest = await client.SelectedHighestModSeqAsync();
+            Assert.True(highest > 0);
+            Assert.Equal(highest, client.HighestModSeq);
+            Assert.False(client.NoModSeq);
+            // STATUS HIGHESTMODSEQ enabled CONDSTORE: the next SELECT says it by itself.
+            await client.SelectAsync();
+            Assert.Equal(highest, client.HighestModSeq);
+            await client.LogoutAsync();
+        }
+
+        [Fact]
+        public async Task Typed_modseq_operations_search_fetch_and_store_conditionally()
+        {
+            using var client = LoggedIn(out _);
+            for (int i = 1; i <= 3; i++) Assert.Equal("OK", (await client.AppendAsync("INBOX", null, null, Message(i))).Type);
+            await client.SelectAsync();
+            ulong highest = (await client.SelectedHighestModSeqAsync())!.Value;
+            var uids = await client.UidSearchAsync(SearchKey.All);
+            await client.UidStoreFlagsAsync(uids[1].ToString(), StoreFlagsMode.Add, new[] { @"\Flagged" });
+
+            Assert.Equal(new[] { uids[1] }, await client.UidSearchAsync(SearchKey.ModSeq(highest + 1)));
+            var fetched = new System.Collections.Concurrent.ConcurrentBag<FetchData>();
+            await client.UidFetchEachAsync(SequenceSet.Build(uids), FetchItems.UidAndFlags.With(FetchAttributes.ModSeq), r => fetched.Add(FetchData.Parse(r)));
+            Assert.Equal(3, fetched.Count);
+            Assert.True(fetched.Single(f => f.Uid == uids[1]).ModSeq > highest);
+            Assert.All(fetched.Where(f => f.Uid != uids[1]), f => Assert.True(f.ModSeq <= highest));
+
+            var modified = await client.UidStoreFlagsUnchangedSinceAsync(SequenceSet.Build(uids), StoreFlagsMode.Add, new[] { "$Done" }, highest);
+            Assert.Equal(new[] { uids[1] }, modified);
+            var flags = (await client.FetchAsync("1:*", "(UID FLAGS)")).Untagged.Where(u => u.Name == "FETCH").Select(FetchData.Parse).ToDictionary(f => f.Uid!.Value, f => f.Flags!);
+            Assert.Contains("$Done", flags[uids[0]]);
+            Assert.DoesNotContain("$Done", flags[uids[1]]);
+            Assert.Contains("$Done", flags[uids[2]]);
+            await client.LogoutAsync();
+        }
+
+        [Fact]
+        public async Task Modseq_operations_are_refused_before_sending_without_condstore()
+        {
+            var options = Options();
+            options.IgnoredCapabilities.Add("CONDSTORE");
+            using var client = LoggedIn(out _, options: options);
+            Assert.Equal("OK", (await client.AppendAsync("INBOX", null, null, Message(1))).Type);
+            await client.SelectAsync();
+            await Assert.ThrowsAsync<ImapCapabilityException>(() => client.SelectedHighestModSeqAsync());
+            await Assert.ThrowsAsync<ImapCapabilityException>(() => client.UidSearchAsync(SearchKey.AllOf(new[] { SearchKey.All, SearchKey.ModSeq(1) })));
+            await Assert.ThrowsAsync<ImapCapabilityException>(() => client.UidFetchEachAsync("1:*", FetchItems.Summary.With(FetchAttributes.ModSeq), _ => { }));
+            Assert.Throws<ImapCapabilityException>(() => { _ = client.UidStoreFlagsUnchangedSinceAsync("1", StoreFlagsMode.Add, new[] { @"\Seen" }, 1); });
+            Assert.Equal("OK", (await client.NoopAsync()).Type);
+            await client.LogoutAsync();
+        }
+
+        [Fact]
+        public void Search_key_modseq_needs_condstore_and_a_valid_modseq_and_fetch_items_write_modseq()
+        {
+            var key = SearchKey.AllOf(new[] { SearchKey.Flag("Seen", true), SearchKey.Not(SearchKey.ModSeq(42)) });
+            Assert.True(key.RequiresCondStore);
+            Assert.False(SearchKey.Flag("Seen", true).RequiresCondStore);
+            Assert.Throws<ArgumentOutOfRangeException>(() => SearchKey.ModSeq(0));
+            Assert.Throws<ArgumentOutOfRangeException>(() => SearchKey.ModSeq((ulong)long.MaxValue + 1));
+            Assert.Equal("(UID FLAGS MODSEQ)", FetchItems.UidAndFlags.With(FetchAttributes.ModSeq).ToString());
+        }
+
+        [Fact]
+        public async Task A_nomodseq_select_and_a_modified_code_beyond_the_request_are_read_safely()
+        {
+            await using var server = ScriptedImapServer.Start(new ServerScript()
+                .Send("* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE] hi\r\n")
+                .ExpectLine(ScriptSteps.Command("SELECT INBOX"), "SELECT INBOX")
+                .Send("* 3 EXISTS\r\n* OK [NOMODSEQ] none\r\n{tag} OK [READ-WRITE] selected\r\n")
+                .ExpectLine(ScriptSteps.Command("SELECT INBOX"), "SELECT INBOX again")
+                .Send("* 3 EXISTS\r\n* OK [HIGHESTMODSEQ 90] ok\r\n{tag} OK [READ-WRITE] selected\r\n")
+                .ExpectLine(ScriptSteps.Command("UID STORE 1:2 (UNCHANGEDSINCE 80) +FLAGS.SILENT (\\Seen)"), "the conditional STORE")
+                .Send("{tag} OK [MODIFIED 2:7,900] some changed\r\n")
+                .ExpectLine(ScriptSteps.Command("UID STORE 1 (UNCHANGEDSINCE 80) +FLAGS.SILENT (\\Seen)"), "a STORE with an unreadable MODIFIED")
+                .Send("{tag} OK [MODIFIED 1:4294967295] all of them\r\n")
+                .AnswerLogout());
+            using var client = new Imap4Client(server.Host, server.Port, Options());
+            await client.SelectAsync();
+            Assert.True(client.NoModSeq);
+            Assert.Null(await client.SelectedHighestModSeqAsync());
+            await client.SelectAsync();
+            Assert.False(client.NoModSeq);
+            Assert.Equal(90ul, await client.SelectedHighestModSeqAsync());
+            Assert.Equal(new uint[] { 2 }, await client.UidStoreFlagsUnchangedSinceAsync("1:2", StoreFlagsMode.Add, new[] { @"\Seen" }, 80));
+            var error = await Assert.ThrowsAsync<ImapException>(() => client.UidStoreFlagsUnchangedSinceAsync("1", StoreFlagsMode.Add, new[] { @"\Seen" }, 80));
+            Assert.Contains("MODIFIED", error.Message);
+            await client.LogoutAsync();
+            await server.WaitForCompletionAsync(Patience);
         }
 
         [Fact]

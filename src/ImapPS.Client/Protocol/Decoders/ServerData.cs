@@ -362,6 +362,27 @@ namespace ImapPS.Client.Protocol
             }
         }
 
+        /// <summary>
+        /// Reads <c>[MODIFIED set]</c> (RFC 7162 3.1.3): the messages a conditional STORE left
+        /// unchanged because they had changed since its UNCHANGEDSINCE (UIDs for UID STORE).
+        /// </summary>
+        public static bool TryGetModified(ServerResponse response, out IReadOnlyList<uint> messages)
+        {
+            messages = Array.Empty<uint>();
+            if (!TryCode(response, "MODIFIED", out var c)) return false;
+            try
+            {
+                var list = new List<uint>();
+                if (!TryReadSet(ref c, list)) return false;
+                messages = list;
+                return true;
+            }
+            catch (ImapProtocolException)
+            {
+                return false;
+            }
+        }
+
         /// <summary>[UIDVALIDITY n], or null.</summary>
         public static uint? UidValidity(ServerResponse response) => Number32(response, "UIDVALIDITY");
 
