@@ -249,6 +249,9 @@ namespace ImapPS.Commands
                 progress.AddToTotal(uids.Count);
             }
             var fetch = new StreamingFetch(this, mailbox).ResumeOn(this, session, activity ?? MyInvocation.MyCommand.Name);
+            // UIDs in ascending order (every -All, most searches) are emitted in that order, each once: the
+            // ones below the next to emit are behind, and the fetch need not remember each one.
+            if (StrictlyAscending(uids)) fetch.EmittedInAscendingOrder(u => emitIndex == uids.Count || u < uids[emitIndex]);
             var toFetch = uids;
             while (true)
             {
@@ -354,6 +357,13 @@ namespace ImapPS.Commands
                 break;
             }
             progress?.Complete();
+        }
+
+        private static bool StrictlyAscending(IReadOnlyList<uint> uids)
+        {
+            for (int i = 1; i < uids.Count; i++)
+                if (uids[i] <= uids[i - 1]) return false;
+            return true;
         }
 
         /// <summary>
