@@ -25,7 +25,7 @@
         'Search-ImapMessage', 'Get-ImapMessage', 'Save-ImapMessage', 'Save-ImapAttachment', 'Add-ImapMessage', 'New-ImapMessage',
         'Set-ImapFlag', 'Copy-ImapMessage', 'Move-ImapMessage', 'Remove-ImapMessage', 'Get-ImapThread',
         'Invoke-ImapIdle', 'Invoke-ImapCommand',
-        'Export-ImapMailbox', 'Import-ImapMailbox', 'Sync-ImapMailbox'
+        'Export-ImapMailbox', 'Import-ImapMailbox', 'Sync-ImapMailbox', 'Sync-ImapAccount'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

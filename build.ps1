@@ -7,14 +7,15 @@
              PowerShell 7.6, compiled ReadyToRun for this machine's OS and architecture; desktop/:
              netstandard2.0 for Windows PowerShell 5.1; docs/loading.md) and builds its help
              (en-US/ImapPS.dll-Help.xml from docs/cmdlets/*.md, checked against the cmdlets).
-    Test     installs missing prerequisites (Dovecot, python3-imaplib2, Pester; Cyrus and Courier through
+    Test     installs missing prerequisites (Dovecot, python3-imaplib2, isync, Pester; Cyrus and Courier through
              ../shared/servers when present), builds, runs the
              xunit and Pester suites and ends with the line "tests: N passed, N failed, N skipped".
     Demo     installs missing prerequisites (Dovecot, openssl), builds, starts a throwaway Dovecot
              with generated mail and runs demo/Showcase.ps1.
     Bench    builds the module and runs the benchmark suite of ../shared/BENCHMARKS.md (bench/Run-
              Benchmarks.ps1) against ImapPS's engine and cmdlets, MailKit, imaplib2 and the raw
-             socket floor; writes docs/performance.md. -Quick runs a smoke pass on tiny mailboxes.
+             socket floor, and Export/Sync-ImapMailbox beside mbsync (installs isync when missing);
+             writes docs/performance.md. -Quick runs a smoke pass on tiny mailboxes.
              Then runs the parser micro-benchmark (bench/ImapPS.Bench.Parser, BenchmarkDotNet).
     Fuzz     runs the response-parser fuzzer (tests/ImapPS.Fuzz) for -Minutes minutes (default 10).
     Package  builds, publishes the module as a .nupkg into out/packages (a PSResourceGet folder
@@ -280,7 +281,8 @@ function Test-DovecotInstalled {
 function Install-Prerequisites {
     <#
     Installs with apt-get what is missing: Dovecot's IMAP server and openssl (the private test server and
-    its certificate), and for the test suite also Python's imaplib2 (the cross-check client).
+    its certificate), and for the test suite also Python's imaplib2 (the cross-check client) and isync
+    (mbsync, the Maildir puller the export is compared with).
     #>
     param([switch]$ServerOnly)
     $packages = [Collections.Generic.List[string]]::new()
@@ -295,12 +297,14 @@ function Install-Prerequisites {
             $hasImaplib2 = $LASTEXITCODE -eq 0
         }
         if (-not $hasImaplib2) { $packages.Add('python3-imaplib2') }
+        # mbsync (Debian's isync): the reference Maildir puller Archive.Tests.ps1 compares Export-ImapMailbox with.
+        if (-not (Get-Command mbsync -CommandType Application -ErrorAction Ignore)) { $packages.Add('isync') }
     }
     if ($packages.Count -eq 0) { return }
 
     $aptGet = Get-Command apt-get -CommandType Application -ErrorAction Ignore | Select-Object -First 1
     if (-not $IsLinux -or -not $aptGet) {
-        throw "Missing prerequisites: $($packages -join ', '). Install Dovecot's IMAP server (dovecot-imapd / dovecot), openssl$(if (-not $ServerOnly) { " and Python's imaplib2" }) with your package manager, then run again."
+        throw "Missing prerequisites: $($packages -join ', '). Install Dovecot's IMAP server (dovecot-imapd / dovecot), openssl$(if (-not $ServerOnly) { ", Python's imaplib2 and isync (mbsync)" }) with your package manager, then run again."
     }
 
     $prefix = @()

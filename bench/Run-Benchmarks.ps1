@@ -4,7 +4,8 @@
 .DESCRIPTION
     Builds bench/ImapPS.Bench, which starts its own Dovecot (quota off, mail_fsync=never), seeds the
     mailboxes, runs W1–W6, the floor, the memory and scale measurements for the ImapPS engine,
-    MailKit 4.18.2, a raw socket and Python's imaplib2, prints the ratio table and writes
+    MailKit 4.18.2, a raw socket and Python's imaplib2, the backup cmdlets beside mbsync
+    (bench/Measure-Archive.ps1, part "archive"), prints the ratio table and writes
     docs/performance.md (full mode) or bench/out/results-quick.md (-Quick).
     Full mode takes about 10–15 minutes on a 2-core machine; -Quick is a smoke run of under 2 minutes
     on tiny mailboxes, one run each.
@@ -19,7 +20,7 @@ param(
     [switch]$Quick,
     # Runs per workload (default 3; 1 with -Quick).
     [int]$Runs = 0,
-    # Only these parts: W1 W2 W3 W3rtt W4 W5 W6 cmdlets cold save idle scale python.
+    # Only these parts: W1 W2 W3 W3rtt W4 W5 W6 cmdlets cold archive save idle scale python.
     [string[]]$Only,
     # Skip these parts.
     [string[]]$Skip,
@@ -48,12 +49,16 @@ function Install-AptPackage([string]$Package) {
     if ($LASTEXITCODE -ne 0) { throw "apt-get install $Package failed." }
 }
 
-# Prerequisites on a fresh machine: the server and the imaplib2 reference client.
+# Prerequisites on a fresh machine: the server, the imaplib2 reference client and mbsync.
 if (-not (Get-Command dovecot -ErrorAction SilentlyContinue) -and -not (Test-Path /usr/sbin/dovecot)) {
     Install-AptPackage dovecot-imapd
 }
 if (-not (Test-Path /usr/lib/python3/dist-packages/imaplib2.py)) {
     Install-AptPackage python3-imaplib2
+}
+# mbsync, measured beside Export-ImapMailbox in the archive part (bench/Measure-Archive.ps1).
+if (-not (Get-Command mbsync -CommandType Application -ErrorAction SilentlyContinue) -and (-not $Only -or $Only -contains 'archive') -and $Skip -notcontains 'archive') {
+    Install-AptPackage isync
 }
 
 $project = Join-Path $root 'bench/ImapPS.Bench/ImapPS.Bench.csproj'

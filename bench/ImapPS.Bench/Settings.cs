@@ -82,5 +82,5 @@ public sealed class Settings
         return dir?.FullName ?? Directory.GetCurrentDirectory();
     }
 
-    public static readonly string[] Parts = { "W1", "W2", "W3", "W3rtt", "W4", "W5", "W6", "cmdlets", "cold", "save", "idle", "scale", "python" };
+    public static readonly string[] Parts = { "W1", "W2", "W3", "W3rtt", "W4", "W5", "W6", "cmdlets", "cold", "archive", "save", "idle", "scale", "python" };
 }

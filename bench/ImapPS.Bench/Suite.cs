@@ -51,6 +51,7 @@ public sealed class Suite
         if (settings.Runs_("W1")) await W1Async(mixed, "W1", runs).ConfigureAwait(false);
         if (settings.Runs_("cmdlets")) await CmdletsAsync(mixed, "W1 cmdlets").ConfigureAwait(false);
         if (settings.Runs_("cold")) await ColdStartAsync(mixed, runs).ConfigureAwait(false);
+        if (settings.Runs_("archive")) await ArchiveAsync(mixed, server.AddEmptyUser("archivedst")).ConfigureAwait(false);
         if (settings.Runs_("W2")) await W2Async(mixed, runs).ConfigureAwait(false);
         if (settings.Runs_("W3")) await W3Async(mixed, runs, null).ConfigureAwait(false);
         if (settings.Runs_("W3rtt"))
@@ -205,6 +206,7 @@ public sealed class Suite
         long count = 0, chars = 0;
         foreach (var item in data)
         {
+            if (item == null) continue; // imaplib2's None: not expected from a FETCH, but the type allows it
             chars += item.Text.Length + (item.Literal?.Length ?? 0);
             if (!item.Text.EndsWith("}", StringComparison.Ordinal)) count++; // a pair's header continues in the next item
         }
@@ -347,6 +349,79 @@ public sealed class Suite
         results.Facts.Add(new FactRow(prefix + $"scheduled job: first Search-ImapMessage -Mailbox INBOX | Measure-Object after Import-Module ({box.Count:N0} messages, fresh pwsh, medians)",
             $"{Measure.Median(cold):F2} s cold, {Measure.Median(warm):F2} s warm in the same process ({ratio:F2} ×); Import-Module {Ms(Measure.Median(jobImport))}",
             "≤ 1.2 × warm", ratio <= 1.2 ? "met" : "missed"));
+    }
+
+    // ------------------------------------------------------------------ backup and migration (issue 17)
+
+    /// <summary>
+    /// bench/Measure-Archive.ps1 in its own pwsh process on the mixed mailbox: Export-ImapMailbox to a
+    /// Maildir (full, then no-op), mbsync's pull of the same mailbox (full, no-op, full without fsync),
+    /// Sync-ImapMailbox to an empty account (full, no-op). One run each: a full run writes the mailbox
+    /// several times over, and the ratios that count are within this one run.
+    /// </summary>
+    private async Task ArchiveAsync(MailboxInfo box, MailboxInfo target)
+    {
+        const string group = "archive";
+        log($"{group}: Export-ImapMailbox, mbsync and Sync-ImapMailbox on {box.Count:N0} messages");
+        string? module = settings.ModulePath;
+        if (module == null || !File.Exists(module))
+        {
+            results.Notes.Add($"{group}: PENDING MODULE — bench/Measure-Archive.ps1 needs the built ImapPS module (--module).");
+            return;
+        }
+
+        string json = await RunProcessAsync("dotnet", new[]
+        {
+            "pwsh", "-NoProfile", "-NonInteractive", "-File", Path.Combine(settings.RepoRoot, "bench", "Measure-Archive.ps1"),
+            "-ModulePath", module, "-Server", host, "-Port", port.ToString(CultureInfo.InvariantCulture),
+            "-User", box.User, "-Password", box.Password, "-TargetUser", target.User, "-TargetPassword", target.Password,
+        }, TimeSpan.FromMinutes(60), settings.RepoRoot).ConfigureAwait(false);
+        var doc = System.Text.Json.JsonDocument.Parse(LastJsonLine(json)).RootElement;
+        long count = doc.GetProperty("messages").GetInt64();
+        long bytes = doc.GetProperty("bytes").GetInt64();
+        if (count != box.Count) throw new InvalidOperationException($"{group}: the mailbox held {count} messages, expected {box.Count}.");
+        double Get(string name) => doc.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetDouble() : double.NaN;
+        void Row(string label, string client, string seconds, long n, long b, string? note = null)
+        {
+            double value = Get(seconds);
+            if (double.IsNaN(value)) return;
+            results.Add(new TimingRow { Group = group, Label = label, Client = client, Seconds = new List<double> { value }, Count = n, Bytes = b, Note = note });
+        }
+
+        string Cpu(string name) => double.IsNaN(Get(name)) ? "" : $"CPU {Get(name):F1} s; ";
+        Row("cmdlets: Save-ImapMessage of every UID (baseline)", "cmdlets", "saveSeconds", count, bytes, $"{Cpu("saveCpu")}peak RSS {Get("savePeakMB"):F0} MB");
+        Row("cmdlets: Export-ImapMailbox to a Maildir, full", "cmdlets", "exportSeconds", count, bytes, $"{Cpu("exportCpu")}peak RSS {Get("exportPeakMB"):F0} MB");
+        Row("cmdlets: Export-ImapMailbox, no-op re-run", "cmdlets", "noopExportSeconds", 0, 0, doc.GetProperty("noopMethod").GetString());
+        Row("cmdlets: Export-ImapMailbox, full, over COMPRESS=DEFLATE (as mbsync)", "cmdlets", "deflateExportSeconds", count, bytes, Cpu("deflateExportCpu").TrimEnd(' ', ';'));
+        Row("mbsync: pull into a Maildir, full (FSync yes, its default)", "mbsync", "mbsyncSeconds", count, bytes, $"{Cpu("mbsyncCpu")}peak RSS {Get("mbsyncPeakMB"):F0} MB");
+        Row("mbsync: pull into a Maildir, full (FSync no, as the export)", "mbsync", "mbsyncNoFsyncSeconds", count, bytes, Cpu("mbsyncNoFsyncCpu").TrimEnd(' ', ';'));
+        Row("mbsync: no-op re-run", "mbsync", "noopMbsyncSeconds", 0, 0);
+        Row("cmdlets: Sync-ImapMailbox to a second account, full", "cmdlets", "syncSeconds", count, bytes, $"{Cpu("syncCpu")}peak RSS {Get("syncPeakMB"):F0} MB");
+        Row("cmdlets: Sync-ImapMailbox, no-op re-run", "cmdlets", "noopSyncSeconds", 0, 0);
+
+        string Verdict(bool met) => met ? "met" : "missed";
+        double export = Get("exportSeconds"), noop = Get("noopExportSeconds"), sync = Get("syncSeconds");
+        double pull = Get("mbsyncSeconds"), pullNoFsync = Get("mbsyncNoFsyncSeconds"), noopPull = Get("noopMbsyncSeconds"), deflate = Get("deflateExportSeconds");
+        if (double.IsNaN(pull))
+        {
+            results.Notes.Add($"{group}: mbsync rows missing — {(doc.TryGetProperty("mbsyncMissing", out var why) ? why.GetString() : "no mbsync result")}.");
+        }
+        else
+        {
+            results.Facts.Add(new FactRow("archive: full Export-ImapMailbox vs mbsync's full pull (its defaults: fsync, COMPRESS)",
+                $"{export:F2} s vs {pull:F2} s ({export / pull:F2} ×); CPU {Get("exportCpu"):F1} s vs {Get("mbsyncCpu"):F1} s", "≤ 1 ×", Verdict(export <= pull)));
+            results.Facts.Add(new FactRow("archive: like for like — Export over COMPRESS=DEFLATE vs mbsync with FSync no",
+                $"{deflate:F2} s vs {pullNoFsync:F2} s ({deflate / pullNoFsync:F2} ×); CPU {Get("deflateExportCpu"):F1} s vs {Get("mbsyncNoFsyncCpu"):F1} s", "≤ 1 ×", Verdict(deflate <= pullNoFsync)));
+            results.Facts.Add(new FactRow("archive: no-op Export-ImapMailbox vs mbsync's no-op",
+                $"{noop * 1000:F0} ms vs {noopPull * 1000:F0} ms", "≤ 1 ×", Verdict(noop <= noopPull)));
+        }
+
+        results.Facts.Add(new FactRow("archive: full Sync-ImapMailbox vs full export", $"{sync:F2} s vs {export:F2} s ({sync / export:F2} ×)", "≤ 1.5 ×", Verdict(sync <= 1.5 * export)));
+        double peak = Math.Max(Get("exportPeakMB"), Get("syncPeakMB"));
+        results.Facts.Add(new FactRow("archive: peak RSS of the pwsh process during Export / Sync",
+            $"{Get("exportPeakMB"):F0} MB / {Get("syncPeakMB"):F0} MB for {bytes / 1048576.0:F0} MB of mail; mbsync {Get("mbsyncPeakMB"):F0} MB",
+            "≤ 512 MB whatever the mailbox's size", Verdict(peak <= 512)));
+        results.Notes.Add($"archive: load average at the end of bench/Measure-Archive.ps1 {doc.GetProperty("loadAverage").GetString()}; one run of each step.");
     }
 
     // ------------------------------------------------------------------ W2

@@ -92,6 +92,14 @@ namespace ImapPS.Client
             Capabilities = capabilities;
         }
 
+        /// <summary>Creates the exception for <paramref name="command"/> with a message of its own (an extension offered but not enabled, …).</summary>
+        public ImapCapabilityException(string command, string[] capabilities, string message)
+            : base(message)
+        {
+            Command = command;
+            Capabilities = capabilities;
+        }
+
         /// <summary>The command that was not sent.</summary>
         public string Command { get; }
 

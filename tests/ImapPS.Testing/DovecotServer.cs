@@ -384,6 +384,49 @@ namespace ImapPS.Testing
         }
 
         /// <summary>
+        /// Changes a message's flags behind Dovecot's back, as another maildir client (mutt, an MDA)
+        /// would: renames its file's <c>:2,</c> suffix to <paramref name="maildirFlags"/> (letters such as
+        /// <c>FS</c>: F flagged, S seen, R replied, T trashed, D draft), moving it into <c>cur/</c>.
+        /// Dovecot finds the change at its next sync of the folder. The message is found by UID in
+        /// <c>dovecot-uidlist</c>.
+        /// </summary>
+        public void SetMaildirFlags(string user, string mailbox, uint uid, string maildirFlags)
+        {
+            string file = FindMaildirFile(user, mailbox, uid);
+            string folder = GetMaildirPath(user, mailbox);
+            string name = Path.GetFileName(file);
+            int colon = name.IndexOf(":2,", StringComparison.Ordinal);
+            string baseName = colon >= 0 ? name.Substring(0, colon) : name;
+            string sorted = new string(maildirFlags.OrderBy(c => c).Distinct().ToArray());
+            File.Move(file, Path.Combine(folder, "cur", baseName + ":2," + sorted));
+        }
+
+        /// <summary>Deletes a message's file behind Dovecot's back (found by UID in <c>dovecot-uidlist</c>): Dovecot expunges it at its next sync of the folder.</summary>
+        public void RemoveFromMaildir(string user, string mailbox, uint uid) => File.Delete(FindMaildirFile(user, mailbox, uid));
+
+        private string FindMaildirFile(string user, string mailbox, uint uid)
+        {
+            string folder = GetMaildirPath(user, mailbox);
+            string? baseName = null;
+            // dovecot-uidlist: a header line, then "<uid> [<extensions>] :<file name up to the flags>".
+            foreach (string line in File.ReadAllLines(Path.Combine(folder, "dovecot-uidlist")).Skip(1))
+            {
+                int space = line.IndexOf(' ');
+                int colon = line.IndexOf(" :", StringComparison.Ordinal);
+                if (space <= 0 || colon < 0) continue;
+                if (line.Substring(0, space) == uid.ToString(CultureInfo.InvariantCulture)) baseName = line.Substring(colon + 2);
+            }
+            if (baseName == null) throw new InvalidOperationException($"UID {uid} is not in {folder}/dovecot-uidlist.");
+            foreach (string sub in new[] { "cur", "new" })
+                foreach (string file in Directory.GetFiles(Path.Combine(folder, sub)))
+                {
+                    string name = Path.GetFileName(file);
+                    if (name == baseName || name.StartsWith(baseName + ":", StringComparison.Ordinal)) return file;
+                }
+            throw new InvalidOperationException($"The file of UID {uid} ({baseName}) is not in {folder}.");
+        }
+
+        /// <summary>
         /// Deletes a mailbox's maildir folder and makes an empty one in its place, behind Dovecot's
         /// back (call it while the server is stopped): the mailbox comes back with a new UIDVALIDITY.
         /// </summary>

@@ -241,6 +241,109 @@ print(json.dumps(out))
     }
 }
 
+Describe 'Export-ImapMailbox beside mbsync (isync)' {
+    # mbsync is the reference Maildir puller. It stores each message with its line ends turned to the
+    # local LF convention and one header of its own, "X-TUID: <12 characters>", written as the last
+    # header line (isync 1.4's copy_msg_convert: both for every message it propagates, pull included);
+    # Export-ImapMailbox keeps the server's bytes exactly (CRLF, nothing added). So the test checks
+    # that, with exactly those two changes undone, every file is the same byte for byte.
+    BeforeAll {
+        $script:Mbsync = Get-Command mbsync -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+        if (-not $Mbsync) { return }
+        # A password without quotes or backslashes, so the mbsyncrc needs no quoting rules.
+        $script:MbUser = 'mbs' + [guid]::NewGuid().ToString('N').Substring(0, 10)
+        $script:MbPassword = 'pw' + [guid]::NewGuid().ToString('N').Substring(0, 12)
+        $null = $Server.AddUser($MbUser, $MbPassword)
+        Seed $MbUser INBOX (Get-MixedMessages)
+        $script:Cred = [pscredential]::new($MbUser, (ConvertTo-SecureString $MbPassword -AsPlainText -Force))
+        $script:S = Connect-ImapTest -Server $Server -Credential $Cred
+        Add-Keywords $S
+    }
+
+    It 'writes every message with the bytes mbsync pulls (less mbsync''s LF line ends and X-TUID header) and the same flags' {
+        if (-not $Mbsync) { Set-ItResult -Skipped -Because 'mbsync is not installed (build.ps1 -Task Test installs Debian''s isync)'; return }
+        $ours = Join-Path $TestDrive 'ours'
+        $theirs = Join-Path $TestDrive 'theirs'
+        $null = New-Item -ItemType Directory -Path $theirs
+        $exported = Export-ImapMailbox -Session $S -Mailbox INBOX -Destination $ours
+        $exported.Added | Should -Be 7
+
+        # Pull only, over STARTTLS trusting exactly the fixture's certificate. Its names are localhost
+        # and IP 127.0.0.1; isync 1.4 matches DNS names only, so the host is localhost (loopback).
+        $rc = Join-Path $TestDrive 'mbsyncrc'
+        Set-Content -LiteralPath $rc -Value @"
+IMAPAccount far
+Host localhost
+Port $($Server.ImapPort)
+User $MbUser
+Pass $MbPassword
+SSLType STARTTLS
+CertificateFile $($Server.CertificatePath)
+
+IMAPStore far
+Account far
+
+MaildirStore near
+Path $theirs/
+Inbox $theirs/INBOX
+
+Channel pull
+Far :far:
+Near :near:
+Patterns INBOX
+Sync Pull
+Create Near
+Expunge None
+SyncState *
+"@
+        $output = & $Mbsync.Source -c $rc -a 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because "mbsync said: $($output -join ' | ')"
+
+        # Our files are named <uid>.…:2,<flags>, mbsync's …,U=<uid>:2,<flags>: pair them by UID.
+        $mine = @{}
+        Get-ChildItem (Join-Path $ours 'cur') -File | ForEach-Object { $mine[[uint32]($_.Name -replace '\..*$', '')] = $_ }
+        $pulled = @{}
+        Get-ChildItem (Join-Path $theirs 'INBOX/cur'), (Join-Path $theirs 'INBOX/new') -File | ForEach-Object {
+            $_.Name | Should -Match ',U=(\d+):2,' -Because 'mbsync names a pulled file with its UID'
+            $pulled[[uint32]($_.Name -replace '^.*,U=(\d+):2,.*$', '$1')] = $_
+        }
+        $mine.Count | Should -Be 7
+        @($pulled.Keys | Sort-Object) | Should -Be @($mine.Keys | Sort-Object) -Because 'both tools hold every message of the mailbox'
+
+        # Our files are the server's bytes: each hashes as Save-ImapMessage's copy of the same UID.
+        $served = Join-Path $TestDrive 'served'
+        Save-ImapMessage -Session $S -Mailbox INBOX -Uid @($mine.Keys) -Destination "$served/"
+        $latin1 = [Text.Encoding]::Latin1
+        foreach ($uid in $mine.Keys) {
+            $file = $mine[$uid]
+            $original = Get-ChildItem $served -Filter "*_$uid.eml"
+            (Get-FileHash $file.FullName).Hash | Should -Be (Get-FileHash $original.FullName).Hash -Because "UID $uid is exported byte for byte as the server serves it"
+
+            $ourBytes = [IO.File]::ReadAllBytes($file.FullName)
+            $theirBytes = [IO.File]::ReadAllBytes($pulled[$uid].FullName)
+            $ourText = $latin1.GetString($ourBytes)
+            $theirText = $latin1.GetString($theirBytes)
+            $ourText | Should -Match "^[^\n]*\r\n" -Because 'the server sends CRLF line ends and the export keeps them'
+            $theirText.Contains("`r") | Should -BeFalse -Because 'mbsync writes LF line ends into a Maildir'
+            # mbsync's own header: exactly one X-TUID line, the last of the header.
+            $header = $theirText.Substring(0, $theirText.IndexOf("`n`n") + 1)
+            $tuid = [regex]::Matches($theirText, '(?m)^X-TUID: [^\n]*\n')
+            $tuid.Count | Should -Be 1 -Because "mbsync adds one X-TUID header to UID $uid"
+            $header.EndsWith($tuid[0].Value) | Should -BeTrue -Because 'X-TUID is appended at the end of the header'
+            $withoutTuid = $theirText.Remove($tuid[0].Index, $tuid[0].Length)
+            $withoutTuid | Should -BeExactly ($ourText.Replace("`r`n", "`n")) -Because "UID $uid holds the same bytes once CRLF is LF and mbsync's X-TUID is gone"
+
+            # The standard flags (Maildir letters D F P R S T; keywords are lower-case letters of ours only).
+            $ourFlags = ($file.Name -replace '^.*:2,', '') -creplace '[^A-Z]', ''
+            $theirFlags = ($pulled[$uid].Name -replace '^.*:2,', '') -creplace '[^A-Z]', ''
+            $theirFlags | Should -BeExactly $ourFlags -Because "UID $uid has the same system flags in both copies"
+        }
+        # The letters that occur at all, so the comparison covers every one mbsync maps.
+        $letters = -join ($mine.Values | ForEach-Object { ($_.Name -replace '^.*:2,', '') -creplace '[^A-Z]', '' })
+        (@($letters.ToCharArray() | Sort-Object -Unique -CaseSensitive) -join '') | Should -BeExactly 'DFPRST'
+    }
+}
+
 Describe 'Export-ImapMailbox cut mid-way' {
     BeforeAll {
         $script:Cred = New-User 'cut'

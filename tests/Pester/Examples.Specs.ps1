@@ -696,3 +696,64 @@ $ExampleSpecs['Sync-ImapMailbox 4'] = @{
         @((Messages Migrated).Subject | Sort-Object) | Should -Be @('Account mail one', 'Account mail two')
     }
 }
+
+#region Sync-ImapAccount
+# Sync-ImapAccount connects by itself, to the servers its rows name: the Setup writes rows that name the
+# fixture (its STARTTLS port; Security Auto on a port other than 993 is STARTTLS) and users of its own.
+# Examples.Tests wraps the cmdlet to trust exactly the fixture's self-signed certificate.
+function New-AccountExampleSetup([string]$CsvName, [int]$Pairs) {
+    $lines = [Collections.Generic.List[string]]::new()
+    $lines.Add('SourceServer,SourcePort,SourceUser,SourcePasswordFile,DestinationServer,DestinationPort,DestinationUser,DestinationPasswordFile')
+    $made = foreach ($i in 1..$Pairs) {
+        $old = New-ImapTestUser -Server $script:Server -Prefix 'exold'
+        $new = New-ImapTestUser -Server $script:Server -Prefix 'exnew'
+        $null = $script:Server.SeedMaildir($old.UserName, 'INBOX', [ImapPS.Testing.SeedMessage[]]@((Mail -Subject "Mail of $i" -Flag Seen), (Mail -Subject "More of $i")))
+        $null = $script:Server.SeedMaildir($old.UserName, 'Trash', [ImapPS.Testing.SeedMessage[]]@(Mail -Subject "Deleted of $i"))
+        foreach ($c in $old, $new) { $null = File "secrets/$($c.UserName)" ([Text.Encoding]::UTF8.GetBytes($c.GetNetworkCredential().Password + "`n")) }
+        $lines.Add("$($script:Server.Host),$($script:Server.ImapPort),$($old.UserName),secrets/$($old.UserName),$($script:Server.Host),$($script:Server.ImapPort),$($new.UserName),secrets/$($new.UserName)")
+        [pscustomobject]@{ Old = $old; New = $new }
+    }
+    $null = File $CsvName ([Text.Encoding]::UTF8.GetBytes(($lines -join "`r`n") + "`r`n"))
+    $script:Ctx | Add-Member -NotePropertyName AccountPairs -NotePropertyValue @($made) -Force
+}
+function AccountMessages([pscredential]$Credential, [string]$Mailbox) {
+    $session = Connect-Fixture $Credential
+    try { @(Get-ImapMessage -Session $session -Mailbox $Mailbox -All) } finally { Disconnect-Imap -Session $session }
+}
+$ExampleSpecs['Sync-ImapAccount 1'] = @{
+    Setup = { New-AccountExampleSetup 'accounts.csv' 2 }
+    Check = {
+        $Output.Count | Should -Be 2
+        $Output | ForEach-Object { $_.Status | Should -Be Succeeded; $_.Copied | Should -Be 2 }
+        $i = 0
+        foreach ($pair in $script:Ctx.AccountPairs) {
+            $i++
+            @((AccountMessages $pair.New INBOX).Subject | Sort-Object) | Should -Be @("Mail of $i", "More of $i")
+            # The server gives every new user a Trash; -Exclude Trash leaves it empty.
+            @(AccountMessages $pair.New Trash).Count | Should -Be 0 -Because '-Exclude Trash'
+        }
+    }
+}
+$ExampleSpecs['Sync-ImapAccount 2'] = @{
+    Setup = {
+        # One row whose accounts are both the fixture user (Get-Credential answers with its password): the old mail goes below "Old mail".
+        Seed INBOX @((Mail -Subject 'Kept one' -Flag Seen), (Mail -Subject 'Kept two'))
+        $null = File 'users.csv' ([Text.Encoding]::UTF8.GetBytes("SourceServer,SourcePort,SourceUser,DestinationServer,DestinationPort,DestinationUser`r`n" +
+                "$($script:Server.Host),$($script:Server.ImapPort),$($script:Ctx.User),$($script:Server.Host),$($script:Server.ImapPort),$($script:Ctx.User)`r`n"))
+    }
+    Check = {
+        $Output | Should -Not -BeNullOrEmpty
+        @((Messages 'Old mail/INBOX').Subject | Sort-Object) | Should -Be @('Kept one', 'Kept two')
+        ((Messages 'Old mail/INBOX') | Where-Object Subject -EQ 'Kept one').Flags | Should -Contain '\Seen'
+    }
+}
+$ExampleSpecs['Sync-ImapAccount 3'] = @{
+    Setup = { New-AccountExampleSetup 'accounts.csv' 2 }
+    Check = {
+        @($Vars.results.Status) | Should -Be @('Succeeded', 'Succeeded')
+        $Output | Should -BeNullOrEmpty -Because 'every account succeeded, so there is nothing to retry'
+        $i = 0
+        foreach ($pair in $script:Ctx.AccountPairs) { $i++; @(AccountMessages $pair.New Trash).Subject | Should -Be "Deleted of $i" }
+    }
+}
+#endregion

@@ -201,6 +201,103 @@ Describe 'A -Reconnect session across a server restart' {
         $idle.PowerShell.Dispose()
     }
 
+    It 'Invoke-ImapIdle also reports the flag changes and expunges made while Dovecot was down (QRESYNC), each once, marked IsCatchUp' {
+        $cred = New-ImapTestUser -Server $Server
+        $writer = Connect-ImapTest -Server $Server -Credential $cred
+        $before = @(1..6 | ForEach-Object { (Add-ImapMessage -Session $writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject "before $_")).Uid })
+        $watch = Connect-ImapTest -Server $Server -Credential $cred -Extra $Fast
+        $watch.Client.Capabilities | Should -Contain 'QRESYNC'
+        Watch-IdleStart $watch
+        $idle = Start-Idle $watch '-Mailbox INBOX'
+        try {
+            # Live first: proves the watcher is idling before the server goes away.
+            Wait-IdleStarted -TimeoutSeconds 20
+            $first = Add-ImapMessage -Session $writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'live')
+            Wait-IdleOutput $idle 1
+            $idle.Output[0].Kind | Should -Be 'NewMessage'
+            $idle.Output[0].Uid | Should -Be $first.Uid
+            $idle.Output[0].IsCatchUp | Should -BeFalse
+
+            # Down: 10 deliveries; UIDs 2 and 3 of those before get flags, 4 and 5 are deleted, all in the maildir.
+            $Server.StopKeepingMail()
+            try {
+                $Server.DeliverToMaildir($cred.UserName, 'INBOX', [ImapPS.Testing.SeedMessage[]](1..10 | ForEach-Object { New-MaildirMessage "gap $_" })) | Should -Be 10
+                $Server.SetMaildirFlags($cred.UserName, 'INBOX', $before[1], 'F')
+                $Server.SetMaildirFlags($cred.UserName, 'INBOX', $before[2], 'RS')
+                $Server.RemoveFromMaildir($cred.UserName, 'INBOX', $before[3])
+                $Server.RemoveFromMaildir($cred.UserName, 'INBOX', $before[4])
+            }
+            finally { $Server.StartAgain() }
+
+            Wait-IdleOutput $idle 15
+            $caught = @($idle.Output | Select-Object -Skip 1)
+            $caught.Count | Should -Be 14
+            $caught | ForEach-Object { $_.IsCatchUp | Should -BeTrue -Because "$($_.Kind) UID $($_.Uid) happened during the outage" }
+            @($caught | Where-Object Kind -eq 'Expunged' | ForEach-Object Uid) | Should -Be @($before[3], $before[4])
+            $flagged = @($caught | Where-Object Kind -eq 'FlagsChanged')
+            @($flagged.Uid) | Should -Be @($before[1], $before[2])
+            # \Recent belongs to the session (the first one after the restart sees these as recent), not to the change.
+            @($flagged[0].Flags | Where-Object { $_ -ne '\Recent' }) | Should -Be @('\Flagged')
+            @($flagged[1].Flags | Where-Object { $_ -ne '\Recent' } | Sort-Object) | Should -Be @('\Answered', '\Seen')
+            $new = @($caught | Where-Object Kind -eq 'NewMessage' | ForEach-Object Uid)
+            $new.Count | Should -Be 10
+            $new | Should -Be @($new | Sort-Object)
+            $new | ForEach-Object { $_ | Should -BeGreaterThan $first.Uid }
+
+            # A sentinel after the catch-up: the next event must be it, so nothing from the gap came twice.
+            $check = Connect-ImapTest -Server $Server -Credential $cred
+            $last = Add-ImapMessage -Session $check -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'after')
+            Wait-IdleOutput $idle 16
+            $idle.Output[15].Kind | Should -Be 'NewMessage'
+            $idle.Output[15].Uid | Should -Be $last.Uid
+            $idle.Output[15].IsCatchUp | Should -BeFalse
+            $onServer = @(Search-ImapMessage -Session $check -Mailbox INBOX | ForEach-Object Uid | Sort-Object)
+            $onServer | Should -Be @(@($before[0], $before[1], $before[2], $before[5], $first.Uid) + $new + $last.Uid)
+            $watch.ReconnectCount | Should -Be 1
+        }
+        finally {
+            if (-not $Server.IsRunning) { $Server.StartAgain() }
+            Stop-Idle $idle -Keep
+        }
+        $idle.Output.Count | Should -Be 16
+        @($idle.PowerShell.Streams.Warning.Message) -join "`n" | Should -Match 're-established'
+        $idle.PowerShell.Streams.Error | Should -BeNullOrEmpty
+        $idle.PowerShell.Dispose()
+    }
+
+    It 'Invoke-ImapIdle on a -Reconnect session reports a live expunge by UID (VANISHED: QRESYNC is on) and still every message after it' {
+        $cred = New-ImapTestUser -Server $Server
+        $writer = Connect-ImapTest -Server $Server -Credential $cred
+        $old = @(1..3 | ForEach-Object { (Add-ImapMessage -Session $writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject "old $_")).Uid })
+        $watch = Connect-ImapTest -Server $Server -Credential $cred -Extra $Fast
+        Watch-IdleStart $watch
+        $idle = Start-Idle $watch '-Mailbox INBOX -Kind NewMessage, Expunged'
+        try {
+            Wait-IdleStarted -TimeoutSeconds 20
+            # The watcher enabled QRESYNC for its catch-up: the server now reports expunges as VANISHED (UIDs), not EXPUNGE.
+            $watch.Client.IsEnabled('QRESYNC') | Should -BeTrue
+            Remove-ImapMessage -Session $writer -Mailbox INBOX -Uid $old[1] -Expunge -Confirm:$false
+            Wait-IdleOutput $idle 1
+            $idle.Output[0].Kind | Should -Be 'Expunged'
+            $idle.Output[0].Uid | Should -Be $old[1]
+            $idle.Output[0].MessageCount | Should -Be 2
+            # Three messages again: the count the server reports is the one before the expunge, and the new message must still be seen.
+            $new = Add-ImapMessage -Session $writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'after the expunge')
+            Wait-IdleOutput $idle 2
+            $idle.Output[1].Kind | Should -Be 'NewMessage'
+            $idle.Output[1].Uid | Should -Be $new.Uid
+            $idle.Output[1].IsCatchUp | Should -BeFalse
+            # And the one after it, at a count never seen before.
+            $next = Add-ImapMessage -Session $writer -Mailbox INBOX -Message (New-ImapTestMessage -Subject 'next')
+            Wait-IdleOutput $idle 3
+            $idle.Output[2].Uid | Should -Be $next.Uid
+        }
+        finally { Stop-Idle $idle -Keep }
+        $idle.Output.Count | Should -Be 3
+        $idle.PowerShell.Streams.Error | Should -BeNullOrEmpty
+        $idle.PowerShell.Dispose()
+    }
+
     It 'stops with UidValidityChanged, touching nothing, when the selected mailbox was re-created meanwhile' {
         $cred = New-ImapTestUser -Server $Server
         $s = Connect-ImapTest -Server $Server -Credential $cred -Extra $Fast

@@ -62,6 +62,12 @@ BeforeAll {
                 Import-ImapMailbox -Session $S -Path $export.Destination -Mailbox SurfaceImport
             }
             'ImapPS.ImapSyncResult' { Sync-ImapMailbox -Source $S -Destination $S -Mailbox INBOX -MapFolder @{ INBOX = 'SurfaceSync' } }
+            'ImapPS.ImapAccountSyncResult' {
+                $thumbprint = $Server.CertificateThumbprint
+                [pscustomobject]@{ SourceServer = $Server.Host; SourcePort = $Server.ImapPort; SourceUser = $Cred.UserName; SourceSecurity = 'StartTls'
+                    DestinationServer = $Server.Host; DestinationPort = $Server.ImapPort; DestinationUser = $Cred.UserName; DestinationSecurity = 'StartTls' } |
+                    Sync-ImapAccount -SourceCredential { $Cred } -DestinationCredential { $Cred } -Include INBOX -MapFolder @{ INBOX = 'SurfaceAccount' } -CertificateValidation { $_.Thumbprint -eq $thumbprint }
+            }
             default { throw "No sample for ${TypeName}: add one to Get-Sample." }
         }
     }

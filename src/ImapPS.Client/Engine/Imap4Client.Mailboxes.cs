@@ -32,6 +32,22 @@ namespace ImapPS.Client
         /// <inheritdoc cref="Select"/>
         public Task<ImapResponse> SelectAsync(string mailbox = "INBOX", bool readOnly = false) => Issue(new SelectCommand(mailbox, readOnly));
 
+        /// <summary>
+        /// SELECT (or EXAMINE) with QRESYNC's parameter (RFC 7162 3.2.5): besides selecting, the
+        /// server reports what changed since <paramref name="qresync"/>'s mod-sequence: the UIDs
+        /// expunged (VANISHED (EARLIER)) and the messages changed or added (FETCH with FLAGS and
+        /// MODSEQ), all in the result. Needs <c>EnableAsync("QRESYNC")</c> first
+        /// (<see cref="ImapCapabilityException"/> before sending otherwise). A refused SELECT
+        /// throws <see cref="ImapCommandException"/>, as the typed operations do.
+        /// </summary>
+        public async Task<ImapQResyncResult> SelectAsync(string mailbox, bool readOnly, QResyncParameters qresync)
+        {
+            if (qresync == null) throw new ArgumentNullException(nameof(qresync));
+            var response = await Issue(new SelectCommand(mailbox, readOnly, qresync)).ConfigureAwait(false);
+            if (!response.IsOk) throw new ImapCommandException(readOnly ? "EXAMINE" : "SELECT", response);
+            return ImapQResyncResult.From(this, response);
+        }
+
         /// <summary>EXAMINE: selects a mailbox read-only.</summary>
         public ImapResponse Examine(string mailbox = "INBOX", ImapCallback? callback = null, object? callbackArgument = null)
             => Call(SelectAsync(Imaplib2Arguments.Name(mailbox), true), callback, callbackArgument);

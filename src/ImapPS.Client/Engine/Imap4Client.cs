@@ -61,6 +61,8 @@ namespace ImapPS.Client
         private bool _logoutRequested;
         private bool _readOnlyChanged;
         private bool _utf8Enabled;
+        // Extensions the server confirmed with ENABLED (RFC 5161); QRESYNC implies CONDSTORE (RFC 7162 3.2.3).
+        private readonly HashSet<string> _enabled = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private int _selectGeneration;
         private readonly UntaggedRoute _route;
 
@@ -158,8 +160,19 @@ namespace ImapPS.Client
         /// </summary>
         public uint UidNext { get; private set; }
 
-        /// <summary>The selected mailbox's HIGHESTMODSEQ (CONDSTORE), or 0.</summary>
+        /// <summary>
+        /// The highest mod-sequence seen for the selected mailbox (CONDSTORE/QRESYNC), or 0: the
+        /// HIGHESTMODSEQ of its SELECT, raised by every later <c>[HIGHESTMODSEQ n]</c> code and by the
+        /// MODSEQ of every FETCH response read in this session, so it never goes down while the
+        /// mailbox stays selected.
+        /// </summary>
         public ulong HighestModSeq { get; private set; }
+
+        /// <summary>True when the server confirmed ENABLE of <paramref name="extension"/> on this connection (QRESYNC implies CONDSTORE).</summary>
+        public bool IsEnabled(string extension)
+        {
+            lock (_lock) return _enabled.Contains(extension);
+        }
 
         /// <summary>
         /// True when the server said the selected mailbox keeps no mod-sequences (<c>OK [NOMODSEQ]</c>,
@@ -1071,7 +1084,7 @@ namespace ImapPS.Client
                         if (r.CodeArgument.TryGetUInt32(out var un)) UidNext = un;
                         break;
                     case "HIGHESTMODSEQ":
-                        if (r.CodeArgument.TryGetUInt64(out var hm)) HighestModSeq = hm;
+                        if (r.CodeArgument.TryGetUInt64(out var hm) && hm > HighestModSeq) HighestModSeq = hm;
                         break;
                     case "NOMODSEQ":
                         NoModSeq = true;
@@ -1128,6 +1141,31 @@ namespace ImapPS.Client
                 case "FLAGS":
                     MailboxFlags = ReadFlagList(r.Data);
                     break;
+                case "FETCH":
+                    // Only once mod-sequences are in use: a plain FETCH is not walked twice.
+                    if (HighestModSeq != 0 || _enabled.Count != 0) RaiseModSeqFrom(r);
+                    break;
+            }
+        }
+
+        /// <summary>Raises <see cref="HighestModSeq"/> to the MODSEQ of a FETCH response, if it has one (a malformed one is the decoders' business).</summary>
+        private void RaiseModSeqFrom(ServerResponse r)
+        {
+            try
+            {
+                var e = r.Data.GetEnumerator();
+                while (e.MoveNext())
+                {
+                    bool isModSeq = e.Current.IsAtom("MODSEQ");
+                    if (!e.MoveNext()) return;
+                    if (!isModSeq) continue;
+                    foreach (var v in e.Current)
+                        if (v.TryGetUInt64(out ulong modSeq) && modSeq > HighestModSeq) HighestModSeq = modSeq;
+                    return;
+                }
+            }
+            catch (ImapProtocolException)
+            {
             }
         }
 
@@ -1169,6 +1207,13 @@ namespace ImapPS.Client
         }
 
         internal void EnterAuthenticatedLocked() => _state = ImapState.AUTH;
+
+        /// <summary>ENABLE's tagged OK: the extensions the server named in ENABLED are on from now on.</summary>
+        internal void MarkEnabledLocked(string extension)
+        {
+            _enabled.Add(extension);
+            if (string.Equals(extension, "QRESYNC", StringComparison.OrdinalIgnoreCase)) _enabled.Add("CONDSTORE");
+        }
 
         /// <summary>The server confirmed UTF8=ACCEPT: mailbox names go out and come back as UTF-8 from now on.</summary>
         internal void AcceptUtf8Locked()

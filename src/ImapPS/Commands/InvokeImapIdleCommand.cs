@@ -44,6 +44,8 @@ namespace ImapPS.Commands
         [Parameter]
         public ImapIdleEventKind[]? Kind { get; set; }
 
+        private static readonly FetchItems UidFlagsAndModSeq = new FetchItems(FetchAttributes.Uid | FetchAttributes.Flags | FetchAttributes.ModSeq);
+
         /// <inheritdoc />
         protected override void ProcessRecord()
         {
@@ -70,12 +72,21 @@ namespace ImapPS.Commands
             var kinds = new HashSet<ImapIdleEventKind>(Kind != null && Kind.Length > 0 ? Kind
                 : new[] { ImapIdleEventKind.NewMessage, ImapIdleEventKind.Expunged, ImapIdleEventKind.FlagsChanged });
 
-            // With a -Reconnect session: the highest UID reported or known at the start, so the catch-up
-            // after a reconnect reports exactly the messages above it.
+            // The highest UID reported (with a -Reconnect session: or known at the start); live VANISHED
+            // sets are cut to it, so a hostile 1:4294967295 costs no more events than UIDs that can exist.
             uint lastUid = 0;
-            bool Emit(ImapIdleEvent e)
+            // With a -Reconnect session: what the catch-up after a reconnect starts from (the engine's rule,
+            // shared with ImapMailboxWatcher): the last UID and the HIGHESTMODSEQ everything is known up to.
+            ImapMailboxSyncState? sync = null;
+            bool Emit(ImapIdleEvent e, ulong? modSeq = null)
             {
                 if (e.EventKind == ImapIdleEventKind.NewMessage && e.Uid is uint uid && uid > lastUid) lastUid = uid;
+                if (sync != null && !e.IsCatchUp && e.Uid is uint u)
+                {
+                    if (e.EventKind == ImapIdleEventKind.NewMessage && !e.Vanished) sync.NoteNewMessage(u, modSeq);
+                    else if (e.EventKind == ImapIdleEventKind.FlagsChanged) sync.NoteFlagsChanged(u, modSeq);
+                    else if (e.EventKind == ImapIdleEventKind.Expunged) sync.NoteExpunged(u);
+                }
                 if (!kinds.Contains(e.EventKind)) return false;
                 WriteObject(e);
                 emitted++;
@@ -87,7 +98,7 @@ namespace ImapPS.Commands
             // expunge that happened while the new message was being fetched would otherwise wait
             // for the next unrelated change. The NOOP syncs everything pending; only a round that
             // reports nothing goes back to IDLE.
-            bool sync = false;
+            bool settle = false;
             // New messages whose FETCH came back without them: expunged before they could be read.
             var unread = new List<uint>();
             while (!StopToken.IsCancellationRequested)
@@ -101,17 +112,21 @@ namespace ImapPS.Commands
                     // Terminates with ReconnectFailed, or UidValidityChanged when the mailbox was re-created meanwhile.
                     ReconnectSession(session);
                     client = session.Client;
-                    sync = false;
+                    settle = false;
                     unread.Clear();
-                    foreach (var e in CatchUp(session, mailbox, uidValidity.Value, lastUid, out known))
+                    foreach (var e in CatchUp(session, mailbox, sync!, out known))
                         if (Emit(e)) return;
+                    if (sync!.LastUid > lastUid) lastUid = sync.LastUid;
                     continue;
                 }
 
                 Task<ImapResponse>? idle;
                 uint newFrom = 0, newTo = 0;
-                string what = sync ? "NOOP" : "IDLE";
-                using (var lease = UseMailboxOrLost(session, mailbox))
+                string what = settle ? "NOOP" : "IDLE";
+                if (uidValidity == null && session.Reconnects && !TryRun(() => Await(ImapMailboxSyncState.EnableAsync(client)), mailbox, out _)) return;
+                // SELECT reports HIGHESTMODSEQ only once CONDSTORE/QRESYNC is on: a mailbox selected before is selected again.
+                bool reselect = uidValidity == null && session.Reconnects && client.IsEnabled("CONDSTORE") && client.State == ImapState.SELECTED && client.HighestModSeq == 0;
+                using (var lease = UseMailboxOrLost(session, mailbox, reselect))
                 {
                     if (lease == null) { if (session.NeedsReconnect && uidValidity != null) continue; return; }
                     if (uidValidity == null)
@@ -122,6 +137,7 @@ namespace ImapPS.Commands
                         {
                             uint next = Await(client.EnsureUidNextAsync());
                             lastUid = next > 0 ? next - 1 : 0;
+                            sync = new ImapMailboxSyncState(mailbox, uidValidity.Value, lastUid, client.HighestModSeq);
                         }
                     }
                     else if (lease.UidValidity != uidValidity)
@@ -132,10 +148,10 @@ namespace ImapPS.Commands
                     // Messages that arrived between two rounds (reported to another command).
                     if (client.Exists > known) { newFrom = known + 1; newTo = client.Exists; known = client.Exists; }
                     idle = newTo > 0 ? null
-                        : sync ? client.PollMailboxAsync()
+                        : settle ? client.PollMailboxAsync()
                         : client.IdleAsync(remaining, StopToken);
                 }
-                sync = newTo > 0;
+                settle = newTo > 0;
                 ImapResponse? response = null;
                 try
                 {
@@ -179,7 +195,7 @@ namespace ImapPS.Commands
                         switch (r.Name)
                         {
                             case "EXISTS":
-                                if (r.Number != known) sync = true;
+                                if (r.Number != known) settle = true;
                                 if (r.Number > known)
                                 {
                                     if (newTo == 0) newFrom = known + 1;
@@ -189,7 +205,7 @@ namespace ImapPS.Commands
                                 break;
                             case "EXPUNGE":
                                 {
-                                    sync = true;
+                                    settle = true;
                                     uint n = r.Number;
                                     if (known > 0) known--;
                                     // A new message not fetched yet (this round, or an earlier FETCH that missed it) vanished.
@@ -207,26 +223,62 @@ namespace ImapPS.Commands
                                     break;
                                 }
                             case "VANISHED":
-                                sync = true;
-                                foreach (var u in VanishedData.Parse(r).Uids)
-                                    if (Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.Expunged) { Uid = u })) return;
-                                break;
+                                {
+                                    settle = true;
+                                    VanishedData vanished;
+                                    try
+                                    {
+                                        vanished = VanishedData.Parse(r);
+                                    }
+                                    catch (ImapProtocolException ex)
+                                    {
+                                        WriteError(ErrorFor(ex, mailbox));
+                                        break;
+                                    }
+                                    if (vanished.Earlier) break;
+                                    // The count goes down by the UIDs named, as the engine's Exists does (RFC 7162 3.2.10):
+                                    // left as it was, the next EXISTS would look like no new message.
+                                    long gone = vanished.Count;
+                                    known = gone >= known ? 0 : known - (uint)gone;
+                                    // Which positions vanished is not told. New messages not fetched yet: with the UIDs
+                                    // reported known exactly (-Reconnect), fetch from the lowest position one of them can
+                                    // have now and drop what was reported (NewMessages); else only what is left of the range.
+                                    if (newTo > 0)
+                                    {
+                                        if (sync != null) newFrom = newFrom > gone ? newFrom - (uint)gone : 1;
+                                        if (newTo > known) newTo = known;
+                                        if (newTo < newFrom) newFrom = newTo = 0;
+                                    }
+                                    // Positions of new messages a FETCH missed mean nothing now (and no EXPUNGE names them from here on).
+                                    unread.Clear();
+                                    // Only UIDs that can exist: up to the highest reported or below UIDNEXT.
+                                    uint highest = Math.Max(lastUid, client.UidNext > 0 ? client.UidNext - 1 : 0);
+                                    foreach (var range in ImapMailboxSyncState.Clip(vanished.Ranges, highest))
+                                        for (uint u = range.Low; ; u++)
+                                        {
+                                            if (Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.Expunged) { Uid = u, MessageCount = known })) return;
+                                            if (u == range.High) break;
+                                        }
+                                    break;
+                                }
                             case "RECENT":
                                 if (Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.Recent) { MessageCount = r.Number })) return;
                                 break;
                             case "FETCH":
-                                sync = true;
+                                settle = true;
                                 var data = FetchData.Parse(r);
                                 if (Emit(new ImapIdleEvent(session, mailbox, uidValidity.Value, ImapIdleEventKind.FlagsChanged)
-                                { SequenceNumber = data.SequenceNumber, Uid = data.Uid, Flags = data.Flags })) return;
+                                { SequenceNumber = data.SequenceNumber, Uid = data.Uid, Flags = data.Flags }, data.ModSeq)) return;
                                 break;
                         }
                     }
                 }
                 if (newTo >= newFrom && newFrom > 0)
                 {
-                    foreach (var e in NewMessages(session, mailbox, uidValidity.Value, newFrom, newTo, ref known, unread))
-                        if (Emit(e)) return;
+                    foreach (var (e, modSeq) in NewMessages(session, mailbox, uidValidity.Value, newFrom, newTo, ref known, unread))
+                        // With -Reconnect every UID up to lastUid was reported or there at the start: a position that
+                        // moved under a VANISHED names such a message, not a new one.
+                        if (!(sync != null && e.Uid is uint seen && seen <= lastUid) && Emit(e, modSeq)) return;
                 }
                 WriteSessionNotices(session);
                 FlushTrace();
@@ -234,11 +286,11 @@ namespace ImapPS.Commands
         }
 
         /// <summary>A lease on the watched mailbox, or null: after writing the error, or (on a -Reconnect session) because the connection was just lost.</summary>
-        private MailboxLease? UseMailboxOrLost(ImapSession session, string mailbox)
+        private MailboxLease? UseMailboxOrLost(ImapSession session, string mailbox, bool reselect = false)
         {
             try
             {
-                return session.UseMailbox(mailbox, true, StopToken);
+                return session.UseMailbox(mailbox, true, StopToken, reselect);
             }
             catch (ImapAbortException) when (session.NeedsReconnect)
             {
@@ -255,33 +307,61 @@ namespace ImapPS.Commands
         }
 
         /// <summary>
-        /// After a reconnect: every message above <paramref name="lastUid"/> (they arrived while the
-        /// connection was down, or since the last report), in UID order, as NewMessage events marked
-        /// <see cref="ImapIdleEvent.IsCatchUp"/>. <paramref name="known"/> becomes the message count.
+        /// After a reconnect, by the engine's rule (<see cref="ImapMailboxSyncState.CatchUpAsync"/>, the
+        /// same as <see cref="ImapMailboxWatcher"/>'s), all marked <see cref="ImapIdleEvent.IsCatchUp"/>:
+        /// where the server offers QRESYNC, the expunges (by UID) and flag changes since the last
+        /// HIGHESTMODSEQ seen; with CONDSTORE only, the flag changes; then every message above the last
+        /// UID reported, in UID order, as NewMessage. <paramref name="known"/> becomes the message count.
+        /// A connection lost again meanwhile leaves the state as it was: the next round reconnects and
+        /// catches up again.
         /// </summary>
-        private IEnumerable<ImapIdleEvent> CatchUp(ImapSession session, string mailbox, uint uidValidity, uint lastUid, out uint known)
+        private IEnumerable<ImapIdleEvent> CatchUp(ImapSession session, string mailbox, ImapMailboxSyncState state, out uint known)
         {
-            var collected = new ConcurrentQueue<ServerResponse>();
-            Task<ImapResponse> fetch;
+            IReadOnlyList<ImapMailboxChange> changes;
             using (var lease = TryUseMailbox(session, mailbox, true))
             {
                 known = session.Client.Exists;
                 if (lease == null) return Array.Empty<ImapIdleEvent>();
-                if (lease.UidValidity != uidValidity) ThrowTerminatingError(ErrorFor(new ImapUidValidityChangedException(mailbox, uidValidity, lease.UidValidity), mailbox));
-                fetch = session.Client.UidFetchEachAsync(SequenceSet.Build(new[] { lastUid + 1 }, throughLast: true), FetchItems.UidAndFlags, r => collected.Enqueue(r));
+                if (lease.UidValidity != state.UidValidity) ThrowTerminatingError(ErrorFor(new ImapUidValidityChangedException(mailbox, state.UidValidity, lease.UidValidity), mailbox));
+                try
+                {
+                    // Under the lease: the catch-up may select the mailbox again (QRESYNC), and nothing may switch it meanwhile.
+                    changes = Await(state.CatchUpAsync(session.Client, lease.ReadOnly));
+                }
+                catch (ImapAbortException) when (session.NeedsReconnect)
+                {
+                    return Array.Empty<ImapIdleEvent>();
+                }
+                catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is OperationCanceledException && StopToken.IsCancellationRequested))
+                {
+                    FlushTrace();
+                    if (IsFatal(ex) || ex is ImapUidValidityChangedException) ThrowTerminatingError(ErrorFor(ex, mailbox));
+                    WriteError(ErrorFor(ex, mailbox));
+                    return Array.Empty<ImapIdleEvent>();
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new PipelineStoppedException();
+                }
+                known = session.Client.Exists;
             }
-            // The typed fetch throws for NO and BAD itself.
-            if (!TryRun(() => Await(fetch), mailbox, out _)) return Array.Empty<ImapIdleEvent>();
-            uint count = session.Client.Exists;
-            var found = collected.Select(FetchData.Parse)
-                // UID n:* also names the last message when no UID reaches n.
-                .Where(d => d.Uid is uint u && u > lastUid)
-                .GroupBy(d => d.Uid!.Value).Select(g => g.First()).OrderBy(d => d.Uid!.Value)
-                .Select(d => new ImapIdleEvent(session, mailbox, uidValidity, ImapIdleEventKind.NewMessage)
-                { SequenceNumber = d.SequenceNumber, Uid = d.Uid, Flags = d.Flags, MessageCount = count, IsCatchUp = true })
-                .ToList();
-            WriteVerbose("Caught up after the reconnect: " + found.Count + " new message(s) in '" + mailbox + "' above UID " + lastUid + ".");
-            return found;
+            uint count = known;
+            int arrived = 0, flagged = 0;
+            foreach (var c in changes)
+                if (c.Kind == ImapMailboxChangeKind.NewMessage) arrived++;
+                else if (c.Kind == ImapMailboxChangeKind.FlagsChanged) flagged++;
+            WriteVerbose("Caught up after the reconnect (" + state.LastMethod + "): " + arrived + " new message(s), " + flagged + " flag change(s), " +
+                (state.LastMethod == ImapResyncMethod.QResync ? (changes.Count - arrived - flagged) + " expunge(s)" : "expunges not caught up (the server offers no QRESYNC)") +
+                " in '" + mailbox + "'.");
+            return changes.Select(c => new ImapIdleEvent(session, mailbox, state.UidValidity,
+                    c.Kind == ImapMailboxChangeKind.NewMessage ? ImapIdleEventKind.NewMessage : c.Kind == ImapMailboxChangeKind.FlagsChanged ? ImapIdleEventKind.FlagsChanged : ImapIdleEventKind.Expunged)
+                {
+                    SequenceNumber = c.Kind == ImapMailboxChangeKind.Expunged ? (uint?)null : c.SequenceNumber,
+                    Uid = c.Uid,
+                    Flags = c.Flags,
+                    MessageCount = count,
+                    IsCatchUp = true,
+                });
         }
 
         /// <summary>
@@ -289,7 +369,7 @@ namespace ImapPS.Commands
         /// sequence numbers the server returns nothing for go to <paramref name="unread"/> (expunged
         /// meanwhile: the next sync reports them).
         /// </summary>
-        private IEnumerable<ImapIdleEvent> NewMessages(ImapSession session, string mailbox, uint uidValidity, uint from, uint to, ref uint known, List<uint> unread)
+        private IEnumerable<(ImapIdleEvent Event, ulong? ModSeq)> NewMessages(ImapSession session, string mailbox, uint uidValidity, uint from, uint to, ref uint known, List<uint> unread)
         {
             List<FetchData> collected;
             if (session.Reconnects)
@@ -300,9 +380,10 @@ namespace ImapPS.Commands
                 Task<ImapResponse> task;
                 using (var lease = UseMailboxOrLost(session, mailbox))
                 {
-                    if (lease == null) return Array.Empty<ImapIdleEvent>();
+                    if (lease == null) return Array.Empty<(ImapIdleEvent, ulong?)>();
                     if (session.Client.Exists > known) known = session.Client.Exists;
-                    task = session.Client.FetchRangeEachAsync(from, to, FetchItems.UidAndFlags, responses.Enqueue);
+                    // With MODSEQ once CONDSTORE is on: the catch-up must not report a new message's arrival again as a flag change.
+                    task = session.Client.FetchRangeEachAsync(from, to, session.Client.IsEnabled("CONDSTORE") ? UidFlagsAndModSeq : FetchItems.UidAndFlags, responses.Enqueue);
                 }
                 try
                 {
@@ -310,12 +391,12 @@ namespace ImapPS.Commands
                 }
                 catch (ImapAbortException) when (session.NeedsReconnect)
                 {
-                    return Array.Empty<ImapIdleEvent>();
+                    return Array.Empty<(ImapIdleEvent, ulong?)>();
                 }
                 catch (Exception ex) when (!IsFatal(ex))
                 {
                     WriteError(ErrorFor(ex, mailbox));
-                    return Array.Empty<ImapIdleEvent>();
+                    return Array.Empty<(ImapIdleEvent, ulong?)>();
                 }
                 collected = responses.Select(FetchData.Parse).ToList();
             }
@@ -329,7 +410,7 @@ namespace ImapPS.Commands
                     return session.Client.FetchRangeEachAsync(from, to, FetchItems.UidAndFlags, onData);
                 }).ToList();
                 known = knownNow;
-                if (!fetch.LastSucceeded) return Array.Empty<ImapIdleEvent>();
+                if (!fetch.LastSucceeded) return Array.Empty<(ImapIdleEvent, ulong?)>();
             }
             var found = collected.Where(d => d.SequenceNumber >= from && d.SequenceNumber <= to)
                 .GroupBy(d => d.SequenceNumber).Select(g => g.First()).OrderBy(d => d.SequenceNumber).ToList();
@@ -338,8 +419,8 @@ namespace ImapPS.Commands
             for (uint n = from; n <= to && n != 0; n++)
                 if (!returned.Contains(n) && !unread.Contains(n)) unread.Add(n);
             return found
-                .Select(d => new ImapIdleEvent(session, mailbox, uidValidity, ImapIdleEventKind.NewMessage)
-                { SequenceNumber = d.SequenceNumber, Uid = d.Uid, Flags = d.Flags, MessageCount = session.Client.Exists })
+                .Select(d => (new ImapIdleEvent(session, mailbox, uidValidity, ImapIdleEventKind.NewMessage)
+                { SequenceNumber = d.SequenceNumber, Uid = d.Uid, Flags = d.Flags, MessageCount = session.Client.Exists }, d.ModSeq))
                 .ToList();
         }
     }

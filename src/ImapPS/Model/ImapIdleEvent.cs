@@ -42,7 +42,7 @@ namespace ImapPS
         /// <summary>The mailbox's UIDVALIDITY.</summary>
         public uint UidValidity { get; }
 
-        /// <summary>The message's UID, when known (always for NewMessage; for FlagsChanged when the server says; Expunged only with QRESYNC).</summary>
+        /// <summary>The message's UID, when known (always for NewMessage; for FlagsChanged when the server says; for Expunged once QRESYNC is on, which Invoke-ImapIdle turns on for a -Reconnect session whose server offers it).</summary>
         public uint? Uid { get; internal set; }
 
         /// <summary>The message sequence number at the time of the event.</summary>
@@ -63,8 +63,9 @@ namespace ImapPS
         public bool Vanished { get; internal set; }
 
         /// <summary>
-        /// True for a NewMessage found by the catch-up after the session reconnected (Connect-Imap
-        /// -Reconnect): it arrived while the connection was down. Each message is reported once.
+        /// True for an event found by the catch-up after the session reconnected (Connect-Imap
+        /// -Reconnect): it happened while the connection was down. NewMessage by every server; with
+        /// QRESYNC also Expunged and FlagsChanged, with CONDSTORE only also FlagsChanged. Each change is reported once.
         /// </summary>
         public bool IsCatchUp { get; internal set; }
 

@@ -77,8 +77,8 @@ namespace ImapPS.Client.Tests.Reliability
             return s;
         }
 
-        private ImapConnectionRecipe Recipe(TestUser user, int? port = null)
-            => new ImapConnectionRecipe(Server.Host, port ?? Server.ImapPort, ImapTransportSecurity.None, ImapAuthentication.Password(user.Name, Secure(user.Password)), Options());
+        private ImapConnectionRecipe Recipe(TestUser user, int? port = null, ImapClientOptions? options = null)
+            => new ImapConnectionRecipe(Server.Host, port ?? Server.ImapPort, ImapTransportSecurity.None, ImapAuthentication.Password(user.Name, Secure(user.Password)), options ?? Options());
 
         private Imap4Client Direct(TestUser user)
         {
@@ -184,6 +184,235 @@ namespace ImapPS.Client.Tests.Reliability
                 await watching;
             }
             Assert.False(arrivals.TryTake(out var extra), "reported after the sentinel: " + extra);
+        }
+
+        /// <summary>
+        /// The catch-up by each method the server can offer (Dovecot offers QRESYNC; the client is told to
+        /// ignore it, or CONDSTORE too): QRESYNC reports the expunges and flag changes made during the
+        /// outage, CONDSTORE the flag changes, UIDNEXT neither; every method reports the 10 new messages,
+        /// each once, and nothing of the gap comes again after it.
+        /// </summary>
+        [Theory]
+        [InlineData(ImapResyncMethod.QResync)]
+        [InlineData(ImapResyncMethod.CondStore)]
+        [InlineData(ImapResyncMethod.UidNext)]
+        public async Task A_watcher_catches_up_what_changed_while_the_server_was_down_by_the_best_method_offered_exactly_once(ImapResyncMethod method)
+        {
+            var user = _fixture.CreateUser("resync");
+            var options = Options();
+            if (method != ImapResyncMethod.QResync) options.IgnoredCapabilities.Add("QRESYNC");
+            if (method == ImapResyncMethod.UidNext) options.IgnoredCapabilities.Add("CONDSTORE");
+            List<uint> before;
+            using (var direct = Direct(user))
+            {
+                for (int i = 1; i <= 6; i++) Assert.True(direct.Append("INBOX", null, null, Message("before", i)).IsOk);
+                before = AllUids(direct, "INBOX");
+                direct.Logout();
+            }
+            Assert.Equal(6, before.Count);
+
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user, options: options), FastPolicy());
+            Assert.Equal(method, ImapMailboxSyncState.MethodFor(reconnecting.Client));
+            var changes = new BlockingCollection<ImapMailboxChange>();
+            using var failedAttempts = new SemaphoreSlim(0);
+            using var lost = new ManualResetEventSlim();
+            reconnecting.ConnectionLost += (s, e) => lost.Set();
+            reconnecting.ReconnectAttemptFailed += (s, e) => failedAttempts.Release();
+            var watcher = new ImapMailboxWatcher(reconnecting, "INBOX") { StartAfterUid = before.Max() };
+            using var stop = new CancellationTokenSource();
+            var watching = Task.Run(() => watcher.WatchChangesAsync(c => changes.Add(c), stop.Token));
+            try
+            {
+                // Live first (the watch is running, and this message's arrival must not come back as a flag change).
+                uint liveUid;
+                using (var other = Direct(user))
+                {
+                    Assert.True(other.Append("INBOX", null, null, Message("live", 1)).IsOk);
+                    other.Logout();
+                }
+                Assert.True(changes.TryTake(out var live, Bound), "the live message was not reported");
+                Assert.Equal(ImapMailboxChangeKind.NewMessage, live.Kind);
+                Assert.False(live.IsCatchUp);
+                liveUid = live.Uid;
+                if (method != ImapResyncMethod.UidNext) Assert.NotEqual(0UL, watcher.State!.ModSeq);
+
+                // Down: ten deliveries, two flag changes and two expunges of messages that were there before, all in the maildir.
+                Server.StopKeepingMail();
+                Assert.True(lost.Wait(Bound), "the watcher did not notice the loss");
+                Assert.True(failedAttempts.Wait(Bound), "no reconnect attempt failed while the server was down");
+                Assert.Equal(10, Server.DeliverToMaildir(user.Name, "INBOX", Enumerable.Range(1, 10).Select(i => new SeedMessage(Message("gap", i)))));
+                Server.SetMaildirFlags(user.Name, "INBOX", before[1], "F");
+                Server.SetMaildirFlags(user.Name, "INBOX", before[2], "FS");
+                Server.RemoveFromMaildir(user.Name, "INBOX", before[3]);
+                Server.RemoveFromMaildir(user.Name, "INBOX", before[4]);
+                Server.StartAgain();
+
+                // QRESYNC: 2 expunges, 2 flag changes, 10 new messages; CONDSTORE: no expunges; UIDNEXT: new messages only.
+                int expected = method == ImapResyncMethod.QResync ? 14 : method == ImapResyncMethod.CondStore ? 12 : 10;
+                var clock = Stopwatch.StartNew();
+                var caughtUp = new List<ImapMailboxChange>();
+                for (int i = 0; i < expected; i++)
+                {
+                    Assert.True(changes.TryTake(out var c, Bound), "only " + i + " of the " + expected + " changes made during the outage were reported: " + string.Join(", ", caughtUp));
+                    caughtUp.Add(c);
+                }
+                _output.WriteLine(method + ": Dovecot greeting again -> all " + expected + " catch-up changes in " + clock.ElapsedMilliseconds + " ms");
+                Assert.All(caughtUp, c => Assert.True(c.IsCatchUp, c + " is not marked as caught up"));
+                Assert.Equal(method == ImapResyncMethod.QResync ? new[] { before[3], before[4] } : new uint[0],
+                    caughtUp.Where(c => c.Kind == ImapMailboxChangeKind.Expunged).Select(c => c.Uid));
+                var flagged = caughtUp.Where(c => c.Kind == ImapMailboxChangeKind.FlagsChanged).ToList();
+                if (method == ImapResyncMethod.UidNext) Assert.Empty(flagged);
+                else
+                {
+                    Assert.Equal(new[] { before[1], before[2] }, flagged.Select(c => c.Uid));
+                    // \Recent is the session's, not a change: the first session after the restart sees these messages as recent.
+                    Assert.Equal(new[] { @"\Flagged" }, flagged[0].Flags!.Where(f => f != @"\Recent"));
+                    Assert.Equal(new[] { @"\Flagged", @"\Seen" }, flagged[1].Flags!.Where(f => f != @"\Recent").OrderBy(f => f, StringComparer.Ordinal));
+                }
+                var arrived = caughtUp.Where(c => c.Kind == ImapMailboxChangeKind.NewMessage).Select(c => c.Uid).ToList();
+                Assert.Equal(10, arrived.Count);
+                Assert.Equal(arrived.OrderBy(u => u), arrived);
+                Assert.All(arrived, u => Assert.True(u > liveUid));
+                Assert.Equal(method, watcher.State!.LastMethod);
+
+                // A sentinel: the next report must be it, so nothing of the gap came twice.
+                using (var other = Direct(user))
+                {
+                    Assert.True(other.Append("INBOX", null, null, Message("after", 2)).IsOk);
+                    Assert.True(changes.TryTake(out var after, Bound), "the message after the restart was not reported");
+                    Assert.Equal(ImapMailboxChangeKind.NewMessage, after.Kind);
+                    Assert.False(after.IsCatchUp);
+                    var onServer = AllUids(other, "INBOX");
+                    Assert.Equal(before.Where((u, i) => i != 3 && i != 4).Append(liveUid).Concat(arrived).Append(after.Uid), onServer);
+                    other.Logout();
+                }
+                Assert.Equal(1, reconnecting.ReconnectCount);
+            }
+            finally
+            {
+                if (!Server.IsRunning) Server.StartAgain();
+                stop.Cancel();
+                Assert.True(ReferenceEquals(watching, await Task.WhenAny(watching, Task.Delay(Bound))), "the watcher did not stop");
+                await watching;
+            }
+            Assert.False(changes.TryTake(out var extra), "reported after the sentinel: " + extra);
+        }
+
+        /// <summary>
+        /// Live and caught up, never twice: a flag change and an expunge reported live (during IDLE) are
+        /// not reported again by the catch-up after a reconnect, which finds nothing else to report.
+        /// </summary>
+        [Fact]
+        public async Task Changes_a_watcher_reported_live_are_not_reported_again_by_the_catch_up()
+        {
+            var user = _fixture.CreateUser("live");
+            List<uint> before;
+            using (var direct = Direct(user))
+            {
+                Assert.True(direct.Create("Other").IsOk);
+                for (int i = 1; i <= 3; i++) Assert.True(direct.Append("INBOX", null, null, Message("before", i)).IsOk);
+                before = AllUids(direct, "INBOX");
+                direct.Logout();
+            }
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user), FastPolicy());
+            // Set while the watcher idles: from IDLE's continuation to the next line it sends (DONE, or any command).
+            using var idling = new ManualResetEventSlim();
+            void Watch(Imap4Client c) => c.DebugLine += (level, text) =>
+            {
+                if (text.StartsWith("< +", StringComparison.Ordinal)) idling.Set();
+                else if (text.StartsWith("> ", StringComparison.Ordinal)) idling.Reset();
+            };
+            Watch(reconnecting.Client);
+            reconnecting.Reconnected += (s, e) => Watch(reconnecting.Client);
+            var changes = new BlockingCollection<ImapMailboxChange>();
+            var watcher = new ImapMailboxWatcher(reconnecting, "INBOX") { StartAfterUid = before.Max() };
+            using var stop = new CancellationTokenSource();
+            var watching = Task.Run(() => watcher.WatchChangesAsync(c => changes.Add(c), stop.Token));
+            try
+            {
+                using var other = Direct(user);
+                Assert.True(other.Select("INBOX").IsOk);
+                Assert.True(idling.Wait(Bound), "the watcher did not idle");
+                Assert.True(other.Uid("STORE", before[0].ToString(), "+FLAGS", "(\\Flagged)").IsOk);
+                Assert.True(changes.TryTake(out var flagged, Bound), "the live flag change was not reported");
+                Assert.Equal(ImapMailboxChangeKind.FlagsChanged, flagged.Kind);
+                Assert.Equal(before[0], flagged.Uid);
+                Assert.Contains("\\Flagged", flagged.Flags!);
+                Assert.False(flagged.IsCatchUp);
+
+                // MOVE expunges without a \Deleted flag change to report first.
+                Assert.True(idling.Wait(Bound), "the watcher did not idle again");
+                Assert.True(other.Uid("MOVE", before[1].ToString(), "Other").IsOk);
+                Assert.True(changes.TryTake(out var expunged, Bound), "the live expunge was not reported");
+                Assert.Equal(ImapMailboxChangeKind.Expunged, expunged.Kind);
+                Assert.Equal(before[1], expunged.Uid);
+                Assert.False(expunged.IsCatchUp);
+                other.Logout();
+
+                // A restart with nothing changed meanwhile: the catch-up has nothing to say.
+                Server.StopKeepingMail();
+                Server.StartAgain();
+                using (var after = Direct(user))
+                {
+                    // Once the watcher idles on the new connection (after its catch-up), a new message must be the very next report.
+                    Assert.True(SpinWait.SpinUntil(() => reconnecting.ReconnectCount == 1 && idling.IsSet && watcher.State!.LastMethod == ImapResyncMethod.QResync, Bound),
+                        "the watcher did not idle after the restart");
+                    Assert.True(after.Append("INBOX", null, null, Message("after", 1)).IsOk);
+                    Assert.True(changes.TryTake(out var sentinel, Bound), "the message after the restart was not reported");
+                    Assert.Equal(ImapMailboxChangeKind.NewMessage, sentinel.Kind);
+                    Assert.False(sentinel.IsCatchUp, sentinel + " came from the catch-up");
+                    after.Logout();
+                }
+                Assert.Equal(ImapResyncMethod.QResync, watcher.State!.LastMethod);
+            }
+            finally
+            {
+                if (!Server.IsRunning) Server.StartAgain();
+                stop.Cancel();
+                Assert.True(ReferenceEquals(watching, await Task.WhenAny(watching, Task.Delay(Bound))), "the watcher did not stop");
+                await watching;
+            }
+            Assert.False(changes.TryTake(out var extra), "reported twice or more: " + extra);
+        }
+
+        /// <summary>
+        /// RFC 5161 allows ENABLE only in the authenticated state: a reconnect enables QRESYNC again
+        /// (when the lost connection had it) before it re-selects, so the re-selected mailbox reports
+        /// HIGHESTMODSEQ at once and a catch-up never has to send ENABLE in the selected state.
+        /// </summary>
+        [Fact]
+        public async Task A_reconnect_enables_qresync_again_before_it_selects_the_mailbox()
+        {
+            var user = _fixture.CreateUser("enable");
+            using (var direct = Direct(user))
+            {
+                Assert.True(direct.Append("INBOX", null, null, Message("old", 1)).IsOk);
+                direct.Logout();
+            }
+            using var reconnecting = await ImapReconnectingClient.ConnectAsync(Recipe(user), FastPolicy());
+            Assert.True((await Within(reconnecting.RunAsync(ImapOperationSafety.Read, "ENABLE", c => c.EnableAsync("QRESYNC")), "ENABLE")).IsOk);
+            Assert.True((await Within(reconnecting.SelectAsync("INBOX", readOnly: true), "EXAMINE")).IsOk);
+            Assert.NotEqual(0UL, reconnecting.Client.HighestModSeq);
+            // Seen on the new connection as it is published, before any caller can send anything on it.
+            bool enabledAtReconnect = false;
+            ulong modSeqAtReconnect = 0;
+            ImapState stateAtReconnect = ImapState.LOGOUT;
+            reconnecting.Reconnected += (s, e) =>
+            {
+                enabledAtReconnect = reconnecting.Client.IsEnabled("QRESYNC");
+                modSeqAtReconnect = reconnecting.Client.HighestModSeq;
+                stateAtReconnect = reconnecting.Client.State;
+            };
+
+            Server.StopKeepingMail();
+            Server.StartAgain();
+            Assert.True((await Within(reconnecting.RunAsync(ImapOperationSafety.Read, "NOOP", c => c.NoopAsync()), "NOOP")).IsOk);
+
+            Assert.Equal(1, reconnecting.ReconnectCount);
+            Assert.True(enabledAtReconnect, "the new connection does not have QRESYNC enabled");
+            Assert.True(reconnecting.Client.IsEnabled("CONDSTORE"));
+            Assert.Equal(ImapState.SELECTED, stateAtReconnect);
+            Assert.NotEqual(0UL, modSeqAtReconnect);
         }
 
         [Fact]

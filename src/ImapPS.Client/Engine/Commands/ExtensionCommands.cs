@@ -152,7 +152,11 @@ namespace ImapPS.Client
             if (tagged.Status != ResponseStatus.Ok) return;
             foreach (var u in pending.Untagged)
                 foreach (var v in u.DataItems)
+                {
                     if (v.IsAtom("UTF8=ACCEPT")) client.AcceptUtf8Locked();
+                    else if (v.IsAtom("QRESYNC")) client.MarkEnabledLocked("QRESYNC");
+                    else if (v.IsAtom("CONDSTORE")) client.MarkEnabledLocked("CONDSTORE");
+                }
         }
     }
 }

@@ -127,6 +127,8 @@ namespace ImapPS.Client
         private string? _mailbox;
         private bool _readOnly;
         private uint _uidValidity;
+        // The mod-sequence extension the lost connection had ENABLEd (QRESYNC, CONDSTORE or none): the next one enables it before it selects.
+        private string? _modSeqExtension;
         // Set when a reconnect found the selected mailbox changed or gone: every operation fails with it until the caller selects again.
         private Exception? _stale;
         private int _reconnectCount;
@@ -353,8 +355,11 @@ namespace ImapPS.Client
 
         private void RememberSelection(Imap4Client lost)
         {
+            string? modSeqExtension = lost.IsEnabled("QRESYNC") ? "QRESYNC" : lost.IsEnabled("CONDSTORE") ? "CONDSTORE" : null;
             lock (_lock)
             {
+                // Once on, kept on: a connection lost before it enabled anything gets it back too.
+                if (modSeqExtension != null) _modSeqExtension = modSeqExtension;
                 if (_stale != null) return;
                 // A client keeps SelectedMailbox and UIDVALIDITY after it is aborted; 0 means a SELECT was on its way (then keep what was tracked).
                 if (lost.SelectedMailbox == null) _mailbox = null;
@@ -372,12 +377,20 @@ namespace ImapPS.Client
             string? mailbox;
             bool readOnly;
             uint expected;
+            string? modSeqExtension;
             lock (_lock)
             {
                 mailbox = _mailbox;
                 readOnly = _readOnly;
                 expected = _uidValidity;
+                modSeqExtension = _modSeqExtension;
             }
+            // Before the SELECT, in the authenticated state where RFC 5161 allows ENABLE: the SELECT then
+            // reports HIGHESTMODSEQ, and a catch-up (ImapMailboxSyncState) finds QRESYNC already on
+            // instead of enabling it in the selected state, which a strict server refuses. A server that
+            // no longer offers it, or refuses it, leaves it off: the catch-up then falls back by itself.
+            if (modSeqExtension != null && fresh.HasCapability("ENABLE") && fresh.HasCapability(modSeqExtension))
+                await fresh.EnableAsync(modSeqExtension).ConfigureAwait(false);
             if (mailbox == null) return;
             var response = await fresh.SelectAsync(mailbox, readOnly).ConfigureAwait(false);
             if (!response.IsOk) throw new ImapMailboxException(mailbox, response);

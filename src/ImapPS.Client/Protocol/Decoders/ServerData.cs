@@ -278,13 +278,52 @@ namespace ImapPS.Client.Protocol
     /// <summary>A VANISHED response (RFC 7162): <c>* VANISHED (EARLIER) 300:310,405,411</c>.</summary>
     public sealed class VanishedData
     {
+        private IReadOnlyList<uint>? _uids;
+
         /// <summary>True for <c>(EARLIER)</c>: a reply to a FETCH or SELECT, not a live expunge.</summary>
         public bool Earlier { get; internal set; }
 
-        /// <summary>The vanished UIDs, expanded.</summary>
-        public IReadOnlyList<uint> Uids { get; internal set; } = Array.Empty<uint>();
+        /// <summary>
+        /// The vanished UIDs as the server sent them, ranges in ascending order of their low end as
+        /// sent (not merged): <c>1:4294967295</c> is one range, read without allocating per UID.
+        /// </summary>
+        public IReadOnlyList<UidRange> Ranges { get; internal set; } = Array.Empty<UidRange>();
+
+        /// <summary>How many UIDs the ranges name (counted, not expanded).</summary>
+        public long Count
+        {
+            get
+            {
+                long n = 0;
+                foreach (var r in Ranges) n += r.Count;
+                return n;
+            }
+        }
+
+        /// <summary>
+        /// The vanished UIDs, expanded on first use (at most <see cref="NumberSet.MaxExpandedCount"/>;
+        /// a larger set throws <see cref="ImapProtocolException"/>: use <see cref="Ranges"/>).
+        /// </summary>
+        public IReadOnlyList<uint> Uids
+        {
+            get
+            {
+                if (_uids != null) return _uids;
+                if (Count > NumberSet.MaxExpandedCount)
+                    throw new ImapProtocolException("Malformed server response: a VANISHED set of " + Count + " UIDs, more than " + NumberSet.MaxExpandedCount, "", 0);
+                var list = new List<uint>((int)Count);
+                foreach (var r in Ranges)
+                    for (uint n = r.Low; ; n++)
+                    {
+                        list.Add(n);
+                        if (n == r.High) break;
+                    }
+                return _uids = list;
+            }
+        }
 
         /// <summary>Decodes a VANISHED response.</summary>
+        /// <exception cref="ImapProtocolException">The UID set is missing or malformed (<c>0</c>, <c>*</c>, empty parts, non-digits).</exception>
         public static VanishedData Parse(ServerResponse response)
         {
             Decode.Expect(response, "VANISHED");
@@ -299,7 +338,11 @@ namespace ImapPS.Client.Protocol
                 }
                 c.LeaveList();
             }
-            data.Uids = NumberSet.Expand(ref c, "a UID set");
+            if (c.AtEnd || c.IsListStart) throw c.Error("a UID set");
+            int start = c.Pos, end = c.AtomEnd();
+            var ranges = new List<UidRange>();
+            if (!UidRange.TryParseSet(c.B, start, end, ranges)) throw Tokenizer.Error(c.R, "malformed UID set in VANISHED", start);
+            data.Ranges = ranges;
             return data;
         }
 
@@ -475,6 +518,74 @@ namespace ImapPS.Client.Protocol
             c.Pos = p;
             c.SkipSpaces();
             return true;
+        }
+    }
+
+    /// <summary>A range of UIDs <see cref="Low"/>..<see cref="High"/> (inclusive, Low &lt;= High, neither 0).</summary>
+    public readonly struct UidRange
+    {
+        /// <summary>A range; the ends may come in either order (RFC 4315).</summary>
+        public UidRange(uint low, uint high)
+        {
+            if (low > high) { uint t = low; low = high; high = t; }
+            Low = low;
+            High = high;
+        }
+
+        /// <summary>The first UID.</summary>
+        public uint Low { get; }
+
+        /// <summary>The last UID.</summary>
+        public uint High { get; }
+
+        /// <summary>How many UIDs the range holds.</summary>
+        public long Count => (long)High - Low + 1;
+
+        /// <summary>True when <paramref name="uid"/> is in the range.</summary>
+        public bool Contains(uint uid) => uid >= Low && uid <= High;
+
+        /// <inheritdoc />
+        public override string ToString() => Low == High ? Low.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : Low.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + High.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>Reads a set such as <c>3:1,9</c> of non-zero numbers into ranges; false when the bytes are not one (no <c>*</c>).</summary>
+        internal static bool TryParseSet(byte[] b, int start, int end, List<UidRange> ranges)
+        {
+            int i = start;
+            if (i >= end) return false;
+            while (i < end)
+            {
+                if (!ReadNumber(b, ref i, end, out uint low)) return false;
+                uint high = low;
+                if (i < end && b[i] == (byte)':')
+                {
+                    i++;
+                    if (!ReadNumber(b, ref i, end, out high)) return false;
+                }
+                ranges.Add(new UidRange(low, high));
+                if (i < end)
+                {
+                    if (b[i] != (byte)',') return false;
+                    i++;
+                    if (i == end) return false;
+                }
+            }
+            return true;
+        }
+
+        private static bool ReadNumber(byte[] b, ref int i, int end, out uint value)
+        {
+            value = 0;
+            int start = i;
+            ulong v = 0;
+            while (i < end && b[i] >= (byte)'0' && b[i] <= (byte)'9')
+            {
+                v = v * 10 + (uint)(b[i] - '0');
+                if (v > uint.MaxValue) return false;
+                i++;
+            }
+            value = (uint)v;
+            return i > start && value != 0;
         }
     }
 }
