@@ -60,6 +60,10 @@ try {
                 Count    = $memorySamples[0].count
                 PeakMB   = [math]::Round((Get-Median $memorySamples.peak) / 1MB)
                 PeaksMB  = ($memorySamples.peak | ForEach-Object { [math]::Round($_ / 1MB) }) -join ', '
+                # The pipeline's own share: the peak's growth from just before Get-ImapMessage (pwsh's start varies by ~9 MB).
+                GrowthMB = [math]::Round((Get-Median ($memorySamples | ForEach-Object { $_.peak - $_.before })) / 1MB, 1)
+                Gen1     = Get-Median $memorySamples.gen1
+                Gen2     = Get-Median $memorySamples.gen2
                 Seconds  = [math]::Round((Get-Median $memorySamples.seconds), 2)
             }
         }

@@ -47,8 +47,6 @@ namespace ImapPS
 
         private const int ResolutionLogCapacity = 256;
 
-        private const string TypesFileName = "ImapPS.types.ps1xml";
-
         private static readonly object Gate = new object();
         private static readonly Assembly ModuleAssembly = typeof(ModuleInitialization).Assembly;
         private static readonly string ModuleDirectory = Path.GetDirectoryName(ModuleAssembly.Location) ?? string.Empty;
@@ -81,34 +79,85 @@ namespace ImapPS
         }
 
         /// <summary>
-        /// Loads ImapPS.types.ps1xml into the importing runspace unless it has the type data
-        /// already. The hidden Session property of the output objects is what binds -Session down
-        /// a pipeline, so it must be there however the module was imported: by its manifest, by
-        /// its DLL (Import-Module (Get-Module ImapPS).Path in a new runspace), or a second copy
-        /// from another path. The manifest does not list the file (TypesToProcess): a second
-        /// copy's file would then collide with the first's ("member already present").
+        /// Adds the output types' hidden members (<see cref="ImapTypeData"/>) to the importing
+        /// runspace unless it has them already. The hidden Session property of the output objects is
+        /// what binds -Session down a pipeline, so it must be there however the module was imported:
+        /// by its manifest, by its DLL (Import-Module (Get-Module ImapPS).Path in a new runspace), or
+        /// a second copy from another path. The manifest does not list a type file (TypesToProcess):
+        /// a second copy's file would then collide with the first's ("member already present").
         /// </summary>
+        /// <remarks>
+        /// The type data goes straight into the runspace's type table where PowerShell lets it be
+        /// reached (<see cref="TryAddToTypeTable"/>). Update-TypeData in a nested pipeline, which
+        /// this did before, made PowerShell auto-load Microsoft.PowerShell.Utility and JIT-compile
+        /// about 590 methods at every import (docs/performance.md); it remains the fallback.
+        /// </remarks>
         private static void EnsureTypeData()
         {
-            // The file sits beside the manifest, one level above the edition's folder (core/ or desktop/).
-            string path = Path.Combine(ModuleDirectory, TypesFileName);
-            if (!File.Exists(path)) path = Path.Combine(Path.GetDirectoryName(ModuleDirectory) ?? string.Empty, TypesFileName);
-            if (Runspace.DefaultRunspace == null || !File.Exists(path)) return;
+            Runspace? runspace = Runspace.DefaultRunspace;
+            if (runspace == null) return;
             try
             {
-                using (var ps = PowerShell.Create(RunspaceMode.CurrentRunspace))
-                {
-                    ps.AddCommand("Microsoft.PowerShell.Utility\\Get-TypeData").AddParameter("TypeName", "ImapPS.ImapMessage");
-                    if (ps.Invoke().Count > 0) return;   // an earlier import loaded it
-                    ps.Commands.Clear();
-                    ps.AddCommand("Microsoft.PowerShell.Utility\\Update-TypeData").AddParameter("AppendPath", path);
-                    ps.Invoke();
-                }
+                if (HasTypeData()) return;   // an earlier import, or another copy of the module, added it
+                TypeData[] types = ImapTypeData.Create();
+                if (!TryAddToTypeTable(runspace, types)) AddWithUpdateTypeData(types);
             }
             catch (Exception)
             {
                 // Without it the objects still work; piped ones bind -Session through SessionName.
             }
+        }
+
+        /// <summary>Whether the current runspace's type table gives ImapMessage its hidden members.</summary>
+        internal static bool HasTypeData()
+        {
+            // A property bag with the type's name: PowerShell resolves type data by type name.
+            var probe = new PSObject();
+            probe.TypeNames.Insert(0, ImapTypeData.ProbeTypeName);
+            return probe.Properties[ImapTypeData.ProbeMemberName] != null;
+        }
+
+        /// <summary>
+        /// Adds the type data to the runspace's type table with the public TypeTable.AddType, and to
+        /// its InitialSessionState as Update-TypeData does. The table itself is reached through
+        /// PowerShell's internal ExecutionContext (LocalRunspace.ExecutionContext.TypeTable, the same in
+        /// PowerShell 7 and Windows PowerShell 5.1); false, having changed nothing, when it is not there.
+        /// </summary>
+        internal static bool TryAddToTypeTable(Runspace runspace, TypeData[] types)
+        {
+            const BindingFlags Internal = BindingFlags.Instance | BindingFlags.NonPublic;
+            TypeTable? table;
+            try
+            {
+                object? context = runspace.GetType().GetProperty("ExecutionContext", Internal)?.GetValue(runspace);
+                table = context?.GetType().GetProperty("TypeTable", Internal)?.GetValue(context) as TypeTable;
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+            if (table == null) return false;
+            foreach (TypeData type in types)
+            {
+                try
+                {
+                    table.AddType(type);
+                }
+                catch (RuntimeException)
+                {
+                    continue;   // a member already there (another copy's): the first wins, as with Update-TypeData
+                }
+                runspace.InitialSessionState?.Types.Add(new SessionStateTypeEntry(type, false));
+            }
+            return true;
+        }
+
+        /// <summary>The fallback: Update-TypeData -TypeData in a nested pipeline of the current runspace.</summary>
+        internal static void AddWithUpdateTypeData(TypeData[] types)
+        {
+            using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            ps.AddCommand("Microsoft.PowerShell.Utility\\Update-TypeData").AddParameter("TypeData", types);
+            ps.Invoke();
         }
 
         /// <summary>Removes the resolve handler once the last import of the module is removed.</summary>

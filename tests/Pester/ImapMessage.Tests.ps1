@@ -32,6 +32,19 @@ Describe 'Search-ImapMessage and Get-ImapMessage' {
         $all[0].Size | Should -Be $Seeded[0].Size
     }
 
+    It 'lists the mailbox for Get-ImapMessage -All with ESEARCH''s compact answer, and still returns every message in UID order' {
+        # A plain UID SEARCH ALL answers with one line of every UID (~700 KB for 100,000 messages).
+        $output = Get-ImapMessage -Session $S -Mailbox INBOX -All -Verbose 4>&1
+        $sent = @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
+        $sent | Where-Object { $_ -match '^\S+ UID SEARCH RETURN \(ALL\) ALL$' } | Should -Not -BeNullOrEmpty -Because 'Dovecot offers ESEARCH'
+        $all = @($output | Where-Object { $_ -is [ImapPS.ImapMessage] })
+        $all.Count | Should -Be 200
+        ($all.Uid | Sort-Object) -join ',' | Should -Be ($all.Uid -join ',')
+        ($all.Uid | Select-Object -Unique).Count | Should -Be 200
+        $all[0].Subject | Should -Be $Seeded[0].Subject
+        $all[199].Subject | Should -Be $Seeded[199].Subject
+    }
+
     It 'filters on the server: -Unseen matches the seeded flags' {
         $expected = @($Seeded | Where-Object { -not $_.HasFlag('\Seen') }).Count
         @(Search-ImapMessage -Session $S -Unseen).Count | Should -Be $expected
@@ -89,6 +102,51 @@ Describe 'Search-ImapMessage and Get-ImapMessage' {
         Compare-Object $expected (Get-CmdletParameterName Search-ImapMessage) | Should -BeNullOrEmpty
         Compare-Object @('All', 'BodyStructure', 'ChangedSince', 'Full', 'Headers', 'Mailbox', 'Session', 'TextBody', 'Uid', 'UidValidity') (Get-CmdletParameterName Get-ImapMessage) | Should -BeNullOrEmpty
         (Get-Command Get-ImapMessage).DefaultParameterSet | Should -Be 'Uid'
+    }
+}
+
+Describe 'Get-ImapMessage over many fetch batches' {
+    # The fetch goes out in batches, a few in flight at once (FetchMessages); 1,300 messages make
+    # several windows of them, so the order, the completeness and the missing-UID errors are checked
+    # across batch boundaries whatever the batch size is.
+    BeforeAll {
+        $cred = New-ImapTestUser -Server $Server
+        $generator = [ImapPS.Testing.MessageGenerator]::new(23)
+        $script:Many = [Collections.Generic.List[ImapPS.Testing.SeedMessage]]::new($generator.Generate([ImapPS.Testing.MessageProfile]::Small, 1300))
+        $null = $Server.SeedMaildir($cred.UserName, 'INBOX', $script:Many)
+        $script:M = Connect-ImapTest -Server $Server -Credential $cred
+    }
+
+    It 'returns every message of -All once, in UID order, each with its own summary' {
+        $output = Get-ImapMessage -Session $M -Mailbox INBOX -All -Verbose 4>&1
+        $fetches = @(@($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Where-Object { $_ -match '^\S+ UID FETCH ' })
+        $fetches.Count | Should -BeGreaterThan 4 -Because 'the messages span more batches than are in flight at once'
+        $all = @($output | Where-Object { $_ -is [ImapPS.ImapMessage] })
+        $all.Count | Should -Be 1300
+        $all.Uid -join ',' | Should -Be ((1..1300) -join ',')
+        foreach ($i in 0, 49, 50, 299, 300, 777, 1299) {
+            $all[$i].Subject | Should -Be $Many[$i].Subject
+            $all[$i].Size | Should -Be $Many[$i].Size
+        }
+    }
+
+    It 'returns -Uid in the order given across batches and reports each UID that does not exist once, in its place' {
+        # Descending, with a UID that does not exist after every 97th one: 1,300 asked, 14 missing.
+        $asked = [Collections.Generic.List[uint32]]::new()
+        $missing = [Collections.Generic.List[uint32]]::new()
+        for ($u = 1300; $u -ge 1; $u--) {
+            $asked.Add($u)
+            if ($u % 97 -eq 0) { $asked.Add(5000 + $u); $missing.Add(5000 + $u) }
+        }
+        $errors = $null
+        $got = @(Get-ImapMessage -Session $M -Mailbox INBOX -Uid $asked -ErrorVariable errors -ErrorAction SilentlyContinue)
+        $got.Count | Should -Be 1300
+        $got.Uid -join ',' | Should -Be ((1300..1) -join ',')
+        $got[0].Subject | Should -Be $Many[1299].Subject
+        $got[1299].Subject | Should -Be $Many[0].Subject
+        @($errors).Count | Should -Be $missing.Count
+        @($errors | ForEach-Object { $_.FullyQualifiedErrorId }) | Select-Object -Unique | Should -Be 'MessageNotFound,ImapPS.Commands.GetImapMessageCommand'
+        @($errors | ForEach-Object { [uint32]$_.TargetObject }) -join ',' | Should -Be ($missing -join ',')
     }
 }
 

@@ -163,6 +163,82 @@ Describe 'One build per PowerShell edition' -Skip:(-not $moduleBuilt) {
         $result.HasTypes | Should -BeTrue
     }
 
+    It 'adds the hidden members at import without loading another module, once however often it is imported' {
+        # Update-TypeData in a nested pipeline made every import load Microsoft.PowerShell.Utility (and
+        # JIT-compile ≈ 590 methods); the type data now goes straight into the runspace's type table.
+        $dll = Join-Path $ModuleDir 'core/ImapPS.dll'
+        $result = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+`$before = @(Get-Module).Name
+Import-Module '$Manifest'
+`$after = @(Get-Module).Name
+Import-Module '$Manifest' -Force
+Import-Module '$dll'
+`$probe = [pscustomobject]@{ Own = 1 }
+`$probe.PSObject.TypeNames.Insert(0, 'ImapPS.ImapMessage')
+`$inRunspace = [powershell]::Create()
+`$elsewhere = `$inRunspace.AddScript("Import-Module '$dll'; (Get-TypeData ImapPS.ImapMessage).Members.Keys | Sort-Object").Invoke()
+[ordered]@{
+    Before    = `$before
+    After     = `$after
+    Visible   = @((`$probe | Get-Member -MemberType Properties).Name | Sort-Object)
+    All       = @((`$probe | Get-Member -MemberType Properties -Force).Name | Sort-Object)
+    Json      = `$probe | ConvertTo-Json -Compress
+    Members   = @((Get-TypeData ImapPS.ImapMessage).Members.Keys | Sort-Object)
+    Mailbox   = @((Get-TypeData ImapPS.ImapMailbox).Members.Keys)
+    Idle      = @((Get-TypeData ImapPS.ImapIdleEvent).Members.Keys | Sort-Object)
+    Session   = @((Get-TypeData ImapPS.ImapSession).Members.Keys)
+    Result    = @((Get-TypeData ImapPS.ImapCommandResult).Members.Keys | Sort-Object)
+    Address   = (Get-TypeData ImapPS.ImapAddress).DefaultDisplayProperty
+    Elsewhere = @(`$elsewhere)
+    Errors    = @(`$Error | ForEach-Object { "`$_" })
+} | ConvertTo-Json -Compress
+"@
+        $hidden = @('Attachments', 'BodyStructure', 'Headers', 'Live', 'Message', 'Session')
+        $result.Before | Should -BeNullOrEmpty
+        $result.After | Should -Be @('ImapPS') -Because 'importing ImapPS loads no other module'
+        $result.Visible | Should -Be @('Own')
+        $result.All | Should -Be (@('Own', 'pstypenames') + $hidden | Sort-Object)
+        $result.Json | Should -Be '{"Own":1}'
+        $result.Members | Should -Be $hidden
+        $result.Mailbox | Should -Be @('Session')
+        $result.Idle | Should -Be @('Live', 'Session')
+        $result.Session | Should -Be @('Client')
+        $result.Result | Should -Be @('Response', 'Session', 'Tagged', 'Untagged')
+        $result.Address | Should -Be 'DisplayName'
+        $result.Elsewhere | Should -Be $hidden -Because 'a new runspace that imports the DLL gets the type data too'
+        $result.Errors | Should -BeNullOrEmpty -Because 'a second import finds the type data there and adds nothing'
+    }
+
+    It 'adds the same hidden members through Update-TypeData where the type table cannot be reached directly' {
+        $dll = Join-Path $ModuleDir 'core/ImapPS.dll'
+        $result = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+`$assembly = [Reflection.Assembly]::LoadFrom('$dll')
+`$flags = [Reflection.BindingFlags]'NonPublic, Static'
+`$init = `$assembly.GetType('ImapPS.ModuleInitialization', `$true)
+`$types = `$assembly.GetType('ImapPS.ImapTypeData', `$true).GetMethod('Create', `$flags).Invoke(`$null, @())
+`$had = `$init.GetMethod('HasTypeData', `$flags).Invoke(`$null, @())
+`$init.GetMethod('AddWithUpdateTypeData', `$flags).Invoke(`$null, @(,`$types))
+`$probe = [pscustomobject]@{ Own = 1 }
+`$probe.PSObject.TypeNames.Insert(0, 'ImapPS.ImapMessage')
+[ordered]@{
+    Had     = `$had
+    Has     = `$init.GetMethod('HasTypeData', `$flags).Invoke(`$null, @())
+    Visible = @((`$probe | Get-Member -MemberType Properties).Name)
+    Members = @((Get-TypeData ImapPS.ImapMessage).Members.Keys | Sort-Object)
+    Result  = @((Get-TypeData ImapPS.ImapCommandResult).Members.Keys | Sort-Object)
+    Address = (Get-TypeData ImapPS.ImapAddress).DefaultDisplayProperty
+} | ConvertTo-Json -Compress
+"@
+        $result.Had | Should -BeFalse
+        $result.Has | Should -BeTrue
+        $result.Visible | Should -Be @('Own')
+        $result.Members | Should -Be @('Attachments', 'BodyStructure', 'Headers', 'Live', 'Message', 'Session')
+        $result.Result | Should -Be @('Response', 'Session', 'Tagged', 'Untagged')
+        $result.Address | Should -Be 'DisplayName'
+    }
+
     It 'builds desktop/ for netstandard2.0 as IL and core/ for net10.0 with ReadyToRun code' {
         foreach ($name in 'ImapPS.dll', 'ImapPS.Client.dll') {
             Get-TargetFramework (Join-Path $ModuleDir "desktop/$name") | Should -Be '.NETStandard,Version=v2.0'

@@ -89,7 +89,7 @@ Describe 'Packages from build.ps1 -Task Package' -Skip:(-not $moduleBuilt) {
         $modulePackage | Should -Exist
         $entries = Read-ZipEntries $modulePackage
         # Both editions' builds travel in the one package: core/ for PowerShell 7.6, desktop/ for Windows PowerShell 5.1.
-        foreach ($file in 'ImapPS.psd1', 'ImapPS.format.ps1xml', 'ImapPS.types.ps1xml', 'en-US/ImapPS.dll-Help.xml', 'en-US/about_ImapPS.help.txt',
+        foreach ($file in 'ImapPS.psd1', 'ImapPS.format.ps1xml', 'en-US/ImapPS.dll-Help.xml', 'en-US/about_ImapPS.help.txt',
             'core/ImapPS.dll', 'core/ImapPS.Client.dll', 'core/dependencies/MimeKit.dll', 'core/dependencies/BouncyCastle.Cryptography.dll',
             'desktop/ImapPS.dll', 'desktop/ImapPS.Client.dll', 'desktop/dependencies/MimeKit.dll', 'desktop/dependencies/BouncyCastle.Cryptography.dll',
             'desktop/dependencies/System.Memory.dll', 'desktop/dependencies/System.Buffers.dll') {

@@ -203,3 +203,29 @@ Describe 'A message with MIME parts nested 2,000 levels deep' {
         Disconnect-Imap -Session $s
     }
 }
+
+Describe 'A SEARCH reply that names a UID twice' {
+    It 'Get-ImapMessage -All returns each message once, in UID order, and goes on past the repeated UID' {
+        # FetchMessages keeps only the UIDs still to emit; a UID asked for twice (here 2, between 1 and 3)
+        # must be passed over at its second place, not waited for.
+        $responder = {
+            param($tag, $line)
+            if ($line -match '^(SELECT|EXAMINE) ') { return "* 3 EXISTS`r`n* OK [UIDVALIDITY 7] ok`r`n* OK [UIDNEXT 4] ok`r`n{tag} OK [READ-WRITE] done`r`n" }
+            if ($line -match '^UID SEARCH ') { return "* SEARCH 3 2 1 2`r`n{tag} OK done`r`n" }
+            if ($line -match '^UID FETCH ') {
+                $out = ''
+                foreach ($u in 1..3) { $out += "* $u FETCH (UID $u FLAGS () INTERNALDATE `"01-Jan-2024 00:00:00 +0000`" RFC822.SIZE $(100 + $u) ENVELOPE (NIL `"s$u`" NIL NIL NIL NIL NIL NIL NIL NIL))`r`n" }
+                return $out + "{tag} OK done`r`n"
+            }
+            "{tag} OK done`r`n"
+        }
+        $server = Start-LoopbackImapServer -Greeting '* PREAUTH [CAPABILITY IMAP4rev1] hi' -Responder $responder
+        $session = Connect-Imap -Server 127.0.0.1 -Port $server.Port -Security None -WarningAction SilentlyContinue
+        $got = @(Get-ImapMessage -Session $session -Mailbox INBOX -All)
+        $got.Uid -join ',' | Should -Be '1,2,3'
+        $got.Subject -join ',' | Should -Be 's1,s2,s3'
+        $got.Size -join ',' | Should -Be '101,102,103'
+        Disconnect-Imap -Session $session
+        Wait-LoopbackImapServer $server
+    }
+}

@@ -74,11 +74,14 @@ namespace ImapPS.Commands
             IReadOnlyList<uint> uids;
             if (All)
             {
-                // On a -Reconnect session a cut SEARCH is sent again (TrySearch).
-                if (!TrySearch(session, mailbox, null, client => client.UidSearchAsync(ChangedSince is ulong changed ? SearchKey.ModSeq(changed + 1) : SearchKey.All),
+                // On a -Reconnect session a cut SEARCH is sent again (TrySearch). ESEARCH's compact answer
+                // (1:100000) where offered: a plain SEARCH of a large mailbox is one response line of ~7 bytes
+                // per message, read into a buffer the connection keeps.
+                if (!TrySearch(session, mailbox, null, client => client.UidSearchAsync(ChangedSince is ulong changed ? SearchKey.ModSeq(changed + 1) : SearchKey.All, compactResult: true),
                         out var found, out uidValidity,
                         lease => { if (ChangedSince is ulong since) RequireModSeq(session, mailbox, nameof(ChangedSince), since, lease); })) return;
-                var list = found.ToList();
+                // The engine returns a new list per search: sorted in place rather than copied.
+                var list = found as List<uint> ?? found.ToList();
                 list.Sort();
                 uids = list;
             }

@@ -228,12 +228,18 @@ namespace ImapPS.Commands
         {
             if (uids.Count == 0) yield break;
             int first = (extras & FetchExtras.Full) != 0 ? 10 : 50;
-            int size = (extras & FetchExtras.Full) != 0 ? 50 : 500;
+            // The reader runs ahead of the pipeline by up to window × size answers, all of them alive at each
+            // collection: 4 × 250 summaries (~0.25 MB) rather than 4 × 500 halve what survives into the older
+            // generations (docs/performance.md, issue 18) and keep four commands in flight against latency.
+            int size = (extras & FetchExtras.Full) != 0 ? 50 : 250;
             const int window = 4;
             var items = FetchItemsFor(extras);
             var arrived = new Dictionary<uint, ImapMessage>();
-            var wanted = new HashSet<uint>(uids);
-            // UIDs whose batch ended with OK: when they did not arrive, the server has no such message.
+            // The UIDs of the batches issued and not yet emitted (or told missing): at most window × size,
+            // where a set of every UID asked for was 1.7 MB on the large-object heap for 100,000 messages.
+            var wanted = new HashSet<uint>();
+            // UIDs whose batch ended with OK and that were not emitted by then: when they did not arrive,
+            // the server has no such message. Emitted ones leave it, so it stays as small as wanted.
             var answered = new HashSet<uint>();
             int emitIndex = 0;
             MessageProgress? progress = null;
@@ -243,6 +249,9 @@ namespace ImapPS.Commands
                 progress.AddToTotal(uids.Count);
             }
             var fetch = new StreamingFetch(this, mailbox).ResumeOn(this, session, activity ?? MyInvocation.MyCommand.Name);
+            // UIDs in ascending order (every -All, most searches) are emitted in that order, each once: the
+            // ones below the next to emit are behind, and the fetch need not remember each one.
+            if (StrictlyAscending(uids)) fetch.EmittedInAscendingOrder(u => emitIndex == uids.Count || u < uids[emitIndex]);
             var toFetch = uids;
             while (true)
             {
@@ -259,10 +268,14 @@ namespace ImapPS.Commands
                 int nextBatch = 0;
                 while (true)
                 {
-                    while (fetch.InFlight < window && nextBatch < batches.Count && !fetch.HasLost)
+                    // Once the connection is gone no batch is issued while others are still to end: their
+                    // messages already received are emitted first, then their ends tell the loss (or resume).
+                    while (fetch.InFlight < window && nextBatch < batches.Count && !fetch.HasLost && !(fetch.InFlight > 0 && session.Client.AbortError != null))
                     {
                         int index = nextBatch++;
                         var set = SequenceSet.Build(batches[index]);
+                        // Before the command is sent: its answers may arrive on the reader at once.
+                        foreach (uint u in batches[index]) wanted.Add(u);
                         if (!fetch.Issue(index, () => UseMessages(session, mailbox, uidValidity, true, mailbox), (lease, onData) => session.Client.UidFetchEachAsync(set, KeepsModSeq(session) ? items.With(FetchAttributes.ModSeq) : items, onData, changedSince: changedSince)))
                         {
                             nextBatch = batches.Count;
@@ -286,7 +299,10 @@ namespace ImapPS.Commands
                         }
                     }
                     else if (e.Succeeded)
-                        answered.UnionWith(batches[e.Batch]);
+                    {
+                        foreach (uint u in batches[e.Batch])
+                            if (!fetch.WasEmitted(u)) answered.Add(u);
+                    }
 
                     // Emit in the order asked for; a UID of a batch answered OK that never came is missing.
                     while (emitIndex < uids.Count)
@@ -295,13 +311,17 @@ namespace ImapPS.Commands
                         if (arrived.TryGetValue(next, out var message))
                         {
                             arrived.Remove(next);
+                            wanted.Remove(next);
+                            answered.Remove(next);
                             emitIndex++;
                             fetch.MarkEmitted(next);
                             progress?.Add(1, "from " + mailbox);
                             yield return message;
                         }
-                        else if (answered.Contains(next))
+                        // A UID asked for twice was emitted at its first place: its batch answered for it.
+                        else if (answered.Contains(next) || fetch.WasEmitted(next))
                         {
+                            wanted.Remove(next);
                             emitIndex++;
                             if (reportMissing) WriteError(MessageNotFound(mailbox, next));
                         }
@@ -313,7 +333,7 @@ namespace ImapPS.Commands
                 // The connection was lost: what was neither emitted, received nor answered is fetched again.
                 var left = new List<uint>();
                 for (int i = emitIndex; i < uids.Count; i++)
-                    if (!arrived.ContainsKey(uids[i]) && !answered.Contains(uids[i])) left.Add(uids[i]);
+                    if (!arrived.ContainsKey(uids[i]) && !answered.Contains(uids[i]) && !fetch.WasEmitted(uids[i])) left.Add(uids[i]);
                 if (left.Count > 0)
                 {
                     fetch.Resume(left.Count);
@@ -337,6 +357,13 @@ namespace ImapPS.Commands
                 break;
             }
             progress?.Complete();
+        }
+
+        private static bool StrictlyAscending(IReadOnlyList<uint> uids)
+        {
+            for (int i = 1; i < uids.Count; i++)
+                if (uids[i] <= uids[i - 1]) return false;
+            return true;
         }
 
         /// <summary>

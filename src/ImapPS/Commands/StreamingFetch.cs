@@ -83,6 +83,8 @@ namespace ImapPS.Commands
         private Exception? _lost;
         private int _lossesInARow;
         private int _emittedAtLastLoss = -1;
+        private int _emittedCount;
+        private Func<uint, bool>? _emittedByOrder;
 
         /// <param name="cmdlet">The cmdlet whose pipeline thread takes the results.</param>
         /// <param name="target">The target object of errors (the mailbox, the UIDs).</param>
@@ -104,7 +106,20 @@ namespace ImapPS.Commands
         internal uint? LastEmittedUid { get; private set; }
 
         /// <summary>How many messages were emitted.</summary>
-        internal int EmittedCount => _emitted.Count;
+        internal int EmittedCount => _emittedCount;
+
+        /// <summary>
+        /// For a caller that emits UIDs in ascending order, each once: <paramref name="wasEmitted"/>
+        /// answers <see cref="WasEmitted"/> from its own position (a UID below the next one to emit
+        /// was emitted or told missing), so no set of every emitted UID is kept (1.6 MB, and its
+        /// growth as much again, on the large-object heap for 100,000 messages). <see cref="Remaining"/>
+        /// is not available then.
+        /// </summary>
+        internal StreamingFetch EmittedInAscendingOrder(Func<uint, bool> wasEmitted)
+        {
+            _emittedByOrder = wasEmitted;
+            return this;
+        }
 
         /// <summary>How many times this fetch was resumed after a lost connection.</summary>
         internal int Resumes { get; private set; }
@@ -137,15 +152,16 @@ namespace ImapPS.Commands
         /// <summary>Notes that the caller wrote the message <paramref name="uid"/> to the pipeline: a resumed fetch never asks for it again.</summary>
         internal void MarkEmitted(uint uid)
         {
-            _emitted.Add(uid);
+            if (_emittedByOrder != null || _emitted.Add(uid)) _emittedCount++;
             LastEmittedUid = uid;
         }
 
         /// <summary>True when <paramref name="uid"/> was emitted.</summary>
-        internal bool WasEmitted(uint uid) => _emitted.Contains(uid);
+        internal bool WasEmitted(uint uid) => _emittedByOrder?.Invoke(uid) ?? _emitted.Contains(uid);
 
         /// <summary>The UIDs of <paramref name="uids"/> not emitted yet, in their order.</summary>
-        internal List<uint> Remaining(IEnumerable<uint> uids) => uids.Where(u => !_emitted.Contains(u)).ToList();
+        internal List<uint> Remaining(IEnumerable<uint> uids)
+            => _emittedByOrder == null ? uids.Where(u => !_emitted.Contains(u)).ToList() : throw new InvalidOperationException("Emitted UIDs are not kept in ascending mode.");
 
         /// <summary>
         /// Leases the mailbox with <paramref name="lease"/> and, while it is held, issues
@@ -233,7 +249,7 @@ namespace ImapPS.Commands
             if (InFlight != 0) throw new InvalidOperationException("Batches are still in flight.");
             var session = _session!;
             var resumer = _resumer!;
-            int emitted = _emitted.Count;
+            int emitted = _emittedCount;
             _lossesInARow = emitted == _emittedAtLastLoss ? _lossesInARow + 1 : 1;
             _emittedAtLastLoss = emitted;
             // The first loss of a run is followed by retry 1; the policy allows MaxOperationRetries of them.

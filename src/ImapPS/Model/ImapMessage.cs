@@ -14,7 +14,7 @@ namespace ImapPS
     /// with the summary a mail client shows in its list. Get-ImapMessage -Full adds the parsed
     /// message; -Headers the header block; -BodyStructure the MIME tree as the server describes it.
     /// The live references (Session, Message, Attachments, Headers, BodyStructure) are hidden
-    /// properties (ImapPS.types.ps1xml): reachable by name and bound down the pipeline, but left
+    /// properties (ImapTypeData): reachable by name and bound down the pipeline, but left
     /// out of ConvertTo-Json, Export-Csv and Format-List, which see the message's own data only.
     /// </summary>
     public sealed class ImapMessage

@@ -120,7 +120,7 @@ namespace ImapPS
     }
 
     /// <summary>
-    /// The getters of the members that ImapPS.types.ps1xml adds as hidden properties: live
+    /// The getters of the members that ImapTypeData adds as hidden properties: live
     /// references (a session, its engine, parsed MIME objects) that scripts and pipeline binding
     /// reach by name, but that serialisers (ConvertTo-Json, Export-Csv) and Format-List do not see.
     /// </summary>
@@ -153,8 +153,8 @@ namespace ImapPS
         /// <summary>The engine under a session.</summary>
         public static ImapPS.Client.Imap4Client? GetClient(PSObject instance) => Base<ImapSession>(instance)?.Client;
 
-        // The MimeKit getters return object: PowerShell reads this class's signatures when it loads
-        // ImapPS.types.ps1xml, before ImapPS's resolve handler can load MimeKit (docs/loading.md).
+        // The MimeKit getters return object: ImapTypeData reads this class's signatures in OnImport,
+        // before ImapPS's resolve handler can load MimeKit (docs/loading.md).
 
         /// <summary>The parsed message, a MimeKit.MimeMessage (Get-ImapMessage -Full).</summary>
         public static object? GetMessage(PSObject instance) => Base<ImapMessage>(instance)?.Message;

@@ -67,6 +67,10 @@ namespace ImapPS.Client.Protocol
                 }
                 if (low > high) { uint t = low; low = high; high = t; }
                 if ((long)result.Count + (high - low) + 1 > MaxExpandedCount) { error = "set of more than " + MaxExpandedCount + " numbers"; return false; }
+                // Sized once for the range: ESEARCH ALL 1:100000 would otherwise double its way up
+                // through large-object-heap arrays.
+                int needed = result.Count + (int)(high - low) + 1;
+                if (result.Capacity < needed) result.Capacity = Math.Max(needed, result.Capacity * 2);
                 for (uint n = low; ; n++)
                 {
                     result.Add(n);
