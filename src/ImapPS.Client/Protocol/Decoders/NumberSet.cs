@@ -90,21 +90,30 @@ namespace ImapPS.Client.Protocol
         /// Counts the numbers in a set (<c>2,4:7</c> is 5) without expanding it, so a live
         /// <c>VANISHED 1:4294967295</c> costs nothing to count. False when the bytes are not a set.
         /// </summary>
-        internal static bool TryCount(byte[] b, int start, int end, out long count)
+        internal static bool TryCount(byte[] b, int start, int end, out long count) => TryReadRanges(b, start, end, null, out count);
+
+        /// <summary>
+        /// Reads a set such as <c>3:1,9</c> without expanding it: each range into
+        /// <paramref name="ranges"/> (when given; ends in either order, RFC 4315) and how many
+        /// numbers it names into <paramref name="count"/>. False when the bytes are not a set of
+        /// non-zero numbers (no <c>*</c>: servers never send one).
+        /// </summary>
+        internal static bool TryReadRanges(byte[] b, int start, int end, List<UidRange>? ranges, out long count)
         {
             count = 0;
             int i = start;
             if (i >= end) return false;
             while (i < end)
             {
-                if (!ReadNumber(b, ref i, end, out uint low)) return false;
+                if (!ReadNumber(b, ref i, end, out uint low) || low == 0) return false;
                 uint high = low;
                 if (i < end && b[i] == (byte)':')
                 {
                     i++;
-                    if (!ReadNumber(b, ref i, end, out high)) return false;
+                    if (!ReadNumber(b, ref i, end, out high) || high == 0) return false;
                 }
                 count += low > high ? (long)low - high + 1 : (long)high - low + 1;
+                ranges?.Add(new UidRange(low, high));
                 if (i < end)
                 {
                     if (b[i] != (byte)',') return false;

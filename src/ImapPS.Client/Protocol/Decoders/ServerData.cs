@@ -549,43 +549,6 @@ namespace ImapPS.Client.Protocol
             : Low.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" + High.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         /// <summary>Reads a set such as <c>3:1,9</c> of non-zero numbers into ranges; false when the bytes are not one (no <c>*</c>).</summary>
-        internal static bool TryParseSet(byte[] b, int start, int end, List<UidRange> ranges)
-        {
-            int i = start;
-            if (i >= end) return false;
-            while (i < end)
-            {
-                if (!ReadNumber(b, ref i, end, out uint low)) return false;
-                uint high = low;
-                if (i < end && b[i] == (byte)':')
-                {
-                    i++;
-                    if (!ReadNumber(b, ref i, end, out high)) return false;
-                }
-                ranges.Add(new UidRange(low, high));
-                if (i < end)
-                {
-                    if (b[i] != (byte)',') return false;
-                    i++;
-                    if (i == end) return false;
-                }
-            }
-            return true;
-        }
-
-        private static bool ReadNumber(byte[] b, ref int i, int end, out uint value)
-        {
-            value = 0;
-            int start = i;
-            ulong v = 0;
-            while (i < end && b[i] >= (byte)'0' && b[i] <= (byte)'9')
-            {
-                v = v * 10 + (uint)(b[i] - '0');
-                if (v > uint.MaxValue) return false;
-                i++;
-            }
-            value = (uint)v;
-            return i > start && value != 0;
-        }
+        internal static bool TryParseSet(byte[] b, int start, int end, List<UidRange> ranges) => NumberSet.TryReadRanges(b, start, end, ranges, out _);
     }
 }
