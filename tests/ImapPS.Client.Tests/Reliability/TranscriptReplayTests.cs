@@ -78,7 +78,8 @@ namespace ImapPS.Client.Tests.Reliability
                 new ScriptedServerOptions { StepTimeout = TimeSpan.FromSeconds(3) });
             Exception? error = null;
             int issued = 0;
-            var options = ReliabilityKit.FastOptions();
+            // The replay is about what comes after connecting: a loaded machine may take longer than the fault tests' 2 s to connect.
+            var options = ReliabilityKit.SteadyOptions();
             Imap4Client? client = null;
             try
             {
