@@ -105,9 +105,6 @@ namespace ImapPS.Commands
         /// <summary>The UID of the last message the caller emitted (<see cref="MarkEmitted"/>, or each message <see cref="RunResumable"/> returned), or null.</summary>
         internal uint? LastEmittedUid { get; private set; }
 
-        /// <summary>How many messages were emitted.</summary>
-        internal int EmittedCount => _emittedCount;
-
         /// <summary>
         /// For a caller that emits UIDs in ascending order, each once: <paramref name="wasEmitted"/>
         /// answers <see cref="WasEmitted"/> from its own position (a UID below the next one to emit
@@ -120,9 +117,6 @@ namespace ImapPS.Commands
             _emittedByOrder = wasEmitted;
             return this;
         }
-
-        /// <summary>How many times this fetch was resumed after a lost connection.</summary>
-        internal int Resumes { get; private set; }
 
         /// <summary>
         /// Makes the fetch survive a lost connection when <paramref name="session"/> reconnects
@@ -139,9 +133,6 @@ namespace ImapPS.Commands
             }
             return this;
         }
-
-        /// <summary>True when a lost connection is resumed rather than terminating.</summary>
-        internal bool Resumable => _session != null;
 
         /// <summary>True when the connection was lost and <see cref="Resume"/> has not been called since.</summary>
         internal bool HasLost => _lost != null;
@@ -263,7 +254,6 @@ namespace ImapPS.Commands
             _lost = null;
             if (session.NeedsReconnect) resumer.ReconnectSession(session);
             else resumer.WriteSessionNotices(session);
-            Resumes++;
             _cmdlet.WriteWarning(_activity + " resumes after the lost connection: " + emitted + " messages were written, " + left + " are fetched again" +
                 (LastEmittedUid is uint last ? " (the last written was UID " + last + ")" : "") + "; none is written twice.");
         }
