@@ -209,15 +209,9 @@ namespace ImapPS.Client
         }
 
         /// <summary>The messages of <paramref name="destination"/> from <paramref name="uidNext"/> on, with their prints, read on a connection of its own.</summary>
-        private async Task<Dictionary<uint, MessagePrint>> ArrivedSinceAsync(string what, string destination, uint uidNext, uint uidValidity, CancellationToken cancellationToken)
-        {
-            var probe = await Recipe.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            try
+        private Task<Dictionary<uint, MessagePrint>> ArrivedSinceAsync(string what, string destination, uint uidNext, uint uidValidity, CancellationToken cancellationToken)
+            => OnProbeAsync(what, destination, uidValidity, async probe =>
             {
-                var examine = await probe.SelectAsync(destination, readOnly: true).ConfigureAwait(false);
-                if (!examine.IsOk) throw new ImapMailboxException(destination, examine);
-                if (probe.UidValidity != uidValidity)
-                    throw new ImapOutcomeUnknownException(what, "the UIDVALIDITY of '" + destination + "' changed from " + uidValidity + " to " + probe.UidValidity + ".", true, null);
                 var arrived = new Dictionary<uint, MessagePrint>();
                 var responses = new ConcurrentQueue<ServerResponse>();
                 await probe.UidFetchEachAsync(uidNext.ToString(CultureInfo.InvariantCulture) + ":*", PrintItems, responses.Enqueue).ConfigureAwait(false);
@@ -228,14 +222,7 @@ namespace ImapPS.Client
                     if (data.Uid is uint uid && uid >= uidNext) arrived[uid] = PrintOf(data);
                 }
                 return arrived;
-            }
-            finally
-            {
-                try { await probe.LogoutAsync().ConfigureAwait(false); }
-                catch (ImapException) { }
-                probe.Dispose();
-            }
-        }
+            }, cancellationToken);
 
         /// <summary>Pairs each source message with one arrived copy (each copy used once), source UID → destination UID.</summary>
         private static Dictionary<uint, uint> Match(Dictionary<uint, MessagePrint> prints, Dictionary<uint, MessagePrint> arrived)

@@ -476,15 +476,9 @@ namespace ImapPS.Client
         }
 
         /// <summary>The UID of the message with <paramref name="messageId"/> at or above <paramref name="uidNext"/>, on a connection of its own; null when there is none.</summary>
-        private async Task<uint?> FindAsync(string mailbox, string messageId, uint uidNext, uint uidValidity, CancellationToken cancellationToken)
-        {
-            var probe = await Recipe.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            try
+        private Task<uint?> FindAsync(string mailbox, string messageId, uint uidNext, uint uidValidity, CancellationToken cancellationToken)
+            => OnProbeAsync("APPEND to '" + mailbox + "'", mailbox, uidValidity, async probe =>
             {
-                var examine = await probe.SelectAsync(mailbox, readOnly: true).ConfigureAwait(false);
-                if (!examine.IsOk) throw new ImapMailboxException(mailbox, examine);
-                if (probe.UidValidity != uidValidity)
-                    throw new ImapOutcomeUnknownException("APPEND to '" + mailbox + "'", "the mailbox's UIDVALIDITY changed from " + uidValidity + " to " + probe.UidValidity + ".", true, null);
                 var search = await probe.SearchAsync(true, null, new[]
                 {
                     ImapArgument.Atom("UID"), ImapArgument.FromSequenceSet(uidNext.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":*"),
@@ -496,9 +490,28 @@ namespace ImapPS.Client
                     if (u.Name != "SEARCH" && u.Name != "ESEARCH") continue;
                     // UID n:* also names the last message when every UID is below n: keep only UIDs from n on.
                     foreach (var found in SearchResult.Parse(u).Numbers)
-                        if (found >= uidNext) return found;
+                        if (found >= uidNext) return (uint?)found;
                 }
                 return null;
+            }, cancellationToken);
+
+        /// <summary>
+        /// Runs <paramref name="query"/> on a connection of its own (the recipe's), with
+        /// <paramref name="mailbox"/> examined, so the session's selected mailbox stays as it is: how
+        /// a cut APPEND, COPY or MOVE (<paramref name="what"/>) finds out what the server did. A
+        /// UIDVALIDITY other than <paramref name="uidValidity"/> makes the outcome unknown. The
+        /// connection is logged out afterwards, whatever happened.
+        /// </summary>
+        private async Task<T> OnProbeAsync<T>(string what, string mailbox, uint uidValidity, Func<Imap4Client, Task<T>> query, CancellationToken cancellationToken)
+        {
+            var probe = await Recipe.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var examine = await probe.SelectAsync(mailbox, readOnly: true).ConfigureAwait(false);
+                if (!examine.IsOk) throw new ImapMailboxException(mailbox, examine);
+                if (probe.UidValidity != uidValidity)
+                    throw new ImapOutcomeUnknownException(what, "the UIDVALIDITY of '" + mailbox + "' changed from " + uidValidity + " to " + probe.UidValidity + ".", true, null);
+                return await query(probe).ConfigureAwait(false);
             }
             finally
             {
