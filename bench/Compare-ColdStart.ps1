@@ -11,6 +11,9 @@
     dotnet pwsh -NoProfile bench/Compare-ColdStart.ps1 -ModulePath /tmp/before/ImapPS.psd1, out/ImapPS/0.1.0/ImapPS.psd1 -Memory -Count 100000
 .EXAMPLE
     dotnet pwsh -NoProfile bench/Compare-ColdStart.ps1 -ModulePath /tmp/before/ImapPS.psd1, out/ImapPS/0.1.0/ImapPS.psd1 -Runs 5
+.EXAMPLE
+    dotnet pwsh -NoProfile bench/Compare-ColdStart.ps1 -ModulePath out/ImapPS/0.1.0/ImapPS.psd1 -WarmUpOff -Runs 5
+    The module with its import-time warm-up and without it (IMAPPS_WARMUP=0), interleaved.
 #>
 [CmdletBinding()]
 param(
@@ -18,7 +21,9 @@ param(
     [int]$Runs = 3,
     [int]$Count = 20000,
     # Instead of the cold starts: the peak working set of Get-ImapMessage -All | Measure-Object (use -Count 100000).
-    [switch]$Memory
+    [switch]$Memory,
+    # Also run every module with IMAPPS_WARMUP=0 (its import-time warm-up turned off), as "<module> (warm-up off)".
+    [switch]$WarmUpOff
 )
 $ErrorActionPreference = 'Stop'
 # -File passes "a,b" as one string.
@@ -39,16 +44,24 @@ $server = [ImapPS.Testing.DovecotServer]::Start()
 try {
     $generator = [ImapPS.Testing.MessageGenerator]::new(18)
     $seeded = $server.SeedMaildir('alice', 'INBOX', $generator.Generate([ImapPS.Testing.MessageProfile]::Small, $Count))
+    # One label per module and warm-up setting; the label is what the tables below print as Module.
+    $variants = foreach ($module in $ModulePath) {
+        if ($WarmUpOff) { [pscustomobject]@{ Label = "$module (warm-up off)"; Path = $module; WarmUp = '0' } }
+        [pscustomobject]@{ Label = $module; Path = $module; WarmUp = $null }
+    }
+    $ModulePath = @($variants.Label)
     $samples = @{}
-    foreach ($module in $ModulePath) { $samples[$module] = [Collections.Generic.List[object]]::new() }
+    foreach ($variant in $variants) { $samples[$variant.Label] = [Collections.Generic.List[object]]::new() }
+    $savedWarmUp = $env:IMAPPS_WARMUP
     for ($i = 0; $i -lt $Runs; $i++) {
-        foreach ($module in $ModulePath) {
+        foreach ($variant in $variants) {
             foreach ($mode in $(if ($Memory) { 'Memory' } else { 'OneShot', 'Job' })) {
-                $arguments = $prefix + @('-NoProfile', '-NonInteractive', '-File', $script, '-Mode', $mode, '-ModulePath', (Resolve-Path $module).Path,
+                $arguments = $prefix + @('-NoProfile', '-NonInteractive', '-File', $script, '-Mode', $mode, '-ModulePath', (Resolve-Path $variant.Path).Path,
                     '-Server', $server.Host, '-Port', $server.ImapPort, '-User', $server.Alice.Name, '-Password', $server.Alice.Password, '-Uid', [int]($seeded / 2))
-                $json = & $pwsh @arguments | Select-Object -Last 1
-                if ($LASTEXITCODE -ne 0) { throw "Measure-ColdStart.ps1 -Mode $mode failed for $module" }
-                $samples[$module].Add(($json | ConvertFrom-Json | Add-Member -PassThru Mode $mode))
+                $env:IMAPPS_WARMUP = $variant.WarmUp
+                try { $json = & $pwsh @arguments | Select-Object -Last 1 } finally { $env:IMAPPS_WARMUP = $savedWarmUp }
+                if ($LASTEXITCODE -ne 0) { throw "Measure-ColdStart.ps1 -Mode $mode failed for $($variant.Label)" }
+                $samples[$variant.Label].Add(($json | ConvertFrom-Json | Add-Member -PassThru Mode $mode))
             }
         }
     }

@@ -9,7 +9,9 @@
     in the same process (warm). -Mode Memory: Get-ImapMessage -All | Measure-Object once, and
     this process's peak working set (the issue's 100,000-message row). Prints one JSON line; with it, on PowerShell 7, the number of
     methods the JIT compiled in each phase (jitImport, jitConnect, jitFirst, jitCold): what
-    ReadyToRun images save shows there, independent of the machine's load.
+    ReadyToRun images save shows there, independent of the machine's load. The counts are the
+    process's: while the module's import-time warm-up runs (on another thread, into Connect-Imap)
+    they include what it compiles; IMAPPS_WARMUP=0 leaves them to the measured commands alone.
 #>
 [CmdletBinding()]
 param(

@@ -76,6 +76,7 @@ namespace ImapPS
         {
             Attach();
             EnsureTypeData();
+            ModuleWarmUp.Start();
         }
 
         /// <summary>

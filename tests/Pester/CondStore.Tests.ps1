@@ -118,6 +118,28 @@ Describe 'CONDSTORE in the cmdlets, against Dovecot' {
 }
 
 Describe 'CONDSTORE options on servers and mailboxes without mod-sequences' {
+    It 'selects with CONDSTORE''s parameter, so the first Get-ImapMessage learns HIGHESTMODSEQ from the SELECT and sends no STATUS' {
+        $responder = {
+            param($tag, $line)
+            if ($line -match '^(SELECT|EXAMINE) INBOX \(CONDSTORE\)$') { return "* 1 EXISTS`r`n* OK [UIDVALIDITY 7] ok`r`n* OK [UIDNEXT 2] ok`r`n* OK [HIGHESTMODSEQ 12] ok`r`n{tag} OK [READ-ONLY] done`r`n" }
+            if ($line -match '^(SELECT|EXAMINE|STATUS) ') { return "{tag} BAD not what this test expects`r`n" }
+            if ($line -match '^UID FETCH 1 \(.*MODSEQ\)') { return "* 1 FETCH (UID 1 FLAGS (\Seen) RFC822.SIZE 42 MODSEQ (12))`r`n{tag} OK done`r`n" }
+            "{tag} OK done`r`n"
+        }
+        $server = Start-LoopbackImapServer -Greeting '* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE] hi' -Responder $responder
+        $session = Connect-Imap -Server 127.0.0.1 -Port $server.Port -Security None
+        try {
+            $m = Get-ImapMessage -Session $session -Mailbox INBOX -Uid 1
+            $m.Uid | Should -Be 1
+            $m.ModSeq | Should -Be 12
+        } finally {
+            Disconnect-Imap -Session $session
+        }
+        Wait-LoopbackImapServer $server
+        $server.State.Received | Should -Match '(?m)^\S+ EXAMINE INBOX \(CONDSTORE\)\r$'
+        $server.State.Received | Should -Not -Match '(?m)^\S+ STATUS '
+    }
+
     It 'terminates with CondStoreNotSupported on a server without CONDSTORE, sending no search, fetch or store' {
         $responder = {
             param($tag, $line)
@@ -174,7 +196,7 @@ Describe 'CONDSTORE options on servers and mailboxes without mod-sequences' {
             Disconnect-Imap -Session $session
         }
         Wait-LoopbackImapServer $server
-        $server.State.Received | Should -Not -Match 'MODSEQ|CHANGEDSINCE|STORE'
+        $server.State.Received | Should -Not -Match 'MODSEQ|CHANGEDSINCE|\bSTORE\b' -Because 'the SELECT''s (CONDSTORE) parameter aside, nothing asks for mod-sequences'
     }
 
     It 'does not take an unsolicited FETCH (UID, FLAGS, MODSEQ of another client''s change) for the answer to its own FETCH' {

@@ -210,6 +210,35 @@ Import-Module '$dll'
         $result.Errors | Should -BeNullOrEmpty -Because 'a second import finds the type data there and adds nothing'
     }
 
+    It 'warms the engine and the first cmdlets up at import, on the thread pool, leaving no session; IMAPPS_WARMUP=0 turns it off' {
+        $probe = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$Manifest'
+`$warmUp = [ImapPS.ModuleInitialization].Assembly.GetType('ImapPS.ModuleWarmUp')
+`$flags = [Reflection.BindingFlags]'NonPublic,Static'
+`$task = `$warmUp.GetProperty('Completion', `$flags).GetValue(`$null)
+`$finished = `$task.Wait(60000)
+`$failure = `$warmUp.GetProperty('Failure', `$flags).GetValue(`$null)
+[ordered]@{
+    Finished = `$finished
+    Status   = "`$(`$task.Status)"
+    Failure  = "`$failure"
+    Engine   = `$null -ne [ImapPS.Client.ImapWarmUp].GetField('_started', `$flags).GetValue(`$null)
+    Sessions = @(Get-ImapSession).Count
+} | ConvertTo-Json -Compress
+"@
+        $on = Invoke-FreshPwsh $probe
+        $on.Finished | Should -BeTrue
+        $on.Status | Should -Be 'RanToCompletion'
+        $on.Failure | Should -BeNullOrEmpty -Because 'the in-process session (LOGIN, EXAMINE, SEARCH, FETCH, LOGOUT) and the cmdlet metadata succeed'
+        $on.Engine | Should -BeTrue
+        $on.Sessions | Should -Be 0 -Because 'the warm-up session is the engine''s, never registered as an ImapSession'
+        $off = Invoke-FreshPwsh ("`$env:IMAPPS_WARMUP = '0'`n" + $probe)
+        $off.Engine | Should -BeFalse
+        $off.Status | Should -Be 'RanToCompletion' -Because 'a warm-up turned off is a completed task'
+        $off.Failure | Should -BeNullOrEmpty
+    }
+
     It 'adds the same hidden members through Update-TypeData where the type table cannot be reached directly' {
         $dll = Join-Path $ModuleDir 'core/ImapPS.dll'
         $result = Invoke-FreshPwsh @"

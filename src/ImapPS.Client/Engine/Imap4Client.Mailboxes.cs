@@ -33,6 +33,17 @@ namespace ImapPS.Client
         public Task<ImapResponse> SelectAsync(string mailbox = "INBOX", bool readOnly = false) => Issue(new SelectCommand(mailbox, readOnly));
 
         /// <summary>
+        /// SELECT (or EXAMINE) with CONDSTORE's parameter (RFC 7162 3.1.8) when <paramref name="condStore"/>
+        /// is set: the server then reports the mailbox's <c>[HIGHESTMODSEQ]</c> (or <c>[NOMODSEQ]</c>)
+        /// with the SELECT, so <see cref="HighestModSeq"/> and <see cref="NoModSeq"/> are known without
+        /// the STATUS (HIGHESTMODSEQ) that <see cref="SelectedHighestModSeqAsync"/> would otherwise send.
+        /// Like that STATUS, it enables CONDSTORE for the session. Without <paramref name="condStore"/>,
+        /// the same as <see cref="SelectAsync(string, bool)"/>.
+        /// </summary>
+        /// <exception cref="ImapCapabilityException">With <paramref name="condStore"/> on a server that does not offer CONDSTORE (nothing is sent).</exception>
+        public Task<ImapResponse> SelectAsync(string mailbox, bool readOnly, bool condStore) => Issue(new SelectCommand(mailbox, readOnly, condStore: condStore));
+
+        /// <summary>
         /// SELECT (or EXAMINE) with QRESYNC's parameter (RFC 7162 3.2.5): besides selecting, the
         /// server reports what changed since <paramref name="qresync"/>'s mod-sequence: the UIDs
         /// expunged (VANISHED (EARLIER)) and the messages changed or added (FETCH with FLAGS and

@@ -310,7 +310,9 @@ namespace ImapPS
             ImapResponse response;
             try
             {
-                response = Wait(Client.SelectAsync(mailbox, readOnly), cancellationToken);
+                // With CONDSTORE the SELECT reports HIGHESTMODSEQ or NOMODSEQ itself: no STATUS round trip before the first MODSEQ fetch.
+                var client = Client;
+                response = Wait(client.HasCapability("CONDSTORE") ? client.SelectAsync(mailbox, readOnly, condStore: true) : client.SelectAsync(mailbox, readOnly), cancellationToken);
             }
             catch
             {

@@ -201,6 +201,59 @@ namespace ImapPS.Client.Tests.Engine
         }
 
         [Fact]
+        public async Task A_select_with_condstore_reports_the_highest_modseq_itself_so_no_status_is_sent()
+        {
+            await using var server = ScriptedImapServer.Start(new ServerScript()
+                .Send("* PREAUTH [CAPABILITY IMAP4rev1 CONDSTORE] hi\r\n")
+                .ExpectLine(ScriptSteps.Command("EXAMINE INBOX (CONDSTORE)"), "EXAMINE with CONDSTORE")
+                .Send("* 3 EXISTS\r\n* OK [HIGHESTMODSEQ 90] ok\r\n{tag} OK [READ-ONLY] examined\r\n")
+                .ExpectLine(ScriptSteps.Command("SELECT Archive (CONDSTORE)"), "SELECT with CONDSTORE of a mailbox without mod-sequences")
+                .Send("* 1 EXISTS\r\n* OK [NOMODSEQ] none\r\n{tag} OK [READ-WRITE] selected\r\n")
+                .AnswerLogout());
+            using var client = new Imap4Client(server.Host, server.Port, Options());
+            Assert.Equal("OK", (await client.SelectAsync("INBOX", readOnly: true, condStore: true)).Type);
+            Assert.True(client.IsReadOnly);
+            Assert.Equal(90ul, client.HighestModSeq);
+            // Known from the EXAMINE: a STATUS here would not match the script's next line.
+            Assert.Equal(90ul, await client.SelectedHighestModSeqAsync());
+            Assert.Equal("OK", (await client.SelectAsync("Archive", readOnly: false, condStore: true)).Type);
+            Assert.True(client.NoModSeq);
+            Assert.Null(await client.SelectedHighestModSeqAsync());
+            await client.LogoutAsync();
+            await server.WaitForCompletionAsync(Patience);
+        }
+
+        [Fact]
+        public async Task A_select_with_condstore_is_refused_before_sending_when_the_server_does_not_offer_it()
+        {
+            await using var server = ScriptedImapServer.Start(new ServerScript()
+                .Send("* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n")
+                .ExpectLine(ScriptSteps.Command("NOOP"), "the NOOP after the refused SELECT")
+                .Send("{tag} OK done\r\n")
+                .AnswerLogout());
+            using var client = new Imap4Client(server.Host, server.Port, Options());
+            var error = await Assert.ThrowsAsync<ImapCapabilityException>(() => client.SelectAsync("INBOX", readOnly: false, condStore: true));
+            Assert.Contains("CONDSTORE", error.Message);
+            Assert.Equal(ImapState.AUTH, client.State);
+            Assert.Equal("OK", (await client.NoopAsync()).Type);
+            await client.LogoutAsync();
+            await server.WaitForCompletionAsync(Patience);
+        }
+
+        [Fact]
+        public async Task Dovecot_reports_the_highest_modseq_on_a_select_with_condstore_before_condstore_was_enabled()
+        {
+            using var client = LoggedIn(out _);
+            Assert.Equal("OK", (await client.AppendAsync("INBOX", null, null, Message(1))).Type);
+            Assert.Equal("OK", (await client.SelectAsync("INBOX", readOnly: true, condStore: true)).Type);
+            // Without the parameter Dovecot says nothing of mod-sequences on a first SELECT (the STATUS test above).
+            Assert.True(client.HighestModSeq > 0);
+            Assert.False(client.NoModSeq);
+            Assert.Equal(client.HighestModSeq, await client.SelectedHighestModSeqAsync());
+            await client.LogoutAsync();
+        }
+
+        [Fact]
         public async Task Search_return_options_answer_with_one_esearch()
         {
             using var client = LoggedIn(out _);

@@ -22,19 +22,23 @@ namespace ImapPS.Client
         private readonly string _mailbox;
         private readonly bool _readOnly;
         private readonly QResyncParameters? _qresync;
+        private readonly bool _condStore;
 
-        public SelectCommand(string mailbox, bool readOnly, QResyncParameters? qresync = null)
-            : base(readOnly ? "EXAMINE" : "SELECT", Authenticated, qresync == null ? MailboxResponses : QResyncResponses, Build(mailbox, qresync))
+        public SelectCommand(string mailbox, bool readOnly, QResyncParameters? qresync = null, bool condStore = false)
+            : base(readOnly ? "EXAMINE" : "SELECT", Authenticated, qresync == null ? MailboxResponses : QResyncResponses, Build(mailbox, qresync, condStore))
         {
             _mailbox = mailbox;
             _readOnly = readOnly;
             _qresync = qresync;
+            _condStore = condStore;
         }
 
-        private static ImapArgument[] Build(string mailbox, QResyncParameters? qresync)
-            => qresync == null
-                ? new[] { ImapArgument.Mailbox(mailbox) }
-                : new[] { ImapArgument.Mailbox(mailbox), ImapArgument.List(ImapArgument.Atom("QRESYNC"), qresync.ToArgument()) };
+        private static ImapArgument[] Build(string mailbox, QResyncParameters? qresync, bool condStore)
+            => qresync != null
+                ? new[] { ImapArgument.Mailbox(mailbox), ImapArgument.List(ImapArgument.Atom("QRESYNC"), qresync.ToArgument()) }
+                : condStore
+                    ? new[] { ImapArgument.Mailbox(mailbox), ImapArgument.List(ImapArgument.Atom("CONDSTORE")) }
+                    : new[] { ImapArgument.Mailbox(mailbox) };
 
         public override bool Exclusive => true;
 
@@ -47,6 +51,7 @@ namespace ImapPS.Client
                     client.HasCapability("QRESYNC")
                         ? Name + " with the QRESYNC parameter needs ENABLE QRESYNC first (RFC 7162 3.2.3); call EnableAsync(\"QRESYNC\") before selecting."
                         : "The server does not offer QRESYNC.");
+            if (_condStore) client.RequireCapability(Name + " (CONDSTORE)", "CONDSTORE");
         }
 
         public override void BeforeSend(Imap4Client client) => client.ResetMailboxLocked();
