@@ -28,6 +28,9 @@ param(
     [string]$ModulePath,
     # A second module (e.g. an earlier build) whose cmdlet and cold-start rows run beside -ModulePath's in the same run, labelled "before:".
     [string]$BaselineModulePath,
+    # For the cold part: a copy of pwsh with ReadyToRun code, as PowerShell's release packages are, made by
+    # bench/New-ReadyToRunPwsh.ps1 in out/bench/pwsh-r2r unless it is there. -NoReadyToRunPwsh skips those rows.
+    [switch]$NoReadyToRunPwsh,
     [string]$Configuration = 'Release',
     # Where the Markdown results go (default docs/performance.md, or bench/out/results-quick.md with -Quick).
     [string]$Output,
@@ -82,6 +85,14 @@ if ($Skip) { $arguments += @('--skip', ($Skip -join ',')) }
 if ($ModulePath) { $arguments += @('--module', $ModulePath) }
 if ($BaselineModulePath) { $arguments += @('--baseline-module', $BaselineModulePath) }
 if ($Output) { $arguments += @('--output', $Output) }
+$coldRuns = (-not $Only -or $Only -contains 'cold') -and $Skip -notcontains 'cold'
+if ($coldRuns -and -not $NoReadyToRunPwsh -and -not $Quick) {
+    $r2rPwsh = Join-Path $root 'out/bench/pwsh-r2r'
+    if (-not (Test-Path (Join-Path $r2rPwsh 'pwsh.dll'))) {
+        & (Join-Path $PSScriptRoot 'New-ReadyToRunPwsh.ps1') -Destination $r2rPwsh | Out-Host
+    }
+    $arguments += @('--r2r-pwsh', (Join-Path $r2rPwsh 'pwsh.dll'))
+}
 
 & dotnet $dll @arguments
 if ($LASTEXITCODE -ne 0) { throw "The benchmark suite failed (exit code $LASTEXITCODE)." }

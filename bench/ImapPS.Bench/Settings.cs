@@ -25,6 +25,8 @@ public sealed class Settings
     public string? ModulePath { get; set; }
     /// <summary>A second module (e.g. main's build) whose cmdlet and cold rows run beside --module's in the same run, labelled "before".</summary>
     public string? BaselineModulePath { get; set; }
+    /// <summary>A copy of pwsh whose PowerShell assemblies carry ReadyToRun code, as release packages do (bench/New-ReadyToRunPwsh.ps1): its pwsh.dll; the cold rows run under it too.</summary>
+    public string? ReadyToRunPwsh { get; set; }
     public string? Output { get; set; }
     public string CommandLine { get; set; } = "";
     public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -64,6 +66,7 @@ public sealed class Settings
                 case "--python": s.Python = Value(); break;
                 case "--module": s.ModulePath = Value(); break;
                 case "--baseline-module": s.BaselineModulePath = Value(); break;
+                case "--r2r-pwsh": s.ReadyToRunPwsh = Value(); break;
                 case "--output": s.Output = Value(); break;
                 case "--only": foreach (var p in Value().Split(',', StringSplitOptions.RemoveEmptyEntries)) s.Only.Add(p.Trim()); break;
                 case "--skip": foreach (var p in Value().Split(',', StringSplitOptions.RemoveEmptyEntries)) s.Skip.Add(p.Trim()); break;

@@ -288,11 +288,19 @@ public sealed class Suite
         // The module warms the engine up at import on another thread; IMAPPS_WARMUP=0 shows what that saves.
         await ColdStartAsync(box, runs, settings.ModulePath, "warm-up off: ", WarmUpOff).ConfigureAwait(false);
         await ColdStartAsync(box, runs, settings.ModulePath, "").ConfigureAwait(false);
+        // The dotnet tool's PowerShell assemblies are IL only; release packages carry ReadyToRun code.
+        if (settings.ReadyToRunPwsh != null)
+        {
+            if (File.Exists(settings.ReadyToRunPwsh))
+                await ColdStartAsync(box, runs, settings.ModulePath, "PowerShell with ReadyToRun code (as released): ", pwsh: settings.ReadyToRunPwsh).ConfigureAwait(false);
+            else
+                results.Notes.Add("cold: no ReadyToRun pwsh at " + settings.ReadyToRunPwsh + " (bench/New-ReadyToRunPwsh.ps1 makes one).");
+        }
     }
 
     private static readonly IReadOnlyDictionary<string, string> WarmUpOff = new Dictionary<string, string> { ["IMAPPS_WARMUP"] = "0" };
 
-    private async Task ColdStartAsync(MailboxInfo box, int runs, string? module, string prefix, IReadOnlyDictionary<string, string>? environment = null)
+    private async Task ColdStartAsync(MailboxInfo box, int runs, string? module, string prefix, IReadOnlyDictionary<string, string>? environment = null, string pwsh = "pwsh")
     {
         log($"cold: {runs} fresh pwsh processes per mode {prefix}");
         if (module == null || !File.Exists(module))
@@ -306,7 +314,7 @@ public sealed class Suite
         {
             string json = await RunProcessAsync("dotnet", new[]
             {
-                "pwsh", "-NoProfile", "-NonInteractive", "-File", script, "-Mode", mode,
+                pwsh, "-NoProfile", "-NonInteractive", "-File", script, "-Mode", mode,
                 "-ModulePath", module, "-Server", host, "-Port", port.ToString(CultureInfo.InvariantCulture),
                 "-User", box.User, "-Password", box.Password, "-Uid", (box.Count / 2).ToString(CultureInfo.InvariantCulture),
             }, TimeSpan.FromMinutes(5), settings.RepoRoot, environment).ConfigureAwait(false);
