@@ -37,8 +37,10 @@ namespace ImapPS
         /// <summary>The warm-up's task once started (for tests); completed when it was turned off.</summary>
         internal static Task Completion { get; private set; } = Task.CompletedTask;
 
-        /// <summary>What ended the warm-up early, if anything did (for tests and diagnosis); null otherwise.</summary>
-        internal static Exception? Failure { get; private set; }
+        private static Exception? _metadataFailure;
+
+        /// <summary>What ended the warm-up early, if anything did (for tests and diagnosis): the cmdlet metadata's failure, else the engine warm-up's; null otherwise.</summary>
+        internal static Exception? Failure => _metadataFailure ?? ImapWarmUp.Failure;
 
         /// <summary>Starts the warm-up once per process, unless IMAPPS_WARMUP is 0.</summary>
         internal static void Start()
@@ -54,14 +56,13 @@ namespace ImapPS
             {
                 _ = new CommandMetadata(typeof(ConnectImapCommand));
                 await ImapWarmUp.Start().ConfigureAwait(false);
-                Failure = ImapWarmUp.Failure;
                 _ = new CommandMetadata(typeof(GetImapMessageCommand));
                 _ = new CommandMetadata(typeof(SearchImapMessageCommand));
             }
             catch (Exception e)
             {
                 // Only time is at stake: the commands themselves report any real problem.
-                Failure = e;
+                _metadataFailure = e;
             }
         }
     }
