@@ -59,7 +59,8 @@ namespace ImapPS.Client.Transport
             public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
             public override void SetLength(long value) => throw new NotSupportedException();
 
-            public override int Read(byte[] buffer, int offset, int count) => _incoming.ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
+            // The engine and the scripted peer read asynchronously; a blocking read here would wait with no bound.
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read the in-process connection with ReadAsync.");
 
             public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _incoming.ReadAsync(buffer, offset, count, cancellationToken);
 
